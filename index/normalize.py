@@ -1,0 +1,82 @@
+"""Text normalisation that remembers where every character came from.
+
+Disclosures arrive in traditional characters with pinyin glosses (`經(jīng)費(fèi)`), with spaces between characters
+(`经 费 总预 算`), full-width digits and Windows line ends. We normalise for parsing but keep, for every output
+character, the index of the input character it came from, so a citation can quote the text as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import zhconv
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u201c\u201d\u2018\u2019"
+_PINYIN_GLOSS = re.compile(rf"(?<=[{_CJK}])\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{{1,7}}\)")
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009]+")
+# spaces between two Chinese characters (or Chinese punctuation) go; so do spaces between a number and the unit after it
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \t]+(?=[{_CJK}{_CJK_PUNCT}])")
+_NUM_UNIT_GAP = re.compile(rf"(?<=[0-9%])[ \t]+(?=[{_CJK}])")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """A text and, for each of its characters, the index of the source character it came from."""
+
+    text: str
+    offsets: tuple[int, ...]
+
+    @classmethod
+    def identity(cls, text: str) -> Mapped:
+        return cls(text, tuple(range(len(text))))
+
+    def sub(self, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> Mapped:
+        """Like `pattern.sub`, keeping offsets: replacement characters map onto the matched characters in order."""
+        out: list[str] = []
+        offs: list[int] = []
+        pos = 0
+        for m in pattern.finditer(self.text):
+            out.append(self.text[pos : m.start()])
+            offs.extend(self.offsets[pos : m.start()])
+            new = repl(m) if callable(repl) else m.expand(repl)
+            span = max(m.end() - m.start(), 1)
+            for i in range(len(new)):
+                src = min(m.start() + i * span // max(len(new), 1), len(self.offsets) - 1)
+                offs.append(self.offsets[src] if self.offsets else 0)
+            out.append(new)
+            pos = m.end()
+        out.append(self.text[pos:])
+        offs.extend(self.offsets[pos:])
+        return Mapped("".join(out), tuple(offs))
+
+    def translate(self, fn: Callable[[str], str]) -> Mapped:
+        """Apply a length-preserving character conversion; characters whose conversion changes length stay."""
+        converted = fn(self.text)
+        if len(converted) == len(self.text):
+            return Mapped(converted, self.offsets)
+        chars = []
+        for ch in self.text:
+            c = fn(ch)
+            chars.append(c if len(c) == 1 else ch)
+        return Mapped("".join(chars), self.offsets)
+
+
+def to_simplified(text: str) -> str:
+    return str(zhconv.convert(text, "zh-cn"))
+
+
+def normalize(raw: str) -> Mapped:
+    """Normalise a disclosure's text for parsing; see the module docstring."""
+    m = Mapped.identity(raw)
+    m = m.sub(re.compile(r"\r\n?"), "\n")
+    m = m.translate(lambda s: s.translate(_FULLWIDTH))
+    m = m.sub(_PINYIN_GLOSS, "")
+    m = m.translate(to_simplified)
+    m = m.sub(_SPACES, " ")
+    m = m.sub(_CJK_GAP, "")
+    m = m.sub(_NUM_UNIT_GAP, "")
+    return m

@@ -1,0 +1,64 @@
+"""What the answering side passes around: the parsed question and the answer (a stable JSON contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from index.types import Citation
+
+# Answer kinds, the JSON contract's `kind` field.
+ANSWER_KINDS = (
+    "lookup", "delta", "rate", "share", "sum", "diff", "count", "compare",
+    "reason", "definition", "text", "refuse", "clarify",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuestion:
+    """What the question asks, understood without an LLM."""
+
+    text: str
+    op: str  # one of ANSWER_KINDS except refuse/clarify
+    metrics: tuple[str, ...] = ()  # canonical metric names, in the order asked
+    metric_terms: tuple[str, ...] = ()  # the words the question used for them
+    org: str | None = None  # as matched against the library's orgs
+    org_terms: tuple[str, ...] = ()  # words in the question that look like an org
+    year: int | None = None  # explicit or resolved (今年/上年)
+    relative_year: int | None = None  # 0 = 今年, -1 = 上年/去年, -2 = 前年 (resolved against the document)
+    whole: str | None = None  # for share: the total asked about (占总预算 -> 收支总预算)
+    basis: str | None = None  # 预算 | 决算 when asked ("实际花了" -> 决算)
+    unit: str | None = None  # unit the user asked in (元/万元/亿元)
+    wants_direction: bool = False  # 涨了还是降了
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    answer: str  # Chinese text shown to the user
+    kind: str  # one of ANSWER_KINDS
+    value: Decimal | None = None
+    unit: str | None = None
+    formula: str | None = None
+    citations: tuple[Citation, ...] = ()
+    warnings: tuple[str, ...] = ()
+    refused: bool = False
+    id: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        value: float | int | None = None
+        if self.value is not None:
+            value = int(self.value) if self.value == self.value.to_integral_value() else float(self.value)
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.answer,
+            "value": value,
+            "unit": self.unit,
+            "kind": self.kind,
+            "formula": self.formula,
+            "citations": [c.to_json() for c in self.citations],
+            "warnings": list(self.warnings),
+            "refused": self.refused,
+        }
