@@ -1,0 +1,522 @@
+"""Read a file into a RawDocument: text files in any common Chinese encoding, HTML pages, and PDFs.
+
+Every way a file can fail to be read ends in `UnreadableFile` with a Chinese reason and advice; no raw
+exception from a decoder or from pdfplumber/pdfminer escapes for bad input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from index.errors import UnreadableFile
+from index.types import RawDocument, Table
+
+MAX_BYTES = 50 * 1024 * 1024
+PAGE_SEP = "\n\f\n"
+CELL_SEP = " | "
+
+_EXPORT_ADVICE = "请在原软件中将其导出或另存为 PDF 或 TXT（UTF-8）文件后再导入"
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+# (magic bytes at offset 0, description) — checked in order
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF87a", "GIF 图片"),
+    (b"GIF89a", "GIF 图片"),
+    (b"II*\x00", "TIFF 图片"),
+    (b"MM\x00*", "TIFF 图片"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Office 97-2003 文档（.doc/.xls/.ppt）"),
+    (b"\x7fELF", "ELF 可执行程序"),
+    (b"\x1f\x8b", "gzip 压缩包"),
+    (b"BZh", "bzip2 压缩包"),
+    (b"\xfd7zXZ\x00", "xz 压缩包"),
+    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
+    (b"Rar!\x1a\x07", "RAR 压缩包"),
+    (b"{\\rtf", "RTF 富文本文档"),
+    (b"%!PS", "PostScript 文档"),
+    (b"SQLite format 3\x00", "SQLite 数据库"),
+    (b"OggS", "音频文件"),
+    (b"fLaC", "音频文件"),
+    (b"ID3", "MP3 音频"),
+    (b"\x00\x00\x01\x00", "图标文件"),
+    (b"wOFF", "字体文件"),
+    (b"\x00asm", "WebAssembly 程序"),
+)
+
+
+def read_file(path: Path, *, max_bytes: int = MAX_BYTES) -> RawDocument:
+    """Read `path` as a disclosure: its text, page starts and tables (PDF)."""
+    path = Path(path)
+    name = path.name or str(path)
+    if not path.exists():
+        raise UnreadableFile(name, "文件不存在", "请检查文件路径和文件名是否正确")
+    if not path.is_file():
+        raise UnreadableFile(name, "这不是一个文件（可能是文件夹）", "请选择具体的 PDF 或 TXT 文件")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise UnreadableFile(
+                name,
+                f"文件太大（{_human_size(size)}，上限为 {_human_size(max_bytes)}）",
+                "请只导入预算/决算公开文件本身，或将其拆分为较小的文件后再导入",
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(
+            name, f"无法读取文件（{exc.strerror or exc}）", "请检查文件是否存在以及是否有读取权限"
+        ) from exc
+    if not data.strip():
+        raise UnreadableFile(name, "文件是空的", "请确认文件内容已保存完整，再重新导入")
+    return read_bytes(data, name)
+
+
+def read_bytes(data: bytes, name: str) -> RawDocument:
+    """Read file content already in memory; `name` is used in messages and as RawDocument.path."""
+    if _pdf_header_at(data) >= 0:
+        return _read_pdf(data, name)
+    kind = sniff_format(data)
+    if kind is not None:
+        raise UnreadableFile(name, f"不支持的文件格式（{kind}）", _EXPORT_ADVICE)
+    text = decode_text(data, name)
+    if name.lower().endswith(".pdf") and _looks_binary(text):
+        raise UnreadableFile(
+            name, "PDF 文件已损坏（缺少 PDF 文件头）", "请重新下载原始 PDF 文件，或用 PDF 阅读器打开后另存一份再导入"
+        )
+    if _looks_binary(text):
+        raise UnreadableFile(name, "文件内容是二进制数据，不是文本", _EXPORT_ADVICE)
+    if _is_html(name, text):
+        text = html_to_text(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise UnreadableFile(name, "文件中没有任何文字内容", "请确认文件内容已保存完整，再重新导入")
+    return RawDocument(path=name, text=text, fmt="txt")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# format sniffing
+
+
+def _pdf_header_at(data: bytes) -> int:
+    return data.find(b"%PDF-", 0, 1024)
+
+
+def sniff_format(data: bytes) -> str | None:
+    """A description of an unsupported binary format recognised by its magic bytes, or None."""
+    head = data[:16]
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            if magic == b"BZh" and data[4:10] != b"1AY&SY":
+                continue
+            if magic == b"ID3" and not any(b < 9 for b in data[3:10]):
+                continue
+            if magic == b"\x00\x00\x01\x00" and len(data) < 22:
+                continue
+            return what
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _zip_kind(data)
+    if head.startswith(b"MZ") and b"\x00" in data[:64]:
+        return "Windows 可执行程序（.exe/.dll）"
+    if head.startswith(b"RIFF") and data[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        return {b"WEBP": "WebP 图片", b"WAVE": "音频文件", b"AVI ": "视频文件"}[data[8:12]]
+    if data[4:8] == b"ftyp":
+        return "音视频或 HEIC 图片文件"
+    if head.startswith(b"BM") and len(data) > 26 and int.from_bytes(data[2:6], "little") == len(data):
+        return "BMP 图片"
+    return None
+
+
+def _zip_kind(data: bytes) -> str:
+    window = data[:4096] + data[-65536:]
+    if b"word/" in window:
+        return "Word 文档 .docx"
+    if b"xl/" in window:
+        return "Excel 表格 .xlsx"
+    if b"ppt/" in window:
+        return "PowerPoint 演示文稿 .pptx"
+    if b"opendocument" in window:
+        return "OpenDocument 文档"
+    return "ZIP 压缩包"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# text decoding
+
+
+def decode_text(data: bytes, name: str = "") -> str:
+    """Decode text bytes: BOMs first, then strict UTF-8 or GB18030, whichever reads as plausible text."""
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise UnreadableFile(
+                    name,
+                    f"文件声明为 {codec.upper()} 编码，但内容无法按此编码读取",
+                    "请将文件另存为 UTF-8 编码的文本后再导入",
+                ) from exc
+    bomless16 = _utf16_without_bom(data)
+    if bomless16 is not None:
+        return bomless16
+    if _binary_bytes(data):
+        raise UnreadableFile(name, "文件内容是二进制数据，不是文本", _EXPORT_ADVICE)
+    declared = _declared_charset(data)
+    codecs = [c for c in (declared, "utf-8", "gb18030") if c]
+    decoded: list[tuple[float, int, str]] = []
+    for rank, codec in enumerate(codecs):
+        try:
+            text = data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        decoded.append((_plausibility(text), -rank, text))
+    if not decoded:
+        raise UnreadableFile(
+            name,
+            "无法识别文件的文字编码（既不是 UTF-8 也不是 GBK/GB18030）",
+            "请用文本编辑器将文件另存为 UTF-8 编码后再导入",
+        )
+    decoded.sort(reverse=True)
+    return decoded[0][2]
+
+
+_CONTROL_BYTES = frozenset(range(0x20)) - frozenset(b"\t\n\r\f\v\x1b")
+
+
+def _binary_bytes(data: bytes) -> bool:
+    """NUL or other control bytes that no UTF-8/GB18030 text contains (beyond a stray few)."""
+    sample = data[:100000]
+    bad = sum(1 for b in sample if b in _CONTROL_BYTES)
+    return b"\x00" in sample or bad > max(3, len(sample) // 200)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    sample = data[:4000]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    codec = "utf-16-le" if odd_nuls > 0.3 * half and even_nuls < 0.05 * half else None
+    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        codec = "utf-16-be"
+    if codec is None:
+        return None
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    m = _CHARSET_RE.search(data[:4096])
+    if not m:
+        return None
+    name = m.group(1).decode("ascii").lower()
+    return "gb18030" if name in ("gb2312", "gbk", "gb18030", "x-gbk") else name
+
+
+def _plausibility(text: str) -> float:
+    """Share of characters that ordinary Chinese or English text consists of (common CJK via GB2312, ASCII …)."""
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    good = 0.0
+    for ch in sample:
+        o = ord(ch)
+        if 0x20 <= o < 0x7F or ch in "\n\r\t\f":
+            good += 1
+        elif 0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or 0x2010 <= o <= 0x2027:
+            # common Chinese characters and punctuation; rare characters count half
+            try:
+                ch.encode("gb2312")
+                good += 1
+            except UnicodeEncodeError:
+                good += 0.5 if 0x4E00 <= o <= 0x9FFF else 0.8
+    return good / len(sample)
+
+
+def _looks_binary(text: str) -> bool:
+    """NUL bytes, or more than a few control characters that no text file contains."""
+    sample = text[:100000]
+    if "\x00" in sample:
+        return True
+    bad = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f\v")
+    return bad > max(3, len(sample) // 200)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# HTML
+
+
+def _is_html(name: str, text: str) -> bool:
+    if name.lower().endswith((".html", ".htm", ".xhtml", ".shtml")):
+        return True
+    head = text[:1000].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in text[:5000])
+
+
+_BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "br",
+        "caption",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "title",
+        "tr",
+        "ul",
+    ]
+)
+_SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "head", "iframe", "object"])
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.in_title = False
+        self.cells_in_row = 0
+        self.pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self.in_title = True
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+            return
+        if tag == "pre":
+            self.pre += 1
+        if tag == "tr":
+            self.cells_in_row = 0
+        if tag in ("td", "th"):
+            if self.cells_in_row:
+                self.parts.append(CELL_SEP)
+            self.cells_in_row += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "hr") and not self.skip:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+            self.parts.append("\n")
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+            return
+        if tag == "pre":
+            self.pre = max(0, self.pre - 1)
+        if tag in _BLOCK_TAGS and not self.skip:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            # the <title> sits in <head>, which is skipped; keep it as the first line
+            self.parts.append(re.sub(r"\s+", " ", data).strip())
+            return
+        if self.skip:
+            return
+        if self.pre:
+            self.parts.append(data)
+        else:
+            self.parts.append(re.sub(r"[ \t\r\n\f\v]+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page: scripts/styles dropped, a line break at each block element, entities unescaped."""
+    parser = _TextExtractor()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # html.parser is lenient; anything it still chokes on leaves what was parsed
+        pass
+    text = "".join(parser.parts).replace("\xa0", " ")
+    lines = [line.strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line.strip(" |"):
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PDF
+
+
+def _read_pdf(data: bytes, name: str) -> RawDocument:
+    import io
+
+    import pdfplumber
+
+    start = _pdf_header_at(data)
+    corrupt_advice = "请重新下载原始 PDF 文件，或用 PDF 阅读器打开后另存一份再导入"
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data[start:]))
+    except Exception as exc:
+        if _is_password_error(exc) or b"/Encrypt" in data:
+            raise UnreadableFile(name, "PDF 文件已加密，需要密码才能打开", "请在 PDF 阅读器中解除密码后再导入") from exc
+        raise UnreadableFile(name, "PDF 文件已损坏或不完整，无法解析", corrupt_advice) from exc
+    texts: list[str] = []
+    tables: list[Table] = []
+    try:
+        with pdf:
+            try:
+                pages = list(pdf.pages)
+            except Exception as exc:
+                raise UnreadableFile(name, "PDF 文件已损坏或不完整，无法读取页面", corrupt_advice) from exc
+            if not pages:
+                raise UnreadableFile(name, "PDF 文件中没有任何页面（文件可能已损坏或不完整）", corrupt_advice)
+            for number, page in enumerate(pages, start=1):
+                try:
+                    text, page_tables = _page_text(page, number)
+                except UnreadableFile:
+                    raise
+                except Exception as exc:
+                    if _is_password_error(exc):
+                        raise UnreadableFile(
+                            name, "PDF 文件已加密，需要密码才能打开", "请在 PDF 阅读器中解除密码后再导入"
+                        ) from exc
+                    raise UnreadableFile(name, f"PDF 文件第 {number} 页已损坏，无法解析", corrupt_advice) from exc
+                finally:
+                    page.close()
+                texts.append(text)
+                tables.extend(page_tables)
+    except UnreadableFile:
+        raise
+    except Exception as exc:
+        raise UnreadableFile(name, "PDF 文件已损坏或不完整，无法解析", corrupt_advice) from exc
+    if not any(t.strip() for t in texts):
+        raise UnreadableFile(
+            name,
+            "PDF 中没有可提取的文字（可能是扫描件或图片）",
+            "请先做 OCR 文字识别（例如 ocrmypdf），生成带文字层的 PDF 后再导入",
+        )
+    page_starts: list[int] = []
+    pos = 0
+    for i, t in enumerate(texts):
+        if i:
+            pos += len(PAGE_SEP)
+        page_starts.append(pos)
+        pos += len(t)
+    return RawDocument(
+        path=name, text=PAGE_SEP.join(texts), page_starts=tuple(page_starts), tables=tuple(tables), fmt="pdf"
+    )
+
+
+def _is_password_error(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        label = type(cur).__name__ + " " + " ".join(str(a) for a in cur.args[:1])
+        if "Password" in label or "Encrypt" in label:
+            return True
+        inner = cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None
+        cur = inner or cur.__cause__ or cur.__context__
+    return False
+
+
+def _page_text(page: Any, number: int) -> tuple[str, list[Table]]:
+    """One page's text with its ruled tables cut out of the flow and put back as ` | ` lines at their position."""
+    found = page.find_tables()
+    boxes: list[tuple[float, float, float, float]] = []
+    items: list[tuple[float, int, str]] = []  # (top, order, text)
+    page_tables: list[Table] = []
+    for table in found:
+        rows = tuple(tuple(_clean_cell(c) for c in row) for row in table.extract())
+        rows = tuple(r for r in rows if any(c for c in r))
+        if not rows:
+            continue
+        boxes.append(table.bbox)
+        page_tables.append(Table(page=number, rows=rows))
+        lines = [CELL_SEP.join(c or "" for c in r) for r in rows]
+        items.append((float(table.bbox[1]), 1, "\n".join(lines)))
+    if boxes:
+
+        def outside(obj: dict[str, Any]) -> bool:
+            if obj.get("object_type") != "char":
+                return True
+            cx = (obj["x0"] + obj["x1"]) / 2
+            cy = (obj["top"] + obj["bottom"]) / 2
+            return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+        body = page.filter(outside)
+    else:
+        body = page
+    for line in body.extract_text_lines(return_chars=False):
+        items.append((float(line["top"]), 0, line["text"]))
+    items.sort(key=lambda it: (it[0], it[1]))
+    text = "\n".join(t for _, _, t in items)
+    return text, page_tables
+
+
+def _clean_cell(cell: str | None) -> str | None:
+    """Cell text on one line: a break between Chinese characters disappears, any other becomes a space."""
+    if cell is None:
+        return None
+    out = re.sub(r"\s*\n\s*", lambda m: _join(cell, m), cell)
+    return out.strip()
+
+
+def _join(cell: str, m: re.Match[str]) -> str:
+    before = cell[m.start() - 1] if m.start() > 0 else ""
+    after = cell[m.end()] if m.end() < len(cell) else ""
+    if (_CJK_RE.match(before) or not before) and (_CJK_RE.match(after) or not after):
+        return ""
+    if before in "，。、；：（）“”" or after in "，。、；：（）“”":
+        return ""
+    return " "
+
+
+def _human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n} 字节"
