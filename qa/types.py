@@ -30,6 +30,20 @@ class ParsedQuestion:
     basis: str | None = None  # 预算 | 决算 when asked ("实际花了" -> 决算)
     unit: str | None = None  # unit the user asked in (元/万元/亿元)
     wants_direction: bool = False  # 涨了还是降了
+    # added by the parser (qa/parse.py); all optional
+    org_candidates: tuple[str, ...] = ()  # library orgs the (first) org mention fits equally well; org is then None
+    org_mentions: tuple[str, ...] = ()  # every library org named, in order (two for a cross-document comparison)
+    years: tuple[int, ...] = ()  # every explicit year, in order
+    compare_year: int | None = None  # the year compared against ("比2024年少多少" -> 2024)
+    compare_relative: int | None = None  # 比上年 -> -1
+    bases: tuple[str, ...] = ()  # every basis named, in order ("决算…比年初预算" -> (决算, 预算))
+    count_unit: str | None = None  # 辆/人/批次/人次/个/条/次… when a count is asked
+    ratio: bool = False  # share asked as a multiple (是…的几倍)
+    execution: bool = False  # rate of 决算 against 预算 (完成预算的百分之几)
+    verify: bool = False  # the question challenges a stated figure (对吗/到底是/等于…吗)
+    compute: bool = False  # asks to compute rather than quote (精确/重算/帮我算)
+    unknown_terms: tuple[str, ...] = ()  # metric-looking words that match no known metric ("会议费")
+    sub_ops: tuple[str, ...] = ()  # the op of each clause that asks something, in order
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,192 @@
+"""Metric mentions in a question: canonical names and synonyms, the library's own item names, and a few bare words.
+
+`find_terms` returns non-overlapping spans, longest first: a library item written in full ("其他宣传经费") beats a
+canonical synonym inside it; bare words ("收入", "支出") only count where nothing longer claims them and they do not
+end a longer noun ("养老保险缴费支出" is not 支出合计).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from index.metrics import BY_NAME, METRICS, canonical, clean
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# words people use that the shared synonym table leaves out (or leaves ambiguous), for questions only
+EXTRA: tuple[tuple[str, str], ...] = (
+    ("财政拨款收支总预算", "财政拨款收支总预算"),
+    ("财政拨款收支", "财政拨款收支总预算"),
+    ("财政拨款预算", "财政拨款收支总预算"),
+    ("财政拨款支出", "财政拨款收支总预算"),
+    ("公务车", "公务用车购置及运行维护费"),
+    ("购车", "公务用车购置费"),
+    ("在编", "在职人数"),
+    ("在岗", "在职人数"),
+)
+# bare words: only at a word boundary (start, punctuation, a year, a masked org, or a function word before them)
+BARE: tuple[tuple[str, str], ...] = (
+    ("收支", "收支总预算"),
+    ("收入", "收入合计"),
+    ("支出", "支出合计"),
+)
+_BARE_BEFORE = set("年的比和与及、是在中里了：:，,“”\"' ") | {""}
+
+# in a 占X / 在X里 position the same words name a total
+WHOLE_ALIASES: tuple[tuple[str, str], ...] = (
+    ("财政拨款收支总预算", "财政拨款收支总预算"),
+    ("财政拨款收支", "财政拨款收支总预算"),
+    ("财政拨款总预算", "财政拨款收支总预算"),
+    ("财政拨款预算", "财政拨款收支总预算"),
+    ("财政拨款", "财政拨款收支总预算"),
+    ("三公", "三公经费"),
+    ("总预算", "收支总预算"),
+    ("预算总额", "收支总预算"),
+    ("全部预算", "收支总预算"),
+    ("部门预算", "收支总预算"),
+    ("总支出", "支出合计"),
+    ("总收入", "收入合计"),
+    ("支出总额", "支出合计"),
+    ("收入总额", "收入合计"),
+    ("支出", "支出合计"),
+    ("收入", "收入合计"),
+)
+
+# a total word right after another metric belongs to it: "三公预算总额" is 三公经费, not 收支总预算
+_TOTAL_SUFFIXES = {"总预算", "预算总额", "收支总额", "总额", "总计", "合计", "收支总计", "部门预算总额"}
+_ALIASES: tuple[tuple[str, str], ...] = tuple(
+    sorted({(a, m.name) for m in METRICS for a in (m.name, *m.synonyms)} | set(EXTRA), key=lambda p: (-len(p[0]), p[0]))
+)
+
+FUZZY_CUTOFF = 80.0  # one character off in a six-character name scores 83
+FUZZY_MIN_LEN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    metric: str  # canonical name, or the library's own item name
+    start: int
+    end: int
+    text: str  # as the question wrote it
+    library: bool = False  # a library item name rather than a canonical metric
+
+
+@lru_cache(maxsize=64)
+def _library_items(metrics: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(cleaned written name, name to report) for library metric names that are not canonical ones."""
+    items: dict[str, str] = {}
+    for name in metrics:
+        cleaned = clean(name)
+        if len(cleaned) < 2 or _covered(cleaned):
+            continue
+        items.setdefault(cleaned, name)
+    return tuple(sorted(items.items(), key=lambda p: -len(p[0])))
+
+
+def _covered(cleaned: str) -> bool:
+    """A written name that is a canonical metric give or take a suffix ("…支出合计"), not an item of its own."""
+    name = canonical(cleaned)
+    if name not in BY_NAME:
+        return False
+    longest = max((len(clean(a)) for a, n in _ALIASES if n == name and clean(a) in cleaned), default=len(name))
+    return longest >= 0.7 * len(cleaned)
+
+
+def _free(taken: Sequence[bool], start: int, end: int) -> bool:
+    return not any(taken[start:end])
+
+
+def _claim(taken: list[bool], start: int, end: int) -> None:
+    for i in range(start, end):
+        taken[i] = True
+
+
+def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tuple[int, int]] = ()) -> list[Term]:
+    """Metric mentions in question order; `blocked` spans (org names) are never read as metrics."""
+    taken = [False] * len(text)
+    for start, end in blocked:
+        _claim(taken, start, end)
+    candidates: list[Term] = []
+    for cleaned, name in _library_items(tuple(library)):
+        for m in re.finditer(re.escape(cleaned), text):
+            candidates.append(Term(name, m.start(), m.end(), m.group(), True))
+    for word, name in _ALIASES:
+        start = text.find(word)
+        while start >= 0:
+            candidates.append(Term(name, start, start + len(word), word))
+            start = text.find(word, start + 1)
+    found: list[Term] = []
+    for term in sorted(candidates, key=lambda t: (-(t.end - t.start), t.start, not t.library)):
+        if _free(taken, term.start, term.end):
+            _claim(taken, term.start, term.end)
+            found.append(term)
+    found.extend(_fuzzy(text, library, taken))
+    for word, name in BARE:
+        for m in re.finditer(word, text):
+            before = text[m.start() - 1] if m.start() > 0 else ""
+            boundary = (
+                before in _BARE_BEFORE
+                or before.isdigit()
+                or (m.start() > 0 and taken[m.start() - 1] and not found_at(found, m.start() - 1))
+            )
+            if boundary and _free(taken, m.start(), m.end()):
+                _claim(taken, m.start(), m.end())
+                found.append(Term(name, m.start(), m.end(), word))
+    found.sort(key=lambda t: t.start)
+    return [t for i, t in enumerate(found) if not (i and t.text in _TOTAL_SUFFIXES and found[i - 1].end == t.start)]
+
+
+def found_at(found: Sequence[Term], index: int) -> bool:
+    return any(t.start <= index < t.end for t in found)
+
+
+def _fuzzy(text: str, library: Sequence[str], taken: list[bool]) -> list[Term]:
+    """Library item names written a little differently ("媒体宣传费" for "媒体宣传项目经费")."""
+    items = [p for p in _library_items(tuple(library)) if len(p[0]) >= FUZZY_MIN_LEN]
+    if not items:
+        return []
+    out: list[Term] = []
+    hits = process.extract(text, [c for c, _ in items], scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF, limit=5)
+    for cleaned, _score, index in hits:
+        al = fuzz.partial_ratio_alignment(cleaned, text)
+        if al is None:
+            continue
+        start, end = al.dest_start, al.dest_end
+        if end - start >= FUZZY_MIN_LEN - 1 and _free(taken, start, end) and _CJK.search(text[start:end]):
+            _claim(taken, start, end)
+            out.append(Term(items[index][1], start, end, text[start:end], True))
+    return out
+
+
+_QUESTION_WORDS = re.compile(r"^(?:多少|多大|几|比例|比重|百分|份额|的|比)")
+
+
+def whole_at(text: str, start: int, terms: Sequence[Term], *, raw: bool = True) -> tuple[str | None, Term | None]:
+    """The total named at `start` (after 占 / 等于 / 是, or after 在): (name, its metric term if it is one).
+
+    `raw`: when no metric is there, return the written words ("小计", "事业单位运行经费") instead of None.
+    """
+    rest = re.sub(r"^[了的据到在整个全部其]{0,2}", "", text[start:])
+    at = start + len(text[start:]) - len(rest)
+    for term in terms:
+        if term.start == at:
+            for word, name in WHOLE_ALIASES:  # the total reading of 财政拨款 / 收入 / 支出
+                if rest.startswith(word) and len(word) >= term.end - term.start:
+                    return name, term
+            return term.metric, term
+    for word, name in WHOLE_ALIASES:
+        if rest.startswith(word):
+            return name, None
+    if not raw or _QUESTION_WORDS.match(rest):
+        return None, None
+    m = re.match(r"[\u4e00-\u9fff]{2,12}?(?=的|里|中|当中|之中|吗|呢|比例|比重|百分|多少|多大|几|[?？，,。]|$)", rest)
+    if m:
+        name = re.sub(r"(的|预算|决算)$", "", m.group())
+        if len(name) >= 2 and not _QUESTION_WORDS.match(name):
+            return name, None
+    return None, None
