@@ -1,0 +1,34 @@
+"""Every figure a disclosure states, as typed Facts with their source span, section and page."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import replace
+
+from index.facts_table import extract_table_facts
+from index.facts_text import extract_text_facts
+from index.types import Document, Fact, Section
+
+
+def _locate(doc: Document, sections: Sequence[Section], fact: Fact) -> Fact:
+    starts = [s.start for s in sections]
+    k = bisect_right(starts, fact.start) - 1
+    section = sections[k] if 0 <= k < len(sections) else None
+    page = doc.page_at(fact.start)
+    if page is None and section is not None:
+        page = section.page
+    return replace(fact, section=section.path_str if section else "", page=page)
+
+
+def extract_facts(doc: Document, sections: Sequence[Section]) -> list[Fact]:
+    """Facts from the tables and the running text of `doc`, in document order.
+
+    Tables are read first; the running-text reader skips the spans the tables took, so a figure is read once.
+    """
+    ordered = sorted(sections, key=lambda s: s.start)
+    table_facts, spans = extract_table_facts(doc)
+    text_facts = extract_text_facts(doc, spans)
+    facts = [_locate(doc, ordered, f) for f in (*table_facts, *text_facts)]
+    facts.sort(key=lambda f: (f.start, f.end))
+    return facts

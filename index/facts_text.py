@@ -1,0 +1,755 @@
+"""Figures stated in running text: "公务接待费支出决算为41.61万元,比上年增加0.04万元,增长7.14%".
+
+The text is read through a *joined view*: line breaks and spaces removed (PDF lines break mid-sentence, even between a
+number and its unit), with a map back to `Document.text`. Every number followed by a unit is a token; the words
+before it in its clause say what it is: the figure of a metric, a comparison with an earlier year (比上年减少 X),
+a growth rate, a share (占比 Z%), a completion rate (完成预算的 Z%), the budget or actual figure of the metric
+under discussion (年初预算为 X, 支出决算为 Y) or an earlier year's figure (较上年 8 万元 / 较2024年的2190万元).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from index.metrics import BY_NAME, canonical, clean, find_metrics
+from index.types import Comparison, Document, Fact
+from index.units import NUMBER, normalise, parse_number
+
+MONEY_UNITS = ("万元", "亿元", "千元", "元", "万")
+COUNT_UNIT_RE = "万人次|万人|人次|批次|人|名|辆|条|期|次|个|家|项|台|套|户|场|篇|所"
+UNIT_RE = rf"万元|亿元|千元|元|万人次|万人|万|%|个百分点|{COUNT_UNIT_RE}"
+TOKEN_RE = re.compile(rf"(?<![0-9A-Za-z.\-])(?<![0-9],)(?P<num>{NUMBER})(?P<unit>{UNIT_RE})(?![目称例件间限属需账])")
+COMPLETION = "完成率"
+
+_SENT_END = "。；;！？!?"
+_CLAUSE_END = ",，、:：" + _SENT_END
+_HEADING = re.compile(
+    r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+部分)"
+)
+_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*年(?:度)?(?![0-9]{1,2}月)")
+_BASE = re.compile(r"(?:比|较|与|同)(?:(上年|上一年|去年|同期)|((?:19|20)\d{2})年度?)")
+_CHANGE_VERB = re.compile(
+    r"(增加\(减少\)|增加（减少）|增减|增加了|减少了|增长了|下降了|降低了|增加|减少|增长|下降|降低|上升|提高|减|增|节约|少了|多了|少|多)$"
+)
+_RATE_VERB = re.compile(r"(增长|下降|降低|减少|增加|上升|提高|增幅|降幅|增长率|下降率)(?:了|为)?$")
+_DOWN = ("减少", "下降", "降低", "减", "节约", "少")
+_SHARE = re.compile(r"^(?:其中)?占")
+_COMPLETION = re.compile(r"完成(?:全年|年初|当年)?(?:预算|计划)(?:数)?(?:的)?$")
+_PRIOR_BARE = re.compile(rf"(?:比|较)(?:上年|上一年|(?:19|20)\d{{2}}年度?)(?:预算|决算)?(?:数)?的?(?P<num>{NUMBER})$")
+_FLAT = re.compile(
+    r"(?:比|较|与|同)(?:上年|上一年|去年|(?:19|20)\d{2}年度?)[^,，。；;]{0,8}?(?:持平|无变化|一致|不变|相同)"
+)
+_FUND_WORDS = re.compile(r"一般公共预算|政府性基金预算|国有资本经营预算|预算法|预算单位|预决算|预算管理|部门预算")
+_GENERIC = re.compile(
+    r"^(?:其中|包括|另外|主要|全年|当年|本年|本年度|年初|年度|完成|实际|支出|费用|经费|安排|预算|决算|数|为|是|达|约|共|计|财政拨款|财政|拨款|"
+    r"共计|合计|总计|累计|小计|金额|资金|用于|分别|各|的|了|:|：)*$"
+)
+_LEAD_TRIM = re.compile(
+    r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．](?!\d)|其中|包括|另外|此外|"
+    r"主要用于|主要|以及|及|和|截至|截止|按[^,，]{0,10}划分|共有|现有|拥有|下属|共计|共|有|设|安排|累计|合计|预计)+"
+)
+_TAIL_TRIM = re.compile(r"(?:为|是|达到|达|约|:|：|等)+$")
+_QUOTED = re.compile(r"[“\"‘「]([^”\"’」]{1,20})[”\"’」]")
+_CLASS_LABEL = re.compile(r"\((?:类|款|项)\)")
+# written shorthand that canonical() would map to the wrong metric
+_ELLIPTIC = {
+    "购置及运行维护费": "公务用车购置及运行维护费",
+    "购置和运行维护费": "公务用车购置及运行维护费",
+    "购置及运行费": "公务用车购置及运行维护费",
+    "购置费": "公务用车购置费",
+    "运行费": "公务用车运行维护费",
+}
+# words right before a short synonym that make it a different thing ("政府集中采购预算" is not 政府采购)
+_SCOPE_END = re.compile(
+    r"(?:拨款|安排|资金|年度|年|部门|单位|本级|财政|全年|当年|本年|共计|合计|其中|包括|用于|预算|决算|收支|情况|说明|如下|的|及|和|为|是|类|"
+    r"中心|局|委|院|校|会|厅|部|府|镇|乡|县|市|区|处|所|站|队|园|:|：|[^\u4e00-\u9fff])$"
+)
+_ALIAS_SET = frozenset(clean(a) for m in BY_NAME.values() for a in (m.name, *m.synonyms))
+
+
+@dataclass(slots=True)
+class _Anchor:
+    """The figure a sentence is about, to which comparisons, rates and shares attach."""
+
+    index: int  # index in the output list
+    money: bool
+    unit: str
+    jend: int = 0  # end of the figure in the joined view
+
+
+@dataclass(slots=True)
+class _Joined:
+    text: str
+    pos: list[int]  # pos[i] = index in Document.text of text[i]
+
+
+@dataclass(slots=True)
+class _State:
+    doc: Document
+    facts: list[Fact] = field(default_factory=list)
+    anchor: _Anchor | None = None
+    last_comparison: int | None = None  # fact index whose comparison was set by the previous token
+    list_parent: tuple[int, int] | None = None  # (segment start, fact index) of the figure a 其中 list breaks down
+    last_main: int | None = None
+    parent_of: dict[int, int] = field(default_factory=dict)  # list item -> the figure it is part of
+
+
+def join_view(text: str, skip: Sequence[tuple[int, int]] = ()) -> _Joined:
+    """Text without line breaks and spaces (a space between two numbers stays); skipped spans become a full stop.
+
+    A line break before a numbered heading also becomes a full stop, so a heading ends the sentence before it.
+    """
+    skipped = [False] * len(text)
+    for s, e in skip:
+        for i in range(max(s, 0), min(e, len(text))):
+            skipped[i] = True
+    out: list[str] = []
+    pos: list[int] = []
+    i = 0
+    n = len(text)
+    line_start = 0
+    while i < n:
+        ch = text[i]
+        if skipped[i]:
+            if not out or out[-1] != "。":
+                out.append("。")
+                pos.append(i)
+            i += 1
+            continue
+        if ch in " \t\u00a0\u3000\r\f":
+            j = i
+            while j < n and text[j] in " \t\u00a0\u3000\r\f":
+                j += 1
+            if out and (out[-1].isdigit() or out[-1] == "%") and j < n and (text[j].isdigit() or text[j] == "-"):
+                out.append(" ")
+                pos.append(i)
+            i = j
+            continue
+        if ch == "\n":
+            j = i
+            while j < n and text[j] in "\n \t\u00a0\u3000\r\f":
+                j += 1
+            line = text[line_start:i].strip()
+            line_start = j
+            heading_line = bool(_HEADING.match(line)) and len(line) <= 30 and not re.search(r"\d", line[2:])
+            if (heading_line or (j < n and _HEADING.match(text, j))) and out and out[-1] not in _SENT_END:
+                out.append("。")
+                pos.append(i)
+            elif out and out[-1].isdigit() and j < n and text[j].isdigit():
+                out.append(" ")
+                pos.append(i)
+            i = j
+            continue
+        out.append(ch)
+        pos.append(i)
+        i += 1
+    return _Joined("".join(out), pos)
+
+
+def unit_kind(unit: str) -> str:
+    if unit in MONEY_UNITS:
+        return "money"
+    if unit in ("%", "个百分点"):
+        return "percent"
+    return "count"
+
+
+def tidy_phrase(phrase: str) -> str:
+    """A written name without ordinals, lead words, years, quoted proper names and trailing verbs."""
+    p = phrase.strip(" ,，、。；;:：")
+    if "原因" in p and "是" in p:
+        p = p[p.rfind("是") + 1 :]
+    for m in list(_YEAR.finditer(p))[-1:]:
+        p = p[m.end() :]
+    if "(款)" in p or "(项)" in p:
+        p = _CLASS_LABEL.split(p)[-2] if p.endswith(("(项)", "(款)")) else _CLASS_LABEL.split(p)[-1]
+    p = _QUOTED.sub(lambda m: m.group(0) if m.group(1) == "三公" else "", p)
+    prev = None
+    while prev != p:
+        prev = p
+        p = _LEAD_TRIM.sub("", p)
+        p = _TAIL_TRIM.sub("", p)
+        p = p.strip(" ,，、。；;:：")
+    return p
+
+
+def is_generic(phrase: str) -> bool:
+    return bool(_GENERIC.match(phrase.replace(" ", "")))
+
+
+def resolve_metric(phrase: str, kind: str) -> tuple[str, str] | None:
+    """(metric, metric_raw) for the words before a figure, or None when they name nothing."""
+    if not phrase:
+        return None
+    money = kind == "money"
+    phrase = re.sub(r"[“”\"]", "", phrase)
+    res = _resolve(phrase, kind, money)
+    if res is not None and res[0] in _CAR_FAMILY:
+        return _refine_car(phrase, res[0]), res[1]
+    return res
+
+
+_CAR_FAMILY = ("公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费")
+
+
+def _refine_car(phrase: str, metric: str) -> str:
+    """Official-car costs by what the words say: 购置 and/or 运行 (维护, 运转)."""
+    buy = "购置" in phrase or "购车" in phrase
+    run = any(w in phrase for w in ("运行", "维护", "运转", "运维"))
+    if buy and run:
+        return "公务用车购置及运行维护费"
+    if buy:
+        return "公务用车购置费"
+    if run:
+        return "公务用车运行维护费"
+    return metric
+
+
+def _resolve(phrase: str, kind: str, money: bool) -> tuple[str, str] | None:
+    mentions = find_metrics(phrase)
+    for name, s, _e in mentions:
+        if kind == "percent" or BY_NAME[name].money != money:
+            continue
+        tail = _FUND_WORDS.sub("", phrase[_e:])
+        if ("收入" in name and "支出" in tail) or ("支出" in name and "收入" in tail):
+            continue
+        if not is_generic(_TAIL_TRIM.sub("", tail)) and not re.fullmatch(r"[\u4e00-\u9fff]{0,2}(?:数|额)?", tail):
+            continue  # the known name is only a modifier of something longer
+        alias = phrase[s:_e]
+        before = phrase[:s]
+        raw = tidy_phrase(phrase[s:]) or alias
+        if before and not _SCOPE_END.search(before) and (clean(alias) != name or len(alias) <= 6):
+            written = tidy_phrase(phrase)
+            return written, written
+        return name, raw
+    written = tidy_phrase(phrase)
+    if not written or is_generic(written) or re.search(r"[0-9%]", written) or len(written) > 30:
+        return None
+    if clean(written) in _ELLIPTIC:
+        return _ELLIPTIC[clean(written)], written
+    if kind == "count" and clean(written) not in _ALIAS_SET:
+        return clean(written), written  # counts: only an exact known name (国内公务接待批次 is not 接待批次)
+    name = canonical(written)
+    known = BY_NAME.get(name)
+    if known is not None and (kind == "percent" or known.money != money):
+        return clean(written), written
+    return name, written
+
+
+def count_metric(metric: str, unit: str, inherited: bool) -> str:
+    """A count's metric names what is counted: 公务接待 + 批次 -> 公务接待批次."""
+    if metric in BY_NAME:
+        return metric
+    if unit in ("批次", "人次") and not metric.endswith(unit):
+        return canonical(metric + unit) if canonical(metric + unit) in BY_NAME else metric + unit
+    if inherited and unit in ("人", "名") and not metric.endswith(("人数", "人员", "人")):
+        return metric + "人数"
+    return metric
+
+
+def basis_of(text: str) -> str | None:
+    """预算数 | 决算数 | 执行数 from the words nearest the end of `text`."""
+    t = _FUND_WORDS.sub("", text)
+    best: tuple[int, str] | None = None
+    for word, basis in (("决算", "决算数"), ("预算", "预算数"), ("执行", "执行数"), ("预计", "预算数")):
+        k = t.rfind(word)
+        if k >= 0 and (best is None or k > best[0]):
+            best = (k, basis)
+    return best[1] if best else None
+
+
+def year_in(text: str, default: int | None) -> int | None:
+    """The last year written in `text` that is not a comparison base (比2022年) nor part of a date."""
+    year = default
+    for m in _YEAR.finditer(text):
+        before = text[max(0, m.start() - 2) : m.start()]
+        if before.endswith(("比", "较", "与", "至", "截至", "于")):
+            continue
+        y = int(m.group(1))
+        if default is None or abs(y - default) <= 5:
+            year = y
+    return year
+
+
+def base_of(text: str) -> str | None:
+    found = list(_BASE.finditer(text))
+    m = found[-1] if found else None
+    if m is None:
+        return "上年" if "同比" in text or "上年" in text else None
+    return m.group(2) or "上年"
+
+
+def quote_around(doc: Document, start: int, end: int, limit: int = 120) -> str:
+    """The sentence (or line of a table) holding [start, end), without line breaks, at most `limit` characters."""
+    text = doc.text
+    s = start
+    while s > 0 and text[s - 1] not in "。；;！？|" and start - s < limit:
+        s -= 1
+    e = end
+    while e < len(text) and text[e] not in "。；;！？|" and e - end < limit:
+        e += 1
+    if e < len(text) and text[e] in "。；;":
+        e += 1
+    q = re.sub(r"\s*\n\s*", "", text[s:e]).strip()
+    if len(q) <= limit:
+        return q
+    rel = re.sub(r"\s*\n\s*", "", text[s:start]).strip()
+    k = len(rel)
+    lo = max(0, min(k - limit // 2, len(q) - limit))
+    return q[lo : lo + limit]
+
+
+def make_fact(
+    doc: Document,
+    *,
+    metric: str,
+    metric_raw: str,
+    raw_value: str,
+    raw_unit: str,
+    start: int,
+    end: int,
+    year: int | None,
+    source: str = "text",
+    basis: str | None = None,
+    share: Decimal | None = None,
+    comparison: Comparison | None = None,
+    quote: str | None = None,
+) -> Fact | None:
+    number = parse_number(raw_value)
+    if number is None:
+        return None
+    value, unit = normalise(number, raw_unit)
+    return Fact(
+        doc_id=doc.doc_id,
+        org=doc.org,
+        year=year,
+        kind=doc.kind,
+        metric=metric,
+        metric_raw=metric_raw,
+        value=value,
+        unit=unit,
+        raw_value=raw_value,
+        raw_unit=raw_unit,
+        section="",
+        page=None,
+        start=start,
+        end=end,
+        quote=quote if quote is not None else quote_around(doc, start, end),
+        source=source,
+        basis=basis,
+        share=share,
+        comparison=comparison,
+    )
+
+
+def _value_in(unit: str, raw: str, target_unit: str) -> Decimal | None:
+    """A comparison amount in the normalised unit of its figure."""
+    number = parse_number(raw)
+    if number is None:
+        return None
+    value, _ = normalise(number, unit)
+    return value if unit_kind(unit) == unit_kind(target_unit) or target_unit == "" else None
+
+
+def _direction(verb: str, value: Decimal) -> tuple[str, Decimal]:
+    if value == 0:
+        return "持平", Decimal(0)
+    if value < 0:
+        return "减少", -value
+    if verb.startswith(_DOWN) and not verb.startswith("增加"):
+        return "减少", value
+    return "增加", value
+
+
+def _with_comparison(fact: Fact, cmp: Comparison) -> Fact:
+    return replace(fact, comparison=cmp)
+
+
+@dataclass(slots=True)
+class _Ctx:
+    sent_start: int
+    seg_start: int  # start of the ;-segment (anchor scope)
+    clause_start: int
+    left: str  # from max(clause start, previous token end) to the token
+    left_full: str  # from the clause start to the token
+    long: bool = False  # no punctuation for long before the token: only a known metric name counts
+
+
+def _pair_lists(j: _Joined) -> list[tuple[int, int, list[str], str | None, list[str], str]]:
+    """'收、支总计各是4125.49,4143.91万元' style lists: (start, end, names, verb, numbers, unit)."""
+    out = []
+    pat = re.compile(
+        rf"(?P<subj>[\u4e00-\u9fff、]{{0,12}})各(?P<verb>是|为|减少|增加|下降|增长|降低)?(?P<nums>(?:{NUMBER})%?(?:[,，、](?:{NUMBER})%?)+)(?P<unit>万元|亿元|元|%)"
+    )
+    for m in pat.finditer(j.text):
+        nums = [x.rstrip("%") for x in re.split(r"[,，、]", m.group("nums"))]
+        subj = re.sub(r"^.*年度?", "", m.group("subj"))
+        names: list[str] = []
+        if subj and "、" in subj:
+            parts = subj.split("、")
+            last = parts[-1]
+            for p in parts:
+                name = p if p is last else p + last[len(parts[0]) :]
+                if len(parts[0]) == 1 and name[:1] in "收支" and name[1:2] not in ("入", "出"):
+                    name = {"收": "收入", "支": "支出"}[name[:1]] + name[1:]
+                names.append(name)
+        out.append((m.start(), m.end(), names, m.group("verb"), nums, m.group("unit")))
+    return out
+
+
+def extract_text_facts(doc: Document, skip: Sequence[tuple[int, int]] = ()) -> list[Fact]:
+    """Facts from the running text of `doc`, ignoring the spans in `skip` (tables read elsewhere)."""
+    j = join_view(doc.text, skip)
+    jt = j.text
+    st = _State(doc)
+    lists = _pair_lists(j)
+    list_facts: list[int] = []
+    consumed: list[tuple[int, int]] = []
+    for ls, le, names, verb, nums, unit in lists:
+        consumed.append((ls, le))
+        if names and len(names) == len(nums) and verb in (None, "是", "为") and unit != "%":
+            list_facts = []
+            sent = jt[:ls].rfind("。") + 1
+            for name, num in zip(names, nums, strict=True):
+                k = jt.find(num, ls)
+                s, e = j.pos[k], j.pos[k + len(num) - 1] + 1
+                f = make_fact(
+                    doc,
+                    metric=canonical(name),
+                    metric_raw=name,
+                    raw_value=num,
+                    raw_unit=unit,
+                    start=s,
+                    end=e,
+                    year=year_in(jt[sent:ls], doc.year),
+                )
+                if f is not None:
+                    list_facts.append(len(st.facts))
+                    st.facts.append(f)
+        elif list_facts and len(list_facts) == len(nums):
+            for idx, num in zip(list_facts, nums, strict=True):
+                f = st.facts[idx]
+                base = base_of(jt[max(0, ls - 30) : ls]) or "上年"
+                value = parse_number(num)
+                if value is None:
+                    continue
+                old = f.comparison
+                if unit == "%":
+                    direction = old.direction if old else ("减少" if (verb or "").startswith(_DOWN) else "增加")
+                    st.facts[idx] = _with_comparison(
+                        f, Comparison(old.base if old else base, direction, old.amount if old else None, value)
+                    )
+                else:
+                    amount, _u = normalise(value, unit)
+                    direction, amount = _direction(verb or "", amount)
+                    st.facts[idx] = _with_comparison(f, Comparison(base, direction, amount, old.rate if old else None))
+
+    prev_end = 0
+    sent_start = 0
+    seg_start = 0
+    for m in TOKEN_RE.finditer(jt):
+        if any(s <= m.start() < e for s, e in consumed):
+            continue
+        ts = m.start()
+        # scopes
+        k = max(jt.rfind(c, 0, ts) for c in "。！？!?") + 1
+        if k != sent_start:
+            sent_start = k
+        ks = max(jt.rfind(c, 0, ts) for c in _SENT_END) + 1
+        if ks != seg_start:
+            seg_start = ks
+            st.anchor = None
+            st.last_comparison = None
+        clause_start = max(max(jt.rfind(c, 0, ts) for c in _CLAUSE_END) + 1, seg_start)
+        long = ts - clause_start > 60
+        if long:
+            clause_start = max(ts - 30, prev_end)  # no punctuation for long: a form; read only the nearest words
+        left_full = jt[clause_start:ts]
+        left = jt[max(clause_start, prev_end) : ts]
+        ctx = _Ctx(sent_start, seg_start, clause_start, left, left_full, long)
+        prev_end = m.end()
+        _token(st, j, m, ctx)
+        # comparisons stated without a number: 较上年持平 / 与2021年预算一致
+        nxt = TOKEN_RE.search(jt, m.end())
+        tail = jt[m.end() : nxt.start() if nxt else len(jt)]
+        tail = re.split(r"[。；;]", tail)[0]
+        flat = _FLAT.search(tail)
+        if flat and st.anchor is not None:
+            idx = st.anchor.index
+            f = st.facts[idx]
+            if f.comparison is None and f.end <= j.pos[min(m.end(), len(j.pos) - 1)] + 1:
+                st.facts[idx] = _with_comparison(f, Comparison(base_of(flat.group(0)) or "上年", "持平", Decimal(0)))
+    return _move_misplaced_rates(st)
+
+
+def _span(j: _Joined, s: int, e: int) -> tuple[int, int]:
+    return j.pos[s], j.pos[e - 1] + 1
+
+
+def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
+    doc = st.doc
+    raw_value, raw_unit = m.group("num"), m.group("unit")
+    kind = unit_kind(raw_unit)
+    left = ctx.left.strip()
+    left_full = ctx.left_full.strip()
+    start, end = _span(j, m.start(), m.end())
+    number = parse_number(raw_value)
+    if number is None:
+        return
+    anchor = st.anchor
+    anchor_fact = st.facts[anchor.index] if anchor is not None else None
+    seg_text = j.text[ctx.seg_start : m.start()]
+
+    if kind == "percent":
+        if anchor_fact is not None and _SHARE.match(left_full):
+            if anchor_fact.share is None:
+                st.facts[anchor.index] = replace(anchor_fact, share=number)  # type: ignore[union-attr]
+            return
+        if anchor_fact is not None and _COMPLETION.search(left_full):
+            f = make_fact(
+                doc,
+                metric=anchor_fact.metric + COMPLETION,
+                metric_raw=anchor_fact.metric_raw + COMPLETION,
+                raw_value=raw_value,
+                raw_unit=raw_unit,
+                start=start,
+                end=end,
+                year=anchor_fact.year,
+            )
+            if f is not None:
+                st.facts.append(f)
+            return
+        verb = _RATE_VERB.search(left)
+        if anchor_fact is not None and (verb or (not left and st.last_comparison == anchor.index)):  # type: ignore[union-attr]
+            old = anchor_fact.comparison
+            if old is not None and old.rate is not None:
+                # a second comparison (比2019年…降低28.6%) on its own copy of the figure
+                return
+            word = verb.group(1) if verb else ""
+            direction = old.direction if old else ("减少" if word.startswith(_DOWN) else "增加")
+            base = old.base if old else (base_of(seg_text) or "上年")
+            st.facts[anchor.index] = _with_comparison(  # type: ignore[union-attr]
+                anchor_fact, Comparison(base, direction, old.amount if old else None, number)
+            )
+            return
+        res = resolve_metric(left_full, kind)
+        if res is None:
+            return
+        f = make_fact(
+            doc,
+            metric=res[0],
+            metric_raw=res[1],
+            raw_value=raw_value,
+            raw_unit=raw_unit,
+            start=start,
+            end=end,
+            year=year_in(j.text[ctx.sent_start : m.start()], doc.year),
+        )
+        if f is not None:
+            st.facts.append(f)
+        return
+
+    compatible = anchor is not None and anchor.money == (kind == "money")
+    if compatible and kind == "count" and anchor is not None:
+        compatible = anchor.unit == normalise(number, raw_unit)[1]
+    # a comparison amount: 比上年减少 2.28 万元
+    verb = _CHANGE_VERB.search(left)
+    if verb:
+        before_base = re.split(r"(?:比|较|与|同比)", left_full)[0]
+        own = resolve_metric(before_base, kind) if before_base else None
+        if own is not None and (anchor_fact is None or own[0] != anchor_fact.metric):
+            # the change of a figure stated earlier: 2020年度“三公”经费决算数比2019年度减少233.34万元
+            target = _find_figure(
+                st,
+                own[0],
+                kind,
+                year_in(j.text[ctx.sent_start : m.start()], doc.year),
+                basis_of(before_base),
+                j.pos[m.start()],
+            )
+            if target is None:
+                return
+            st.anchor = _Anchor(target, kind == "money", st.facts[target].unit)
+            anchor, anchor_fact, compatible = st.anchor, st.facts[target], True
+    if verb and compatible and anchor_fact is not None and anchor is not None:
+        prior = _PRIOR_BARE.search(left[: verb.start()])
+        base = base_of(j.text[ctx.seg_start : m.start()]) or "上年"
+        if anchor_fact.comparison is not None and anchor_fact.comparison.base != base:
+            # another base (比2019年决算数减少): a copy of the figure carries it
+            copy = replace(anchor_fact, comparison=None)
+            st.facts.append(copy)
+            st.anchor = anchor = _Anchor(len(st.facts) - 1, anchor.money, anchor.unit)
+            anchor_fact = copy
+        elif anchor_fact.comparison is not None:
+            return
+        amount, _unit = normalise(number, raw_unit)
+        direction, amount = _direction(verb.group(1), amount)
+        st.facts[anchor.index] = _with_comparison(anchor_fact, Comparison(base, direction, amount))
+        st.last_comparison = anchor.index
+        if prior:
+            _prior_fact(
+                st, j, m.start() - len(left) + prior.start("num"), prior.group("num"), raw_unit, base, anchor_fact
+            )
+        return
+    # an earlier year's figure: 较2024年的2190万元 / 较上年8万元
+    if (
+        compatible
+        and anchor_fact is not None
+        and re.search(r"(?:比|较)(?:上年|上一年|(?:19|20)\d{2}年度?)(?:预算|决算)?(?:数)?的?$", left)
+    ):
+        base = base_of(left) or "上年"
+        _prior_fact(st, j, m.start(), raw_value, raw_unit, base, anchor_fact)
+        return
+    if left.endswith(("差值为", "差额为", "差值", "差额")) or "涉及" in left_full:
+        return  # a budget-versus-actual difference, or a scope statement (涉及…财政拨款 300 万元)
+
+    res = resolve_metric(left_full if left == left_full.strip() or not is_generic(left) else left, kind)
+    inherited = False
+    if res is None and is_generic(tidy_phrase(left_full)):
+        # 支出决算为 Y / 约600人: the figure under discussion, or the label before a colon
+        if anchor_fact is not None and anchor is not None:
+            inherited = True
+            if compatible:
+                res = (anchor_fact.metric, anchor_fact.metric_raw)
+            elif kind == "count":
+                res = (count_metric(anchor_fact.metric_raw, raw_unit, True), anchor_fact.metric_raw)
+            else:
+                res = resolve_metric(anchor_fact.metric_raw, kind)
+        else:
+            colon = max(
+                j.text.rfind(":", ctx.seg_start, ctx.clause_start), j.text.rfind("：", ctx.seg_start, ctx.clause_start)
+            )
+            if colon >= 0:
+                res = resolve_metric(j.text[max(ctx.seg_start, colon - 30) : colon], kind)
+    if kind == "count" and re.search(r"(?:下属|共有|现有|拥有|有|设|共)$", left):
+        res = None
+    if res is None and kind == "count":
+        after = re.match(r"[\u4e00-\u9fff()（）]{2,16}?(?=的|[,，。；;:：、]|$|\d)", j.text[m.end() : m.end() + 20])
+        if after:
+            res = resolve_metric(after.group(0), kind)
+    if res is None or (ctx.long and res[0] not in BY_NAME):
+        return
+    metric, metric_raw = res
+    if kind == "count" and not inherited:
+        metric = count_metric(metric, raw_unit, False)
+    # a sub-item of a sub-item (初中教育支出…其中:基本支出): name the parent too
+    parent = st.list_parent if st.list_parent is not None and st.list_parent[0] == ctx.seg_start else None
+    if anchor is not None and anchor_fact is not None and "其中" in j.text[anchor.jend : m.start()]:
+        parent = (ctx.seg_start, anchor.index)
+    elif anchor is None and st.last_main is not None and j.text[ctx.seg_start : ctx.seg_start + 2] == "其中":
+        parent = (ctx.seg_start, st.last_main)  # '…。其中:' breaks down the previous sentence's figure
+    st.list_parent = parent
+    if parent is not None and not inherited and kind == "money" and metric in BY_NAME:
+        head = st.facts[parent[1]].metric
+        if _qualifies(head, metric):
+            metric = f"{head}-{metric}"
+    clause_text = j.text[ctx.clause_start : m.start()]
+    basis = basis_of(clause_text)
+    if basis is None and anchor_fact is not None and (inherited or "其中" in seg_text):
+        basis = anchor_fact.basis
+    year = year_in(j.text[ctx.sent_start : m.start()], doc.year)
+    if inherited and anchor_fact is not None and not _YEAR.search(left_full):
+        year = anchor_fact.year
+    f = make_fact(
+        doc,
+        metric=metric,
+        metric_raw=metric_raw,
+        raw_value=raw_value,
+        raw_unit=raw_unit,
+        start=start,
+        end=end,
+        year=year,
+        basis=basis,
+    )
+    if f is None:
+        return
+    st.facts.append(f)
+    if not (inherited and "完成" in left_full):  # 完成预算 X 的 Y%: X is a side figure
+        st.anchor = _Anchor(len(st.facts) - 1, kind == "money", f.unit, m.end())
+        st.last_main = len(st.facts) - 1
+    if parent is not None:
+        st.parent_of[len(st.facts) - 1] = parent[1]
+    st.last_comparison = None
+
+
+def _prior_fact(st: _State, j: _Joined, jstart: int, raw_value: str, raw_unit: str, base: str, anchor: Fact) -> None:
+    year = int(base) if base.isdigit() else (anchor.year - 1 if anchor.year is not None else None)
+    s, e = _span(j, jstart, jstart + len(raw_value))
+    if raw_unit and j.text[jstart + len(raw_value) : jstart + len(raw_value) + len(raw_unit)] == raw_unit:
+        e = j.pos[jstart + len(raw_value) + len(raw_unit) - 1] + 1
+    f = make_fact(
+        st.doc,
+        metric=anchor.metric,
+        metric_raw=anchor.metric_raw,
+        raw_value=raw_value,
+        raw_unit=raw_unit,
+        start=s,
+        end=e,
+        year=year,
+        basis=anchor.basis,
+    )
+    if f is not None:
+        st.facts.append(f)
+
+
+def _find_figure(st: _State, metric: str, kind: str, year: int | None, basis: str | None, at: int) -> int | None:
+    """The latest figure of `metric` (same kind of unit, year and — when stated — basis) stated shortly before `at`."""
+    best = None
+    for i, f in enumerate(st.facts):
+        if at - f.start > 300:
+            continue
+        if f.metric != metric or unit_kind(f.raw_unit) != kind or (year is not None and f.year != year):
+            continue
+        if basis is not None and f.basis is not None and f.basis != basis:
+            continue
+        best = i
+    return best
+
+
+_TOTALS = ("收入合计", "支出合计", "收支总预算", "财政拨款收支总预算", "一般公共预算支出", "一般公共预算财政拨款收入")
+
+
+def _ancestors(metric: str) -> set[str]:
+    out: set[str] = set()
+    name: str | None = metric
+    while name is not None and name in BY_NAME:
+        name = BY_NAME[name].parent
+        if name:
+            out.add(name)
+    return out
+
+
+def _qualifies(head: str, metric: str) -> bool:
+    """Is `metric`, listed under `head` (其中…), a part of a different whole (初中教育支出 → 其中:基本支出)?"""
+    if head == metric or "-" in head or head in _ancestors(metric) or head in _TOTALS:
+        return False
+    if head in BY_NAME:
+        return metric not in _ancestors(head)
+    return head.endswith("支出") and len(head) >= 4
+
+
+def _rate_fits(value: Decimal, cmp: Comparison) -> bool:
+    if cmp.amount is None or cmp.rate is None:
+        return False
+    prior = value - cmp.amount if cmp.direction == "增加" else value + cmp.amount
+    if prior <= 0:
+        return False
+    exp = cmp.rate.as_tuple().exponent
+    places = -exp if isinstance(exp, int) and exp < 0 else 0
+    return abs(cmp.amount / prior * 100 - cmp.rate) <= Decimal("0.5").scaleb(-places) + Decimal("0.0001")
+
+
+def _move_misplaced_rates(st: _State) -> list[Fact]:
+    """'X，其中：A，B，同比增加 C，增长 R%' — when R fits X and not B, the comparison is X's."""
+    facts = st.facts
+    for child, parent in st.parent_of.items():
+        c, p = facts[child], facts[parent]
+        if c.comparison is None or p.comparison is not None or c.unit != p.unit:
+            continue
+        if not _rate_fits(c.value, c.comparison) and _rate_fits(p.value, c.comparison):
+            facts[parent] = replace(p, comparison=c.comparison)
+            facts[child] = replace(c, comparison=None)
+    return facts

@@ -1,0 +1,255 @@
+"""Facts from the seed disclosure and the development excerpts (real texts, concrete figures)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from index.facts import extract_facts
+from index.normalize import normalize
+from index.types import Document, Fact, Section
+
+CORPUS = Path("/work/shared/corpus")
+SEED = CORPUS / "seed" / "wuchang_rongmeiti_2023.txt"
+if not SEED.exists():
+    SEED = Path(__file__).resolve().parents[2] / "index" / "samples" / "wuchang_rongmeiti_2023.txt"
+
+needs_corpus = pytest.mark.skipif(not (CORPUS / "docs").exists(), reason="evaluation corpus not mounted")
+
+
+def make_doc(raw: str, doc_id: str, org: str, year: int, kind: str) -> Document:
+    m = normalize(raw)
+    return Document(
+        doc_id=doc_id, source=f"{doc_id}.txt", title="", org=org, year=year, kind=kind,
+        text=m.text, raw_text=raw, offsets=m.offsets,
+    )  # fmt: skip
+
+
+def sections_of(doc: Document) -> list[Section]:
+    try:
+        from index.sections import split_sections
+    except ImportError:  # pragma: no cover - the section splitter is optional here
+        return [Section(doc.doc_id, ("全文",), 0, len(doc.text))]
+    return split_sections(doc)
+
+
+@cache
+def seed_facts() -> tuple[Document, tuple[Fact, ...]]:
+    doc = make_doc(SEED.read_text(encoding="utf-8"), "seed", "武昌区融媒体中心", 2023, "预算")
+    return doc, tuple(extract_facts(doc, sections_of(doc)))
+
+
+@cache
+def manifest() -> dict[str, dict[str, object]]:
+    rows = [json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    return {Path(str(r["file"])).stem: r for r in rows}
+
+
+@cache
+def doc_facts(name: str) -> tuple[Document, tuple[Fact, ...]]:
+    meta = manifest()[name]
+    raw = (CORPUS / "docs" / f"{name}.txt").read_text(encoding="utf-8")
+    doc = make_doc(raw, name, str(meta["org"]), int(str(meta["year"])), str(meta["kind"]))
+    return doc, tuple(extract_facts(doc, sections_of(doc)))
+
+
+def find(facts: tuple[Fact, ...], metric: str, value: str, **kw: object) -> Fact:
+    hits = [
+        f for f in facts
+        if f.metric == metric and f.value == Decimal(value) and all(getattr(f, k) == v for k, v in kw.items())
+    ]  # fmt: skip
+    assert hits, (
+        f"no {metric}={value} {kw}; have {[(f.metric, str(f.value), f.year) for f in facts if metric in f.metric]}"
+    )
+    return hits[0]
+
+
+# ---------------------------------------------------------------- seed
+
+
+def test_seed_total_with_comparison() -> None:
+    _, facts = seed_facts()
+    f = find(facts, "收支总预算", "757.53", year=2023)
+    assert f.unit == "万元" and f.source == "text"
+    assert f.comparison is not None
+    assert (f.comparison.base, f.comparison.direction) == ("2022", "减少")
+    assert f.comparison.amount == Decimal("656.1") and f.comparison.rate == Decimal("46.41")
+
+
+def test_seed_spans_quotes_and_sections() -> None:
+    doc, facts = seed_facts()
+    f = find(facts, "收支总预算", "757.53")
+    assert doc.text[f.start : f.end].replace("\n", "") == "757.53万元"  # the PDF line break inside the figure
+    assert "757.53" in f.quote and len(f.quote) <= 130
+    assert "收支预算总体安排情况" in f.section
+
+
+def test_seed_expenditure_split_and_shares() -> None:
+    _, facts = seed_facts()
+    assert find(facts, "基本支出", "457.53").share == Decimal("60.4")
+    assert find(facts, "项目支出", "300", source="text").share == Decimal("39.6")
+    find(facts, "人员经费", "386.73", source="text")
+    find(facts, "工资福利支出", "366.04")
+    find(facts, "对个人和家庭的补助", "20.69")
+    find(facts, "公用经费", "70.8", source="text")
+    find(facts, "基本支出", "757.53")  # as written in 六、 (the check flags it)
+
+
+def test_seed_three_public_costs() -> None:
+    _, facts = seed_facts()
+    total = find(facts, "三公经费", "0.6")
+    assert total.basis == "预算数"
+    assert total.comparison is not None
+    assert total.comparison.direction == "增加" and total.comparison.amount == Decimal("0.04")
+    assert total.comparison.rate == Decimal("7.14")
+    reception = find(facts, "公务接待费", "0.6")
+    assert reception.comparison is not None and reception.comparison.amount == Decimal("0.04")
+    abroad = find(facts, "因公出国(境)费", "0")
+    assert abroad.comparison is not None and abroad.comparison.direction == "持平"  # 增加(减少)0万元
+    find(facts, "公务用车购置及运行维护费", "0")
+    find(facts, "公务用车购置费", "0")
+    find(facts, "公务用车运行维护费", "0")
+
+
+def test_seed_functional_classification_and_procurement() -> None:
+    _, facts = seed_facts()
+    for metric, value in (
+        ("一般公共服务支出", "626.54"),
+        ("社会保障和就业支出", "37.96"),
+        ("卫生健康支出", "39.17"),
+        ("住房保障支出", "53.86"),
+        ("政府采购", "325"),
+        ("货物类", "14"),
+        ("工程类", "0"),
+        ("服务类", "311"),
+        ("政府购买服务", "240.1"),
+        ("媒体宣传项目", "300"),
+    ):
+        find(facts, metric, value)
+
+
+def test_seed_project_detail_table() -> None:
+    _, facts = seed_facts()
+    for metric, value in (
+        ("其他宣传经费", "63"),
+        ("抖音号代运营", "100"),
+        ("微信微博运维", "45"),
+        ("网络舆情监控", "92"),
+    ):
+        f = find(facts, metric, value, source="table")
+        assert f.unit == "万元" and f.raw_unit == "万元"
+
+
+def test_seed_staff_and_counts() -> None:
+    _, facts = seed_facts()
+    assert find(facts, "编制人数", "18").unit == "人"
+    find(facts, "在职人数", "15")
+    assert {f.metric_raw for f in facts if f.metric == "退休人数" and f.value == 6} >= {"退休", "离退休人员"}
+    weibo = [f for f in facts if "微博" in f.metric and "发布数量" in f.metric and f.value == 2500 and f.year == 2023]
+    assert weibo and weibo[0].unit == "条"
+    assert any("原创" in f.metric and f.value == 1000 and f.unit == "条" for f in facts)
+
+
+def test_seed_table_years() -> None:
+    _, facts = seed_facts()
+    f21 = find(facts, "人员经费", "348.78", year=2021, source="table")
+    assert f21.metric_raw == "人员类项目支出"
+    find(facts, "人员经费", "358.5", year=2022, source="table")
+    assert find(facts, "人员经费", "386.73", year=2023, source="table").share == Decimal("51")
+    wrong = find(facts, "财政拨款收入", "10537750", year=2021)
+    assert wrong.raw_value == "10,537,750.00"
+
+
+def test_seed_skips_codes_dates_and_phones() -> None:
+    _, facts = seed_facts()
+    raws = {f.raw_value.replace(",", "") for f in facts}
+    for junk in ("88936391", "430060", "42010622323", "50502", "99000000", "2026", "307"):
+        assert junk not in raws
+
+
+# ---------------------------------------------------------------- excerpts
+
+
+@needs_corpus
+def test_001_traditional_source() -> None:
+    _, facts = doc_facts("001")
+    f = find(facts, "公务接待费", "30")
+    assert f.comparison is not None and f.comparison.amount == Decimal("2") and f.comparison.direction == "减少"
+    assert find(facts, "公务用车保有量", "2").unit == "辆"
+    find(facts, "公务用车购置及运行维护费", "5")  # written "购置及运行维护费" after 公务用车保有量
+    find(facts, "三公经费", "35")
+    assert any(f.unit == "批次" and f.value == 46 for f in facts)
+
+
+@needs_corpus
+def test_009_one_cell_per_line_table() -> None:
+    _, facts = doc_facts("009")
+    table = [f for f in facts if f.source == "table"]
+    assert len(table) == 12
+    find(facts, "三公经费", "683.51", source="table", basis="预算数")
+    find(facts, "三公经费", "358.18", source="table", basis="决算数")
+    find(facts, "公务用车购置及运行维护费", "316.57", source="table", basis="决算数")
+    find(facts, "公务用车购置费", "105", source="table", basis="预算数")
+    find(facts, "公务用车运行维护费", "212.55", source="table", basis="决算数")
+    find(facts, "公务接待费", "41.61", source="table", basis="决算数")
+    text = find(facts, "三公经费", "358.18", source="text", basis="决算数")
+    assert text.comparison is not None and text.comparison.amount == Decimal("233.34")
+    assert text.comparison.base == "2019" and text.comparison.rate == Decimal("39.45")
+    assert find(facts, "三公经费完成率", "52.4").unit == "%"
+
+
+@needs_corpus
+def test_005_pipe_table_as_written() -> None:
+    _, facts = doc_facts("005")
+    find(facts, "公务用车购置费", "50", source="table")  # the table's column order
+    find(facts, "公务用车购置费", "25", source="text")  # the prose
+    find(facts, "三公经费", "79", source="table")
+    find(facts, "公务接待费", "4", source="table")
+
+
+@needs_corpus
+def test_014_yuan_normalised() -> None:
+    _, facts = doc_facts("014")
+    f = find(facts, "三公经费", "6.5", basis="决算数")
+    assert (f.raw_value, f.raw_unit, f.unit) == ("65000.00", "元", "万元")
+    find(facts, "三公经费", "23.4", basis="预算数")
+    assert find(facts, "三公经费完成率", "27.8").unit == "%"
+
+
+@needs_corpus
+def test_016_paired_lists() -> None:
+    _, facts = doc_facts("016")
+    income = find(facts, "收入合计", "4125.49", source="text")
+    spend = find(facts, "支出合计", "4143.91", source="text")
+    assert income.comparison is not None and income.comparison.amount == Decimal("1267.86")
+    assert spend.comparison is not None and spend.comparison.rate == Decimal("38.28")
+
+
+@needs_corpus
+def test_021_spaced_pdf_text() -> None:
+    _, facts = doc_facts("021")
+    assert any(f.value == Decimal("3733.740764") and f.raw_unit == "元" for f in facts)
+    find(facts, "政府采购", "642.976884")
+    assert any(f.unit == "个" and f.value == 6 for f in facts)
+
+
+@needs_corpus
+def test_038_thousands_separators() -> None:
+    _, facts = doc_facts("038")
+    f = find(facts, "教育支出", "580.610516")
+    assert f.raw_value == "5,806,105.16" and f.share == Decimal("82.27")
+    assert f.comparison is not None and f.comparison.amount == Decimal("352.077245")
+
+
+@needs_corpus
+def test_every_excerpt_yields_facts() -> None:
+    for name in manifest():
+        _, facts = doc_facts(name)
+        assert facts, name
+        for f in facts:
+            assert f.metric and f.unit
+            assert 0 <= f.start < f.end
