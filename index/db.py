@@ -1,0 +1,224 @@
+"""The SQLite schema of the library and row <-> dataclass conversion."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from index.types import Chunk, Comparison, Document, Fact, Finding, Section
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, org TEXT NOT NULL, year INTEGER,
+    kind TEXT NOT NULL, region TEXT, fmt TEXT NOT NULL, size INTEGER NOT NULL, ingested_at TEXT NOT NULL,
+    text TEXT NOT NULL, raw_text TEXT NOT NULL, offsets BLOB NOT NULL, page_starts TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sections (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, idx INTEGER NOT NULL,
+    path TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER,
+    PRIMARY KEY (doc_id, idx)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    text TEXT NOT NULL, section TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS facts (
+    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    org TEXT NOT NULL, year INTEGER, kind TEXT NOT NULL, metric TEXT NOT NULL, metric_raw TEXT NOT NULL,
+    value TEXT NOT NULL, unit TEXT NOT NULL, raw_value TEXT NOT NULL, raw_unit TEXT NOT NULL,
+    section TEXT NOT NULL, page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, quote TEXT NOT NULL,
+    source TEXT NOT NULL, basis TEXT, share TEXT,
+    cmp_base TEXT, cmp_direction TEXT, cmp_amount TEXT, cmp_rate TEXT
+);
+CREATE INDEX IF NOT EXISTS facts_metric ON facts(metric, year, org);
+CREATE INDEX IF NOT EXISTS facts_org ON facts(org, year);
+CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
+CREATE TABLE IF NOT EXISTS findings (
+    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    "check" TEXT NOT NULL, message TEXT NOT NULL, metric TEXT, expected TEXT, actual TEXT,
+    quotes TEXT NOT NULL, section TEXT NOT NULL, page INTEGER
+);
+CREATE INDEX IF NOT EXISTS findings_doc ON findings(doc_id);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(SCHEMA)
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    return conn
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _undec(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _offsets_blob(offsets: tuple[int, ...]) -> bytes:
+    import array
+
+    return array.array("i", offsets).tobytes()
+
+
+def _offsets_tuple(blob: bytes) -> tuple[int, ...]:
+    import array
+
+    arr = array.array("i")
+    arr.frombytes(blob)
+    return tuple(arr)
+
+
+def insert_document(conn: sqlite3.Connection, doc: Document, *, fmt: str, size: int, when: str) -> None:
+    conn.execute(
+        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            doc.doc_id, doc.source, doc.title, doc.org, doc.year, doc.kind, doc.region, fmt, size, when,
+            doc.text, doc.raw_text, _offsets_blob(doc.offsets), json.dumps(list(doc.page_starts)),
+        ),
+    )  # fmt: skip
+
+
+def row_to_document(row: sqlite3.Row) -> Document:
+    return Document(
+        doc_id=row["doc_id"],
+        source=row["source"],
+        title=row["title"],
+        org=row["org"],
+        year=row["year"],
+        kind=row["kind"],
+        text=row["text"],
+        raw_text=row["raw_text"],
+        offsets=_offsets_tuple(row["offsets"]),
+        page_starts=tuple(json.loads(row["page_starts"])),
+        region=row["region"],
+    )
+
+
+def insert_sections(conn: sqlite3.Connection, sections: list[Section]) -> None:
+    conn.executemany(
+        "INSERT INTO sections VALUES (?,?,?,?,?,?)",
+        [(s.doc_id, i, json.dumps(list(s.path), ensure_ascii=False), s.start, s.end, s.page) for i, s in enumerate(sections)],
+    )
+
+
+def row_to_section(row: sqlite3.Row) -> Section:
+    return Section(row["doc_id"], tuple(json.loads(row["path"])), row["start"], row["end"], row["page"])
+
+
+def insert_chunks(conn: sqlite3.Connection, chunks: list[Chunk]) -> None:
+    conn.executemany(
+        "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
+        [(c.chunk_id, c.doc_id, c.text, c.section, c.start, c.end, c.page) for c in chunks],
+    )
+
+
+def row_to_chunk(row: sqlite3.Row) -> Chunk:
+    return Chunk(
+        chunk_id=row["chunk_id"],
+        doc_id=row["doc_id"],
+        text=row["text"],
+        section=row["section"],
+        start=row["start"],
+        end=row["end"],
+        page=row["page"],
+        org=row["org"],
+        year=row["year"],
+        kind=row["kind"],
+        title=row["title"],
+    )
+
+
+def insert_facts(conn: sqlite3.Connection, facts: list[Fact]) -> None:
+    rows: list[tuple[Any, ...]] = []
+    for f in facts:
+        c = f.comparison
+        rows.append(
+            (
+                f.doc_id, f.org, f.year, f.kind, f.metric, f.metric_raw, _dec(f.value), f.unit, f.raw_value,
+                f.raw_unit, f.section, f.page, f.start, f.end, f.quote, f.source, f.basis, _dec(f.share),
+                c.base if c else None, c.direction if c else None, _dec(c.amount) if c else None,
+                _dec(c.rate) if c else None,
+            )
+        )  # fmt: skip
+    conn.executemany(
+        "INSERT INTO facts (doc_id, org, year, kind, metric, metric_raw, value, unit, raw_value, raw_unit, section,"
+        ' page, start, "end", quote, source, basis, share, cmp_base, cmp_direction, cmp_amount, cmp_rate)'
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+
+
+def row_to_fact(row: sqlite3.Row) -> Fact:
+    comparison = None
+    if row["cmp_direction"] is not None:
+        comparison = Comparison(
+            base=row["cmp_base"] or "上年",
+            direction=row["cmp_direction"],
+            amount=_undec(row["cmp_amount"]),
+            rate=_undec(row["cmp_rate"]),
+        )
+    value = _undec(row["value"])
+    assert value is not None
+    return Fact(
+        doc_id=row["doc_id"],
+        org=row["org"],
+        year=row["year"],
+        kind=row["kind"],
+        metric=row["metric"],
+        metric_raw=row["metric_raw"],
+        value=value,
+        unit=row["unit"],
+        raw_value=row["raw_value"],
+        raw_unit=row["raw_unit"],
+        section=row["section"],
+        page=row["page"],
+        start=row["start"],
+        end=row["end"],
+        quote=row["quote"],
+        source=row["source"],
+        basis=row["basis"],
+        share=_undec(row["share"]),
+        comparison=comparison,
+    )
+
+
+def insert_findings(conn: sqlite3.Connection, findings: list[Finding]) -> None:
+    conn.executemany(
+        'INSERT INTO findings (doc_id, "check", message, metric, expected, actual, quotes, section, page)'
+        " VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                f.doc_id, f.check, f.message, f.metric, _dec(f.expected), _dec(f.actual),
+                json.dumps(list(f.quotes), ensure_ascii=False), f.section, f.page,
+            )
+            for f in findings
+        ],
+    )  # fmt: skip
+
+
+def row_to_finding(row: sqlite3.Row) -> Finding:
+    return Finding(
+        doc_id=row["doc_id"],
+        check=row["check"],
+        message=row["message"],
+        metric=row["metric"],
+        expected=_undec(row["expected"]),
+        actual=_undec(row["actual"]),
+        quotes=tuple(json.loads(row["quotes"])),
+        section=row["section"],
+        page=row["page"],
+    )

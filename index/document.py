@@ -1,0 +1,44 @@
+"""From a file's bytes to a normalised Document with its metadata."""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left
+from pathlib import Path
+
+from index.meta import detect_meta, ensure_disclosure
+from index.normalize import normalize
+from index.read import read_file
+from index.types import Document, RawDocument
+
+
+def content_id(data: bytes) -> str:
+    """The document id: the first 16 hex digits of the file's sha256 (same bytes, same id)."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def build_document(raw: RawDocument, doc_id: str, source: str) -> Document:
+    mapped = normalize(raw.text)
+    offsets = mapped.offsets
+    page_starts = tuple(bisect_left(offsets, start) for start in raw.page_starts)
+    ensure_disclosure(mapped.text, source)
+    meta = detect_meta(mapped.text, source)
+    return Document(
+        doc_id=doc_id,
+        source=source,
+        title=meta.title,
+        org=meta.org,
+        year=meta.year,
+        kind=meta.kind,
+        text=mapped.text,
+        raw_text=raw.text,
+        offsets=offsets,
+        page_starts=page_starts,
+        region=meta.region,
+    )
+
+
+def load_document(path: Path) -> Document:
+    """Read and normalise one file; raises UnreadableFile / NotADisclosure with a Chinese message."""
+    raw = read_file(path)
+    return build_document(raw, content_id(path.read_bytes()), path.name)

@@ -1,0 +1,268 @@
+"""Question -> plan -> tools -> Answer. Deterministic by default; an optional LLM drives the same tools (qa.llm)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from index.store import Library
+from index.types import Chunk, Document, Fact
+from index.units import fmt
+from qa.compose import Composer, cite
+from qa.evidence import Scope, pick_fact
+from qa.parse import parse_question
+from qa.textual import _DEFINITION_CUE, _REASON_CUE, Passage, best_sentence, citation_for, reason_clause
+from qa.types import Answer, ParsedQuestion
+
+log = logging.getLogger(__name__)
+MAX_DOCS_PER_ANSWER = 6
+
+
+class Agent:
+    def __init__(self, library: Library) -> None:
+        self.lib = library
+        self._cache_key: tuple[int, int] | None = None
+        self._orgs: list[str] = []
+        self._metrics: list[str] = []
+        self._years: list[int] = []
+        self._docs: dict[str, Document] = {}
+        self._lock = threading.Lock()
+        self.llm = None
+        from qa.llm import llm_from_env
+
+        self.llm = llm_from_env()
+
+    # ---- library views, refreshed when the library changes --------------------------------------------------------
+    def _refresh(self) -> None:
+        docs = self.lib.documents()
+        key = (len(docs), hash(tuple(d["doc_id"] for d in docs)))
+        with self._lock:
+            if key == self._cache_key:
+                return
+            self._orgs = self.lib.orgs()
+            self._metrics = self.lib.metric_names()
+            self._years = self.lib.years()
+            self._docs = {d["doc_id"]: self.lib.document(d["doc_id"]) for d in docs}
+            self._cache_key = key
+
+    def parse(self, question: str, previous: ParsedQuestion | None = None) -> ParsedQuestion:
+        self._refresh()
+        parsed = parse_question(question, orgs=self._orgs, metrics=self._metrics, years=self._years)
+        if previous is not None:
+            parsed = follow_up(parsed, previous)
+        return parsed
+
+    # ---- the entry point -------------------------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        *,
+        qid: str | None = None,
+        doc_ids: Sequence[str] | None = None,
+        previous: ParsedQuestion | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        question = question.strip()
+        if not question:
+            return Answer(question, "请输入问题，例如：“公务接待费增长多少？”", "clarify", id=qid)
+        parsed = self.parse(question, previous)
+        answer = None
+        if self.llm is not None:
+            from qa.llm import ask_llm
+
+            answer = ask_llm(self, parsed, doc_ids=doc_ids, model=self.llm)
+        if answer is None:
+            answer = self.answer(parsed, doc_ids=doc_ids)
+        extra = dict(answer.extra)
+        extra["parsed"] = parsed
+        extra["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return replace(answer, id=qid, extra=extra)
+
+    def answer(self, parsed: ParsedQuestion, *, doc_ids: Sequence[str] | None = None) -> Answer:
+        docs = self.scope_docs(parsed, doc_ids)
+        if not docs:
+            return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
+        if parsed.op == "compare" or (len(docs) > 1 and parsed.op in ("compare",)):
+            return self.compare(parsed, docs)
+        if parsed.op in ("reason", "definition", "text"):
+            return self.textual(parsed, docs)
+        if not parsed.metrics and parsed.unknown_terms:
+            terms = "、".join(parsed.unknown_terms)
+            return self.not_found(parsed, Scope(tuple(docs)), f"文件中没有单独披露“{terms}”的数据，无法回答。")
+        if not parsed.metrics:
+            return self.textual(replace(parsed, op="text"), docs)
+        with_metric = [d for d in docs if self.lib.facts(metric=list(parsed.metrics), doc_id=d.doc_id)]
+        if len(with_metric) > 1 and doc_ids is None and parsed.org is None:
+            return self.per_document(parsed, with_metric[:MAX_DOCS_PER_ANSWER])
+        scope = Scope(tuple(with_metric or docs)[:1] if len(docs) > 1 else tuple(docs))
+        return self.numeric(parsed, scope)
+
+    def scope_docs(self, parsed: ParsedQuestion, doc_ids: Sequence[str] | None) -> list[Document]:
+        self._refresh()
+        docs = list(self._docs.values())
+        if doc_ids:
+            docs = [d for d in docs if d.doc_id in set(doc_ids)]
+        if parsed.org:
+            docs = [d for d in docs if d.org == parsed.org] or docs
+        if parsed.year and len(docs) > 1:
+            same_year = [d for d in docs if d.year == parsed.year]
+            nearby = [d for d in docs if d.year is not None and d.year - 2 <= parsed.year <= d.year]
+            docs = same_year or nearby or docs
+        return docs
+
+    def numeric(self, parsed: ParsedQuestion, scope: Scope) -> Answer:
+        facts: list[Fact] = []
+        findings = []
+        for d in scope.docs:
+            facts.extend(self.lib.facts(doc_id=d.doc_id))
+            findings.extend(self.lib.findings(d.doc_id))
+        composer = Composer(parsed, scope, facts, findings)
+        answer = composer.run()
+        if answer is not None:
+            return answer
+        names = "、".join(parsed.metric_terms or parsed.metrics)
+        return self.not_found(parsed, scope, f"文件中没有找到“{names}”的相关数据，无法回答。")
+
+    def not_found(self, parsed: ParsedQuestion, scope: Scope, message: str) -> Answer:
+        hits = self.search(parsed.text, scope, k=3)
+        sections = list(dict.fromkeys(h.chunk.section for h in hits if h.chunk.section))[:3]
+        text = message
+        if sections:
+            text += "最相关的章节：" + "；".join(sections) + "。"
+        return refuse(parsed, text, [citation_for(Passage(h.chunk.text, h.chunk, h.score), h.chunk.text[:120]) for h in hits[:2]])
+
+    def search(self, query: str, scope: Scope, k: int = 6) -> list:  # type: ignore[type-arg]
+        try:
+            return self.lib.search_index().search(query, k=k, doc_ids=list(scope.doc_ids))
+        except Exception as exc:  # retrieval trouble must not lose the numeric answer path
+            log.warning("search failed: %s", exc)
+            return []
+
+    def per_document(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer:
+        parts, citations, warnings = [], [], []
+        for d in docs:
+            sub = self.numeric(parsed, Scope((d,)))
+            if sub.refused:
+                continue
+            parts.append(f"【{d.org}，{d.year or ''}年{d.kind}】{sub.answer}")
+            citations.extend(sub.citations)
+            warnings.extend(sub.warnings)
+        if not parts:
+            return refuse(parsed, "多个文件都没有相关数据。")
+        text = "问题没有指明单位，资料库中有多个文件符合，分别回答如下（也可以在问题中写明单位）：\n" + "\n".join(parts)
+        return Answer(parsed.text, text, "clarify", citations=tuple(citations), warnings=tuple(dict.fromkeys(warnings)))
+
+    def compare(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer:
+        if not parsed.metrics:
+            return refuse(parsed, "请说明要比较的指标，例如“公务接待费”。")
+        metric = parsed.metrics[0]
+        rows: list[tuple[Fact, Document]] = []
+        for d in docs:
+            pick = pick_fact(self.lib.facts(metric=metric, doc_id=d.doc_id), metric, year=parsed.year or d.year, basis=parsed.basis)
+            if pick is not None:
+                rows.append((pick.fact, d))
+        if not rows:
+            return refuse(parsed, f"资料库中没有找到各单位“{metric}”的数据。")
+        rows.sort(key=lambda r: r[0].value, reverse=True)
+        lines = [f"{i}. {d.org}（{f.year or d.year}年）：{fmt(f.value)}{f.unit}" for i, (f, d) in enumerate(rows, 1)]
+        top = rows[0]
+        text = f"按{metric}从高到低：\n" + "\n".join(lines)
+        value = top[0].value
+        formula = None
+        if len(rows) >= 2:
+            diff = rows[0][0].value - rows[1][0].value
+            text += f"\n最高的是{top[1].org}，比第二名高{fmt(diff)}{top[0].unit}。"
+            formula = f"{fmt(rows[0][0].value)}-{fmt(rows[1][0].value)} = {fmt(diff)}"
+            value = diff
+        years = {f.year for f, _ in rows}
+        warnings = ["比较的文件年度不同，请注意口径差异。"] if len(years) > 1 else []
+        return Answer(
+            parsed.text, text, "compare", value=value, unit=top[0].unit, formula=formula,
+            citations=tuple(cite(f, d) for f, d in rows), warnings=tuple(warnings),
+        )  # fmt: skip
+
+    def section_passages(self, docs: list[Document], ranked: list[Chunk]) -> list[Chunk]:
+        """Whole sections as passages (a chunk may cut a sentence), ordered by the best chunk inside each."""
+        passages: dict[tuple[str, str], Chunk] = {}
+        for d in docs:
+            for i, sec in enumerate(self.lib.sections(d.doc_id)):
+                passages[(d.doc_id, sec.path_str)] = Chunk(
+                    chunk_id=f"{d.doc_id}:s{i}", doc_id=d.doc_id, text=d.text[sec.start : sec.end], section=sec.path_str,
+                    start=sec.start, end=sec.end, page=sec.page, org=d.org, year=d.year, kind=d.kind, title=d.title,
+                )  # fmt: skip
+        order = [passages[key] for key in dict.fromkeys((c.doc_id, c.section) for c in ranked) if key in passages]
+        seen = {p.chunk_id for p in order}
+        return order + [p for p in passages.values() if p.chunk_id not in seen]
+
+    def textual(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer:
+        scope = Scope(tuple(docs))
+        hits = self.search(parsed.text, scope, k=8)
+        chunks: list[Chunk] = [h.chunk for h in hits]
+        if len(docs) <= 3:  # small scope: every section is a candidate (whole sentences), retrieval order first
+            chunks = self.section_passages(docs, chunks)
+        if parsed.op == "reason" and not parsed.metrics and re.search(r"预算|支出|经费|钱", parsed.text):
+            parsed = replace(parsed, metrics=("收支总预算",))
+        if parsed.op == "reason":
+            passage = best_sentence(chunks, parsed.metrics, parsed.metric_terms, _REASON_CUE, parsed.text)
+            if passage is None or not _mentions(passage.text, parsed):
+                return self.not_found(parsed, scope, "文件没有说明相关原因。")
+            text = f"根据文件：{reason_clause(passage.text)}。".replace("。。", "。")
+            return Answer(parsed.text, text, "reason", citations=(citation_for(passage),))
+        if parsed.op == "definition":
+            passage = best_sentence(chunks, parsed.metrics, parsed.metric_terms, _DEFINITION_CUE, parsed.text)
+            if passage is None:
+                return self.not_found(parsed, scope, "文件中没有找到该名词的解释。")
+            return Answer(parsed.text, f"根据文件：{passage.text}", "definition", citations=(citation_for(passage),))
+        keywords = _keywords(parsed.text)
+        for h in hits:
+            if sum(1 for w in keywords if w in h.chunk.text) >= max(1, len(keywords) // 2):
+                passage = Passage(h.chunk.text, h.chunk, h.score)
+                snippet = re.sub(r"\s*\n\s*", "", h.chunk.text)[:300]
+                return Answer(parsed.text, f"文件相关内容：{snippet}", "text", citations=(citation_for(passage, snippet),))
+        return self.not_found(parsed, scope, "文件中没有找到能回答这个问题的内容。")
+
+
+_STOP = set("的了吗呢是有多少什么怎么哪个哪些为什么这个那个单位部门年度一下请问文件里中和与及或")
+
+
+def _keywords(question: str) -> list[str]:
+    """Two-character words of the question that are not stop words (a cheap, dependency-free keyword set)."""
+    text = re.sub(r"[\d\s？?，,。！!“”\"]", "", question)
+    grams = [text[i : i + 2] for i in range(len(text) - 1)]
+    return [g for g in dict.fromkeys(grams) if not (set(g) & _STOP)]
+
+
+def _mentions(sentence: str, parsed: ParsedQuestion) -> bool:
+    if not parsed.metrics and not parsed.metric_terms:
+        return True
+    words = list(parsed.metrics) + list(parsed.metric_terms)
+    from index.metrics import BY_NAME
+
+    for m in parsed.metrics:
+        if m in BY_NAME:
+            words.extend(BY_NAME[m].synonyms)
+    return any(w and w in sentence for w in words)
+
+
+def refuse(parsed: ParsedQuestion, text: str, citations: list | None = None) -> Answer:  # type: ignore[type-arg]
+    return Answer(parsed.text, text, "refuse", refused=True, citations=tuple(citations or ()))
+
+
+def follow_up(parsed: ParsedQuestion, previous: ParsedQuestion) -> ParsedQuestion:
+    """“那公用经费呢？” keeps the previous question's org, year and operation."""
+    changes: dict[str, object] = {}
+    if parsed.org is None and previous.org is not None:
+        changes["org"] = previous.org
+    if parsed.year is None and previous.year is not None:
+        changes["year"] = previous.year
+    short = len(parsed.text) <= 12 and re.search(r"(呢|那|还有)", parsed.text)
+    if short and parsed.metrics and previous.op not in ("text",):
+        changes["op"] = previous.op
+    if not parsed.metrics and previous.metrics and short:
+        changes["metrics"] = previous.metrics
+        changes["metric_terms"] = previous.metric_terms
+    return replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]

@@ -1,0 +1,238 @@
+"""The `budgetqa` command. It only calls the functions the tests call; errors become messages here, in one place."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from index.errors import BudgetQAError
+from index.store import Library
+from index.units import fmt
+
+app = typer.Typer(help="预算问答：政府部门预算/决算公开文件的离线问答工具。", no_args_is_help=True, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+LibraryOpt = Annotated[Path | None, typer.Option("--library", help="资料库文件夹（默认 ~/.budgetqa 或 BUDGETQA_HOME）")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
+
+
+def open_library(library: Path | None, *, sample: bool = True) -> Library:
+    lib = Library(library)
+    if sample:
+        with progress_bar(transient=True) as cb:
+            lib.ensure_sample(progress=cb)
+    return lib
+
+
+@contextmanager
+def progress_bar(transient: bool = False) -> Iterator[Any]:
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=transient,
+    )  # fmt: skip
+    tasks: dict[str, Any] = {}
+
+    def callback(stage: str, done: int, total: int) -> None:
+        if total <= 1 and stage not in tasks:
+            return
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield callback
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help="文件或文件夹")], library: LibraryOpt = None) -> None:
+    """导入披露文件（PDF、TXT、HTML；可给文件夹）。相同内容的文件不会重复导入。"""
+    lib = open_library(library, sample=False)
+    with progress_bar() as cb:
+        results = lib.ingest(paths, progress=cb)
+    table = Table("文件", "结果", "章节", "文本块", "数值", "自检发现")
+    for r in results:
+        status = "[green]跳过（已存在）[/]" if r.skipped else ("[green]成功[/]" if r.ok else f"[red]{r.message}[/]")
+        table.add_row(r.source, status, str(r.sections), str(r.chunks), str(r.facts), str(r.findings))
+    out.print(table)
+    failed = [r for r in results if not r.ok]
+    ok = len(results) - len(failed)
+    out.print(f"共 {len(results)} 个文件：成功 {ok} 个，失败 {len(failed)} 个。资料库：{lib.home}")
+    if not results:
+        err.print("没有找到可导入的文件（支持 .pdf .txt .md .html）。")
+        raise typer.Exit(1)
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def docs(library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
+    """列出资料库中的文档。"""
+    rows = open_library(library).documents()
+    if as_json:
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("编号", "单位", "年度", "类型", "标题", "数值", "自检发现")
+    for d in rows:
+        table.add_row(d["doc_id"][:10], d["org"], str(d["year"] or ""), d["kind"], d["title"][:40], str(d["facts"]), str(d["findings"]))
+    out.print(table)
+
+
+@app.command()
+def facts(
+    library: LibraryOpt = None,
+    org: Annotated[str | None, typer.Option(help="单位名称")] = None,
+    year: Annotated[int | None, typer.Option(help="年度")] = None,
+    metric: Annotated[str | None, typer.Option(help="指标（可用同义词，如“招待费”）")] = None,
+    doc: Annotated[str | None, typer.Option(help="文档编号")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """查询数值表。"""
+    from index.metrics import canonical
+
+    lib = open_library(library)
+    doc_id = lib.resolve_doc(doc) if doc else None
+    found = lib.facts(metric=canonical(metric) if metric else None, org=org, year=year, doc_id=doc_id)
+    if metric and not found:
+        found = lib.facts(metric_like=metric, org=org, year=year, doc_id=doc_id)
+    if as_json:
+        out.print_json(json.dumps([_fact_json(f) for f in found], ensure_ascii=False))
+        return
+    table = Table("单位", "年度", "指标", "数值", "单位", "原文", "比较", "章节", "页")
+    for f in found:
+        cmp = ""
+        if f.comparison:
+            c = f.comparison
+            cmp = f"比{c.base}{c.direction}" + (f"{fmt(c.amount)}" if c.amount is not None else "") + (f" {fmt(c.rate)}%" if c.rate is not None else "")
+        table.add_row(f.org, str(f.year or ""), f.metric, fmt(f.value), f.unit, f"{f.raw_value}{f.raw_unit}", cmp, f.section[-40:], str(f.page or ""))
+    out.print(table)
+    out.print(f"共 {len(found)} 条。")
+
+
+def _fact_json(f: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    data = asdict(f)
+    return json.loads(json.dumps(data, default=lambda v: format(v, "f") if isinstance(v, Decimal) else str(v)))
+
+
+@app.command()
+def check(doc: Annotated[str | None, typer.Argument(help="文档编号或文件名（默认全部）")] = None, library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
+    """显示文档自身不一致之处（合计不符、增幅不符、单位错位等）。"""
+    lib = open_library(library)
+    doc_id = lib.resolve_doc(doc) if doc else None
+    found = lib.findings(doc_id)
+    if as_json:
+        out.print_json(json.dumps([_fact_json(f) for f in found], ensure_ascii=False))
+        return
+    titles = {d["doc_id"]: f"{d['org']} {d['year'] or ''}" for d in lib.documents()}
+    for f in found:
+        out.print(f"[bold]{titles.get(f.doc_id, f.doc_id)}[/]  [{f.check}] {f.message}")
+        if f.section:
+            out.print(f"    章节：{f.section}" + (f"  第{f.page}页" if f.page else ""))
+    out.print(f"共 {len(found)} 处。")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="查询")],
+    k: Annotated[int, typer.Option("--k", help="返回条数")] = 5,
+    org: Annotated[str | None, typer.Option(help="单位")] = None,
+    year: Annotated[int | None, typer.Option(help="年度")] = None,
+    library: LibraryOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """检索相关段落（语义 + 关键词混合检索）。"""
+    lib = open_library(library)
+    hits = lib.search_index().search(query, k=k, org=org, year=year)
+    if as_json:
+        rows = [
+            {"chunk_id": h.chunk.chunk_id, "doc_id": h.chunk.doc_id, "org": h.chunk.org, "year": h.chunk.year, "section": h.chunk.section,
+             "page": h.chunk.page, "score": h.score, "text": h.chunk.text}
+            for h in hits
+        ]  # fmt: skip
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    for i, h in enumerate(hits, 1):
+        page = f" 第{h.chunk.page}页" if h.chunk.page else ""
+        out.print(f"[bold]{i}. {h.chunk.org} {h.chunk.year or ''}[/] {h.chunk.section}{page}  (得分 {h.score:.4f})")
+        out.print("   " + h.chunk.text.replace("\n", " ")[:200], markup=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="问题")] = None,
+    jsonl: Annotated[Path | None, typer.Option("--jsonl", help="批量提问：每行一个 {\"id\",\"question\"}")] = None,
+    library: LibraryOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """提问。默认不使用大模型；设置 BUDGETQA_LLM_BASE_URL 等环境变量后可启用大模型模式。"""
+    from qa.agent import Agent
+
+    agent = Agent(open_library(library))
+    if jsonl is not None:
+        for line in jsonl.read_text("utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            answer = agent.ask(item["question"], qid=item.get("id"))
+            sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        return
+    if not question:
+        err.print("请给出问题，或用 --jsonl 指定问题文件。")
+        raise typer.Exit(1)
+    answer = agent.ask(question)
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n")
+        return
+    from qa.render import render_text
+
+    out.print(render_text(answer), markup=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 7860,
+    library: LibraryOpt = None,
+) -> None:
+    """启动网页问答（Gradio）。"""
+    from qa.web import launch
+
+    launch(open_library(library), host=host, port=port)
+
+
+@app.command("eval")
+def evaluate(
+    sets: Annotated[list[Path], typer.Argument(help="金标问题集（JSONL）")],
+    library: LibraryOpt = None,
+    report: Annotated[Path | None, typer.Option(help="报告 JSON 路径")] = None,
+    html: Annotated[Path | None, typer.Option(help="报告 HTML 路径")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="基线 JSON；有回退时退出码非零")] = None,
+) -> None:
+    """评测：逐题提问、打分，按题型输出准确率；与基线比较。"""
+    from eval.run import run_cli
+
+    raise typer.Exit(run_cli(sets, library=library, report=report, html=html, baseline=baseline))
+
+
+def main() -> None:
+    try:
+        app()
+    except BudgetQAError as exc:
+        err.print(f"[red]错误：[/]{exc}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

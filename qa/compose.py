@@ -1,0 +1,418 @@
+"""The deterministic answerer: a parsed question, the facts in scope, the calculator -> an Answer with citations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from index.metrics import BY_NAME
+from index.types import Citation, Document, Fact, Finding
+from index.units import fmt
+from qa.calc import calculate
+from qa.evidence import Pick, Scope, conflict_warning, pick_fact
+from qa.types import Answer, ParsedQuestion
+
+HUNDRED = Decimal(100)
+
+
+def cite(fact: Fact, doc: Document | None) -> Citation:
+    return Citation(
+        doc_id=fact.doc_id,
+        title=doc.title if doc else "",
+        org=fact.org,
+        year=doc.year if doc else fact.year,
+        section=fact.section,
+        page=fact.page,
+        quote=fact.quote,
+        start=fact.start,
+        end=fact.end,
+    )
+
+
+def pct(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def money_places(*values: Decimal) -> int:
+    return max((max(-v.as_tuple().exponent, 0) if isinstance(v.as_tuple().exponent, int) else 0) for v in values)  # type: ignore[operator]
+
+
+def year_label(year: int | None) -> str:
+    return f"{year}年" if year else ""
+
+
+def v(fact_value: Decimal, unit: str) -> str:
+    return f"{fmt(fact_value)}{unit}"
+
+
+class Composer:
+    """Answers one question over the facts of the documents in scope."""
+
+    def __init__(self, parsed: ParsedQuestion, scope: Scope, facts: Sequence[Fact], findings: Sequence[Finding]) -> None:
+        self.q = parsed
+        self.scope = scope
+        self.facts = list(facts)
+        self.findings = list(findings)
+        self.citations: list[Citation] = []
+        self.warnings: list[str] = []
+
+    # ---- helpers --------------------------------------------------------------------------------------------------
+    @property
+    def doc(self) -> Document | None:
+        return self.scope.docs[0] if len(self.scope.docs) == 1 else None
+
+    def doc_year(self) -> int | None:
+        years = {d.year for d in self.scope.docs if d.year}
+        return years.pop() if len(years) == 1 else None
+
+    def target_year(self) -> int | None:
+        if self.q.year is not None:
+            return self.q.year
+        base = self.doc_year()
+        if base is not None and self.q.relative_year is not None:
+            return base + self.q.relative_year
+        return base
+
+    def basis(self) -> str | None:
+        return self.q.basis
+
+    def cite(self, *facts: Fact) -> None:
+        for f in facts:
+            c = cite(f, self.scope.doc(f.doc_id))
+            if all((c.doc_id, c.quote) != (o.doc_id, o.quote) for o in self.citations):
+                self.citations.append(c)
+
+    def pick(self, metric: str, year: int | None = None) -> Pick | None:
+        year = self.target_year() if year is None else year
+        pick = pick_fact(self.facts, metric, year=year, basis=self.basis(), findings=self.findings)
+        if pick is None and year is not None and year == self.doc_year():
+            pick = pick_fact(self.facts, metric, year=None, basis=self.basis(), findings=self.findings)
+            if pick is not None and pick.fact.year not in (None, year):
+                pick = None
+        if pick is not None:
+            warning = conflict_warning(pick)
+            if warning and warning not in self.warnings:
+                self.warnings.append(warning)
+            for f in self.findings:
+                if f.metric == metric and f.message not in self.warnings:
+                    self.warnings.append(f.message)
+        return pick
+
+    def answer(self, kind: str, text: str, value: Decimal | None = None, unit: str | None = None, formula: str | None = None) -> Answer:
+        return Answer(
+            question=self.q.text, answer=text, kind=kind, value=value, unit=unit, formula=formula,
+            citations=tuple(self.citations), warnings=tuple(self.warnings),
+        )  # fmt: skip
+
+    def convert(self, value: Decimal, unit: str) -> tuple[Decimal, str]:
+        """Into the unit the user asked for (元/亿元), else 万元 as stored."""
+        from index.units import from_wan
+
+        if unit == "万元" and self.q.unit in ("元", "亿元"):
+            return from_wan(value, self.q.unit), self.q.unit
+        if unit == "万元" and self.q.unit is None:
+            # answer in the unit the document wrote, so 65000.00元 stays 元 for a 元 document
+            raw_units = {f.raw_unit for f in self.facts if f.unit == "万元"}
+            if raw_units == {"元"}:
+                return from_wan(value, "元"), "元"
+        return value, unit
+
+    def metric_label(self, metric: str, fact: Fact | None = None) -> str:
+        return fact.metric_raw if fact is not None and metric not in BY_NAME else metric
+
+    # ---- operations -----------------------------------------------------------------------------------------------
+    def lookup(self) -> Answer | None:
+        metric = self.q.metrics[0]
+        year = self.target_year()
+        pick = self.pick(metric, year)
+        if pick is None:
+            return self.derived_prior_year(metric, year)
+        f = pick.fact
+        self.cite(f)
+        value, unit = self.convert(f.value, f.unit)
+        text = f"{year_label(f.year)}{self.metric_label(metric, f)}{self.basis_word(f)}为{v(value, unit)}"
+        extras = []
+        if f.share is not None:
+            extras.append(f"占比{fmt(f.share)}%")
+        if f.comparison is not None:
+            extras.append(self.comparison_text(f))
+        for other in self.q.metrics[1:]:
+            p2 = self.pick(other, year)
+            if p2 is not None:
+                self.cite(p2.fact)
+                v2, u2 = self.convert(p2.fact.value, p2.fact.unit)
+                extras.append(f"{self.metric_label(other, p2.fact)}{v(v2, u2)}")
+        text = text + ("，" + "，".join(extras) if extras else "") + "。"
+        kind = "count" if self.q.op == "count" or not BY_NAME.get(metric, BY_NAME["收支总预算"]).money else "lookup"
+        return self.answer(kind, text, value, unit)
+
+    def basis_word(self, f: Fact) -> str:
+        if f.basis and "决算" in f.basis:
+            return "决算数"
+        if f.basis and "预算" in f.basis:
+            return "预算数"
+        return ""
+
+    def comparison_text(self, f: Fact) -> str:
+        c = f.comparison
+        assert c is not None
+        base = "上年" if c.base in ("上年", "") else f"{c.base}年" if c.base.isdigit() else c.base
+        if c.direction == "持平":
+            return f"与{base}持平"
+        parts = [f"比{base}{c.direction}"]
+        if c.amount is not None:
+            amount, unit = self.convert(c.amount, f.unit)
+            parts.append(v(amount, unit))
+        if c.rate is not None:
+            parts.append(f"，{'增长' if c.direction == '增加' else '下降'}{fmt(c.rate)}%")
+        return "".join(parts)
+
+    def derived_prior_year(self, metric: str, year: int | None) -> Answer | None:
+        """Last year's figure from this year's figure and the stated change (0.6 − 0.04 = 0.56)."""
+        base_year = self.doc_year()
+        if year is None or base_year is None or year >= base_year:
+            return None
+        pick = self.pick(metric, base_year)
+        if pick is None or pick.fact.comparison is None or pick.fact.comparison.amount is None:
+            return None
+        f = pick.fact
+        c = f.comparison
+        assert c is not None and c.amount is not None
+        if c.base.isdigit() and int(c.base) != year:
+            return None
+        if not c.base.isdigit() and year != base_year - 1:
+            return None
+        op = "-" if c.direction == "增加" else "+"
+        calc = calculate(f"{fmt(f.value)}{op}{fmt(c.amount)}")
+        self.cite(f)
+        value, unit = self.convert(calc.value, f.unit)
+        text = (
+            f"文件未直接列出{year}年的{self.metric_label(metric, f)}，按{base_year}年{v(f.value, f.unit)}"
+            f"{'比上年' if not c.base.isdigit() else f'比{c.base}年'}{c.direction}{v(c.amount, f.unit)}推算，"
+            f"{year}年为{v(value, unit)}（{calc.formula}）。"
+        )
+        return self.answer("sum" if op == "+" else "diff", text, value, unit, calc.formula)
+
+    def delta(self) -> Answer | None:
+        metric = self.q.metrics[0]
+        year = self.target_year()
+        pick = self.pick(metric, year)
+        if pick is not None and pick.fact.comparison is not None:
+            f = pick.fact
+            c = f.comparison
+            assert c is not None
+            self.cite(f)
+            if c.direction == "持平":
+                return self.answer("delta", f"{year_label(f.year)}{self.metric_label(metric, f)}{v(f.value, f.unit)}，与上年持平。", Decimal(0), f.unit)
+            if c.amount is not None:
+                amount, unit = self.convert(c.amount, f.unit)
+                sign = "-" if c.direction == "增加" else "+"
+                prior = calculate(f"{fmt(f.value)}{sign}{fmt(c.amount)}")
+                base = "上年" if not c.base.isdigit() else f"{c.base}年"
+                text = (
+                    f"{year_label(f.year)}{self.metric_label(metric, f)}{v(*self.convert(f.value, f.unit))}，"
+                    f"比{base}（{v(*self.convert(prior.value, f.unit))}）{c.direction}{v(amount, unit)}"
+                )
+                formula = f"{fmt(f.value)}-{fmt(prior.value)} = {fmt(f.value - prior.value)}"
+                if c.rate is not None:
+                    text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(c.rate)}%"
+                elif prior.value != 0:
+                    r = calculate(f"{fmt(c.amount)}/{fmt(prior.value)}*100")
+                    text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(pct(r.value))}%（按金额计算：{r.formula}）"
+                return self.answer("delta", text + "。", amount, unit, formula)
+        two = self.two_years(metric, year)
+        if two is not None:
+            new, old = two
+            calc = calculate(f"{fmt(new.value)}-{fmt(old.value)}")
+            direction = "增加" if calc.value > 0 else "减少" if calc.value < 0 else "持平"
+            amount, unit = self.convert(abs(calc.value), new.unit)
+            self.cite(new, old)
+            text = (
+                f"{new.year}年{self.metric_label(metric, new)}{v(new.value, new.unit)}，{old.year}年{v(old.value, old.unit)}，"
+                f"{direction}{v(amount, unit)}（{calc.formula}）。"
+            )
+            return self.answer("delta", text, amount, unit, calc.formula)
+        return None
+
+    def two_years(self, metric: str, year: int | None) -> tuple[Fact, Fact] | None:
+        if year is None:
+            return None
+        new = self.pick(metric, year)
+        old = self.pick(metric, year - 1)
+        if new is None or old is None:
+            return None
+        return new.fact, old.fact
+
+    def rate(self) -> Answer | None:
+        metric = self.q.metrics[0]
+        year = self.target_year()
+        pick = self.pick(metric, year)
+        if self.q.execution or self.q.basis == "决算" or "完成" in self.q.text or "执行" in self.q.text:
+            done = self.execution_rate(metric, year)
+            if done is not None:
+                return done
+        if pick is not None and pick.fact.comparison is not None:
+            f = pick.fact
+            c = f.comparison
+            assert c is not None
+            self.cite(f)
+            if c.amount is not None and c.direction != "持平":
+                sign = "-" if c.direction == "增加" else "+"
+                base_expr = f"({fmt(f.value)}{sign}{fmt(c.amount)})"
+                try:
+                    calc = calculate(f"{fmt(c.amount)}/{base_expr}*100")
+                except Exception:
+                    calc = None
+                if calc is not None:
+                    value = pct(calc.value)
+                    stated = f"（原文写作{fmt(c.rate)}%）" if c.rate is not None and pct(c.rate) != value else ""
+                    if c.rate is not None and abs(c.rate - value) > Decimal("0.51"):
+                        self.warnings.append(f"文件写明的变动率{fmt(c.rate)}%与按金额重算的{fmt(value)}%不一致。")
+                    word = "增长" if c.direction == "增加" else "下降"
+                    text = (
+                        f"{year_label(f.year)}{self.metric_label(metric, f)}{v(f.value, f.unit)}，比上年{c.direction}{v(c.amount, f.unit)}，"
+                        f"{word}{fmt(value)}%{stated}。"
+                    )
+                    return self.answer("rate", text, value, "%", f"{calc.formula}")
+            if c.rate is not None:
+                word = "增长" if c.direction == "增加" else "下降" if c.direction == "减少" else "变动"
+                return self.answer("rate", f"{year_label(f.year)}{self.metric_label(metric, f)}{word}{fmt(c.rate)}%。", c.rate, "%")
+        two = self.two_years(metric, year)
+        if two is not None:
+            new, old = two
+            calc = calculate(f"({fmt(new.value)}-{fmt(old.value)})/{fmt(old.value)}*100")
+            value = pct(calc.value)
+            self.cite(new, old)
+            word = "增长" if value >= 0 else "下降"
+            moved = "增加" if new.value >= old.value else "减少"
+            text = (
+                f"{new.year}年{self.metric_label(metric, new)}{v(new.value, new.unit)}，{old.year}年{v(old.value, old.unit)}，"
+                f"{moved}{v(abs(new.value - old.value), new.unit)}，{word}{fmt(abs(value))}%。"
+            )
+            return self.answer("rate", text, abs(value), "%", calc.formula)
+        return None
+
+    def execution_rate(self, metric: str, year: int | None) -> Answer | None:
+        final = pick_fact(self.facts, metric, year=year, basis="决算", findings=self.findings)
+        budget = pick_fact(self.facts, metric, year=year, basis="预算", findings=self.findings)
+        if final is None or budget is None or final.fact.basis is None or "决算" not in final.fact.basis:
+            return None
+        if budget.fact.basis is None or "预算" not in budget.fact.basis or budget.fact.value == 0:
+            return None
+        calc = calculate(f"{fmt(final.fact.value)}/{fmt(budget.fact.value)}*100")
+        value = pct(calc.value)
+        self.cite(final.fact, budget.fact)
+        text = (
+            f"{year_label(final.fact.year)}{self.metric_label(metric, final.fact)}决算{v(final.fact.value, final.fact.unit)}，"
+            f"年初预算{v(budget.fact.value, budget.fact.unit)}，完成预算的{fmt(value)}%。"
+        )
+        return self.answer("rate", text, value, "%", calc.formula)
+
+    def share(self) -> Answer | None:
+        metric = self.q.metrics[0]
+        year = self.target_year()
+        pick = self.pick(metric, year)
+        if pick is None:
+            return None
+        part = pick.fact
+        whole_name = self.q.whole or (self.q.metrics[1] if len(self.q.metrics) > 1 else None)
+        if whole_name is None:
+            parent = BY_NAME.get(metric)
+            whole_name = parent.parent if parent and parent.parent else None
+        ratio = self.q.ratio or "倍" in self.q.text
+        whole = self.pick(whole_name, year) if whole_name else None
+        if whole is None and whole_name in ("支出合计", "收入合计"):
+            whole = self.pick("收支总预算", year)
+        if whole is None and part.share is not None and not ratio:
+            self.cite(part)
+            text = f"{year_label(part.year)}{self.metric_label(metric, part)}{v(part.value, part.unit)}，占比{fmt(part.share)}%。"
+            return self.answer("share", text, part.share, "%")
+        if whole is None or whole.fact.value == 0:
+            return None
+        w = whole.fact
+        self.cite(part, w)
+        if ratio:
+            calc = calculate(f"{fmt(part.value)}/{fmt(w.value)}")
+            value = pct(calc.value)
+            text = f"{self.metric_label(metric, part)}{v(part.value, part.unit)}是{self.metric_label(w.metric, w)}{v(w.value, w.unit)}的{fmt(value)}倍。"
+            return self.answer("share", text, value, "倍", calc.formula)
+        calc = calculate(f"{fmt(part.value)}/{fmt(w.value)}*100")
+        value = pct(calc.value)
+        stated = ""
+        if part.share is not None and pct(part.share) != value:
+            stated = f"（原文写作{fmt(part.share)}%）"
+        text = (
+            f"{year_label(part.year)}{self.metric_label(metric, part)}{v(part.value, part.unit)}，"
+            f"占{self.metric_label(w.metric, w)}{v(w.value, w.unit)}的{fmt(value)}%{stated}。"
+        )
+        return self.answer("share", text, value, "%", calc.formula)
+
+    def total(self) -> Answer | None:
+        year = self.target_year()
+        if len(self.q.metrics) >= 2:
+            picks = [self.pick(m, year) for m in self.q.metrics]
+            found = [p.fact for p in picks if p is not None]
+            if len(found) < 2:
+                return None
+            calc = calculate("+".join(fmt(f.value) for f in found))
+            self.cite(*found)
+            value, unit = self.convert(calc.value, found[0].unit)
+            names = "、".join(self.metric_label(f.metric, f) for f in found)
+            return self.answer("sum", f"{names}合计{v(value, unit)}（{calc.formula}）。", value, unit, calc.formula)
+        metric = self.q.metrics[0]
+        prior = self.derived_prior_year(metric, year)
+        if prior is not None:
+            return prior
+        return self.lookup()
+
+    def difference(self) -> Answer | None:
+        year = self.target_year()
+        if len(self.q.metrics) >= 2:
+            a, b = self.pick(self.q.metrics[0], year), self.pick(self.q.metrics[1], year)
+            if a is None or b is None:
+                return None
+            fa, fb = a.fact, b.fact
+            calc = calculate(f"{fmt(max(fa.value, fb.value))}-{fmt(min(fa.value, fb.value))}")
+            self.cite(fa, fb)
+            value, unit = self.convert(calc.value, fa.unit)
+            hi, lo = (fa, fb) if fa.value >= fb.value else (fb, fa)
+            text = (
+                f"{self.metric_label(hi.metric, hi)}{v(hi.value, hi.unit)}，{self.metric_label(lo.metric, lo)}{v(lo.value, lo.unit)}，"
+                f"相差{v(value, unit)}（{calc.formula}）。"
+            )
+            return self.answer("diff", text, value, unit, calc.formula)
+        metric = self.q.metrics[0]
+        budget = pick_fact(self.facts, metric, year=year, basis="预算", findings=self.findings)
+        final = pick_fact(self.facts, metric, year=year, basis="决算", findings=self.findings)
+        if budget and final and budget.fact.basis and final.fact.basis and budget.fact.value != final.fact.value:
+            fb, ff = budget.fact, final.fact
+            calc = calculate(f"{fmt(max(fb.value, ff.value))}-{fmt(min(fb.value, ff.value))}")
+            self.cite(fb, ff)
+            value, unit = self.convert(calc.value, fb.unit)
+            text = f"{self.metric_label(metric, fb)}预算{v(fb.value, fb.unit)}，决算{v(ff.value, ff.unit)}，相差{v(value, unit)}（{calc.formula}）。"
+            return self.answer("diff", text, value, unit, calc.formula)
+        prior = self.derived_prior_year(metric, year)
+        if prior is not None:
+            return prior
+        return None
+
+    def run(self) -> Answer | None:
+        if not self.q.metrics:
+            return None
+        op = self.q.op
+        handlers = {
+            "lookup": self.lookup,
+            "count": self.lookup,
+            "delta": self.delta,
+            "rate": self.rate,
+            "share": self.share,
+            "sum": self.total,
+            "diff": self.difference,
+        }
+        handler = handlers.get(op)
+        if handler is None:
+            return None
+        result = handler()
+        if result is None and op != "lookup":
+            result = self.lookup()
+        return result

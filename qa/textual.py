@@ -1,0 +1,102 @@
+"""Answers that are sentences, not numbers: reasons, definitions, open questions — taken from retrieved passages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.metrics import BY_NAME
+from index.types import Chunk, Citation
+
+_SENTENCE_END = re.compile(r"(?<=[。；！？])")
+_REASON_CUE = re.compile(r"(主要)?(原因|因为|由于|用于|主要用于|用在|是为了|为确保|为保障|根据)")
+_DEFINITION_CUE = re.compile(r"(指|是指|包括|系指)")
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    text: str
+    chunk: Chunk
+    score: float
+
+
+def sentences(chunk: Chunk) -> list[tuple[str, int]]:
+    """(sentence, offset in the chunk) with PDF line breaks inside sentences removed."""
+    out = []
+    pos = 0
+    for part in _SENTENCE_END.split(chunk.text):
+        if part is None:
+            continue
+        start = chunk.text.find(part, pos)
+        pos = max(start, pos) + len(part)
+        clean = re.sub(r"\s*\n\s*", "", part).strip()
+        if len(clean) >= 4:
+            out.append((clean, start))
+    return out
+
+
+def _terms(metrics: Sequence[str], terms: Sequence[str]) -> list[str]:
+    words: list[str] = []
+    for m in metrics:
+        words.append(m)
+        meta = BY_NAME.get(m)
+        if meta:
+            words.extend(s for s in meta.synonyms if len(s) >= 2)
+    words.extend(t for t in terms if len(t) >= 2)
+    return [w for w in dict.fromkeys(words) if w]
+
+
+_DOWN = re.compile(r"少|降|减|压缩|砍|下调")
+_UP = re.compile(r"多|增|涨|升|翻倍|提高|超")
+
+
+def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"[\s\d，,。？?！!“”\"：:；;（）()]", "", text)
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def best_sentence(
+    chunks: Sequence[Chunk], metrics: Sequence[str], terms: Sequence[str], cue: re.Pattern[str], question: str = ""
+) -> Passage | None:
+    """The sentence that mentions the metric and carries the cue (原因/用于 …), best-ranked chunk first.
+
+    Without a metric, the question's words and its direction (少了 -> 减少/下降) decide between reasons.
+    """
+    words = _terms(metrics, terms)
+    q_grams = _bigrams(question)
+    down, up = bool(_DOWN.search(question)), bool(_UP.search(question))
+    best: tuple[float, Passage] | None = None
+    for rank, chunk in enumerate(chunks):
+        for text, _ in sentences(chunk):
+            has_cue = bool(cue.search(text))
+            hits = sum(1 for w in words if w in text)
+            if not has_cue:
+                continue
+            overlap = len(q_grams & _bigrams(text)) if q_grams else 0
+            direction = 0.0
+            text_dir = re.sub(r"增加[（(]减少[)）]", "", text)
+            if down and not up:
+                direction = 2.0 if re.search(r"减少|下降|压减|核减|降低", text_dir) else 0.0
+            elif up and not down:
+                direction = 2.0 if re.search(r"增加|增长|提高|新增", text_dir) else 0.0
+            score = hits * 2 + (1 if has_cue else 0) + overlap * 0.5 + direction - min(rank, 10) * 0.2
+            if best is None or score > best[0]:
+                best = (score, Passage(text, chunk, score))
+    return best[1] if best else None
+
+
+def reason_clause(sentence: str) -> str:
+    """The part of a sentence that gives the reason, when it says 原因是/主要原因：…"""
+    m = re.search(r"(主要)?原因(主要)?(是|为|：|:)?", sentence)
+    if m and m.end() < len(sentence) - 2:
+        return sentence[m.end() :].strip("：:，,。 ")
+    return sentence.strip()
+
+
+def citation_for(passage: Passage, quote: str | None = None) -> Citation:
+    c = passage.chunk
+    return Citation(
+        doc_id=c.doc_id, title=c.title, org=c.org, year=c.year, section=c.section, page=c.page,
+        quote=(quote or passage.text)[:200], start=c.start, end=c.end,
+    )  # fmt: skip
