@@ -230,7 +230,8 @@ class Library:
         kind: str | None = None,
         metric_like: str | None = None,
     ) -> list[Fact]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if isinstance(metric, str):
             where.append("metric = ?")
             params.append(metric)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from index.store import Library
-from index.types import Chunk, Document, Fact
+from index.types import Chunk, Citation, Document, Fact
 from index.units import fmt
 from qa.compose import Composer, cite
 from qa.evidence import Scope, pick_fact
@@ -143,7 +143,9 @@ class Agent:
             return []
 
     def per_document(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer:
-        parts, citations, warnings = [], [], []
+        parts: list[str] = []
+        citations: list[Citation] = []
+        warnings: list[str] = []
         for d in docs:
             sub = self.numeric(parsed, Scope((d,)))
             if sub.refused:
