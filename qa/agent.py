@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from decimal import Decimal
 
 from index.store import Library
 from index.types import Chunk, Citation, Document, Fact
@@ -15,7 +16,7 @@ from index.units import fmt
 from qa.compose import Composer, cite
 from qa.evidence import Scope, pick_fact
 from qa.parse import parse_question
-from qa.textual import _DEFINITION_CUE, _REASON_CUE, Passage, best_sentence, citation_for, reason_clause
+from qa.textual import _DEFINITION_CUE, _REASON_CUE, Passage, best_sentence, citation_for, reason_clause, sentences
 from qa.types import Answer, ParsedQuestion
 
 log = logging.getLogger(__name__)
@@ -219,13 +220,77 @@ class Agent:
             if passage is None:
                 return self.not_found(parsed, scope, "文件中没有找到该名词的解释。")
             return Answer(parsed.text, f"根据文件：{passage.text}", "definition", citations=(citation_for(passage),))
-        keywords = _keywords(parsed.text)
-        for h in hits:
-            if sum(1 for w in keywords if w in h.chunk.text) >= max(1, len(keywords) // 2):
-                passage = Passage(h.chunk.text, h.chunk, h.score)
-                snippet = re.sub(r"\s*\n\s*", "", h.chunk.text)[:300]
-                return Answer(parsed.text, f"文件相关内容：{snippet}", "text", citations=(citation_for(passage, snippet),))
-        return self.not_found(parsed, scope, "文件中没有找到能回答这个问题的内容。")
+        return self.open_answer(parsed, docs, chunks, scope)
+
+    def section_block(self, chunk: Chunk, limit: int = 600) -> str | None:
+        """The text of a section and all its subsections, lines joined, cut at `limit` characters."""
+        doc = self._docs.get(chunk.doc_id)
+        if doc is None:
+            return None
+        sections = self.lib.sections(doc.doc_id)
+        own = next((s for s in sections if s.path_str == chunk.section), None)
+        if own is None:
+            return None
+        end = own.end
+        for s in sections:
+            if s.start >= own.end and s.path[: len(own.path)] == own.path:
+                end = s.end
+            elif s.start >= own.end:
+                break
+        text = re.sub(r"\s*\n\s*", "", doc.text[own.start : end])
+        return text[:limit] + ("…" if len(text) > limit else "")
+
+    def open_answer(self, parsed: ParsedQuestion, docs: list[Document], chunks: list[Chunk], scope: Scope) -> Answer:
+        """The passage that best covers the question's own words (minus the org's name); refuse when none does."""
+        focus = _keywords(strip_names(parsed.text, [n for d in docs for n in (d.org, d.title)]))
+        corpus = "".join(c.text for c in chunks).replace("\n", "")
+        present = [w for w in focus if w in corpus]
+        if not focus or len(present) * 3 < len(focus):
+            return self.not_found(parsed, scope, "文件中没有找到能回答这个问题的内容。")
+        focus = present
+        best: tuple[float, int, str, Chunk] | None = None
+        for rank, chunk in enumerate(chunks):
+            for text, _ in sentences(chunk):
+                hits = sum(1 for w in focus if w in text)
+                score = hits - min(rank, 20) * 0.05 - len(text) / 60
+                if hits and (best is None or score > best[0]):
+                    best = (score, hits, text, chunk)
+        if best is None or best[1] * 5 < len(focus) * 3:
+            return self.not_found(parsed, scope, "文件中没有找到能回答这个问题的内容。")
+        _, _, text, chunk = best
+        heading = chunk.section.rsplit(" > ", 1)[-1].replace(" ", "")
+        if len(text) <= len(heading) + 2 and text.replace(" ", "") in heading:
+            text = self.section_block(chunk) or text  # the question names a section: answer with its content
+        passage = Passage(text, chunk, best[0])
+        value, unit = number_near(text, focus, parsed.count_unit)
+        kind = "count" if parsed.op == "count" else "text"
+        if parsed.op not in ("lookup", "count"):
+            value, unit = None, None
+        return Answer(parsed.text, f"根据文件：{text}", kind, value=value, unit=unit, citations=(citation_for(passage),))
+
+
+_NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|亿元|元|人次|批次|人|名|辆|条|期|次|个|%)")
+
+
+def number_near(text: str, focus: Sequence[str], unit: str | None) -> tuple[Decimal | None, str | None]:
+    """The first number with a unit after the question's words in a passage (the unit asked for, if any)."""
+    positions = [text.find(w) for w in focus if w in text]
+    start = min(positions) if positions else 0
+    for m in _NUMBER_UNIT.finditer(text, start):
+        if unit is None or m.group(2) == unit:
+            return Decimal(m.group(1)), m.group(2)
+    return None, None
+
+
+def strip_names(question: str, names: Sequence[str]) -> str:
+    """The question without the parts that repeat an org's name or a title (every passage shares those)."""
+    text = question
+    for n in range(len(text), 2, -1):
+        for i in range(len(text) - n + 1):
+            piece = text[i : i + n]
+            if len(piece) == n and any(piece in name for name in names):
+                text = text.replace(piece, " ")
+    return text
 
 
 _STOP = set("的了吗呢是有多少什么怎么哪个哪些为什么这个那个单位部门年度一下请问文件里中和与及或")

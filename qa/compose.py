@@ -147,6 +147,8 @@ class Composer:
         return self.answer(kind, text, value, unit)
 
     def basis_word(self, f: Fact) -> str:
+        if "预算" in f.metric or "决算" in f.metric:
+            return ""
         if f.basis and "决算" in f.basis:
             return "决算数"
         if f.basis and "预算" in f.basis:
@@ -413,6 +415,12 @@ class Composer:
         if handler is None:
             return None
         result = handler()
-        if result is None and op != "lookup":
+        if result is None and op not in ("lookup", "count"):
             result = self.lookup()
+            if result is not None:
+                missing = {"delta": "与上年的比较", "rate": "计算变动率所需的数据", "share": "所占总额的数据",
+                           "sum": "相加所需的分项数据", "diff": "比较所需的另一项数据"}.get(op, "所需数据")  # fmt: skip
+                note = f"文件中没有找到{missing}，只能给出该项数值：{result.answer}"
+                result = Answer(result.question, note, result.kind, result.value, result.unit, result.formula,
+                                result.citations, (*result.warnings, f"无法按问题要求计算：缺少{missing}。"))  # fmt: skip
         return result

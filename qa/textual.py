@@ -22,17 +22,33 @@ class Passage:
 
 
 def sentences(chunk: Chunk) -> list[tuple[str, int]]:
-    """(sentence, offset in the chunk) with PDF line breaks inside sentences removed."""
-    out = []
+    """Candidate passages of a chunk, (text, offset in the chunk), with PDF line breaks inside sentences removed.
+
+    Whole sentences; a sentence that only gives a reason (主要原因：…) joined with the one before it, which names
+    the figure; and single lines of table-like text (a row such as "其他宣传经费 50502-… 63 用于…").
+    """
+    out: list[tuple[str, int]] = []
     pos = 0
+    previous: tuple[str, int] | None = None
     for part in _SENTENCE_END.split(chunk.text):
-        if part is None:
+        if not part:
             continue
         start = chunk.text.find(part, pos)
         pos = max(start, pos) + len(part)
         clean = re.sub(r"\s*\n\s*", "", part).strip()
-        if len(clean) >= 4:
+        if len(clean) < 4:
+            continue
+        if previous is not None and re.match(r"(主要)?原因", clean):
+            out.append((previous[0] + clean, previous[1]))
+        else:
             out.append((clean, start))
+        previous = (clean, start)
+    offset = 0
+    for line in chunk.text.split("\n"):
+        stripped = line.strip()
+        if len(stripped) >= 6 and re.search(r"\d", stripped) and not re.search(r"[。；]", stripped):
+            out.append((stripped, offset))
+        offset += len(line) + 1
     return out
 
 
@@ -80,7 +96,7 @@ def best_sentence(
                 direction = 2.0 if re.search(r"减少|下降|压减|核减|降低", text_dir) else 0.0
             elif up and not down:
                 direction = 2.0 if re.search(r"增加|增长|提高|新增", text_dir) else 0.0
-            score = hits * 2 + (1 if has_cue else 0) + overlap * 0.5 + direction - min(rank, 10) * 0.2
+            score = hits * 2 + (1 if has_cue else 0) + overlap * 0.5 + direction - min(rank, 10) * 0.2 - len(text) / 150
             if best is None or score > best[0]:
                 best = (score, Passage(text, chunk, score))
     return best[1] if best else None
