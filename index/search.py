@@ -9,6 +9,8 @@ recall@5 0.955 vs 0.930 without the path (doc-filtered) and fused 0.975 vs 0.962
 
 from __future__ import annotations
 
+import re
+
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,9 +39,14 @@ class Hit:
     lexical_rank: int | None = None
 
 
+_SOFT_BREAK = re.compile(r"(?<=[\u4e00-\u9fff，、（(“])\s*\n\s*(?=[\u4e00-\u9fff，。、；）)”])")
+
+
 def passage_text(chunk: Chunk, with_section: bool = True) -> str:
-    """What is embedded for a chunk: its section path, then its text."""
-    return f"{chunk.section}\n{chunk.text}" if with_section and chunk.section else chunk.text
+    """What is embedded and indexed for a chunk: its section path, then its text with PDF line breaks inside
+    sentences joined (“主要原\n\n因是” must read as 原因 for both the tokenizer and the model)."""
+    text = _SOFT_BREAK.sub("", chunk.text)
+    return f"{chunk.section}\n{text}" if with_section and chunk.section else text
 
 
 class SearchIndex:
