@@ -21,6 +21,7 @@ from qa.types import Answer, ParsedQuestion
 
 log = logging.getLogger(__name__)
 MAX_DOCS_PER_ANSWER = 6
+NUMERIC_OPS = ("lookup", "delta", "rate", "share", "sum", "diff")
 
 
 class Agent:
@@ -91,6 +92,8 @@ class Agent:
             return self.compare(parsed, docs)
         if parsed.op in ("reason", "definition", "text"):
             return self.textual(parsed, docs)
+        if not parsed.metrics and not parsed.unknown_terms and parsed.op in NUMERIC_OPS and re.search(r"预算|总额|盘子", parsed.text):
+            parsed = replace(parsed, metrics=("收支总预算",), metric_terms=("预算",))
         if not parsed.metrics and parsed.unknown_terms:
             terms = "、".join(parsed.unknown_terms)
             return self.not_found(parsed, Scope(tuple(docs)), f"文件中没有单独披露“{terms}”的数据，无法回答。")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from index.metrics import BY_NAME
@@ -66,12 +68,35 @@ class Composer:
         return years.pop() if len(years) == 1 else None
 
     def target_year(self) -> int | None:
+        if self.q.year is not None and self.q.compare_year is not None and self.q.year == self.q.compare_year:
+            others = [y for y in self.q.years if y != self.q.compare_year]
+            return others[0] if others else self.doc_year()
         if self.q.year is not None:
             return self.q.year
         base = self.doc_year()
         if base is not None and self.q.relative_year is not None:
             return base + self.q.relative_year
         return base
+
+    def base_year(self, year: int | None) -> int | None:
+        """The year a change is measured against: 比2021年 -> 2021, else the year before."""
+        if self.q.compare_year is not None and self.q.compare_year != year:
+            return self.q.compare_year
+        if year is not None and self.q.compare_relative is not None:
+            return year + self.q.compare_relative
+        return None if year is None else year - 1
+
+    def comparison_fits(self, f: Fact, year: int | None) -> bool:
+        """A stated comparison answers the question when it is against the year asked about."""
+        c = f.comparison
+        if c is None:
+            return False
+        wanted = self.base_year(year)
+        if wanted is None or f.year is None:
+            return True
+        if c.base.isdigit():
+            return int(c.base) == wanted
+        return wanted == f.year - 1
 
     def basis(self) -> str | None:
         return self.q.basis
@@ -84,6 +109,13 @@ class Composer:
 
     def pick(self, metric: str, year: int | None = None) -> Pick | None:
         year = self.target_year() if year is None else year
+        for name in (metric, *EQUIVALENT.get(metric, ())):
+            found = self._pick(name, year)
+            if found is not None:
+                return found
+        return None
+
+    def _pick(self, metric: str, year: int | None) -> Pick | None:
         pick = pick_fact(self.facts, metric, year=year, basis=self.basis(), findings=self.findings)
         if pick is None and year is not None and year == self.doc_year():
             pick = pick_fact(self.facts, metric, year=None, basis=self.basis(), findings=self.findings)
@@ -199,7 +231,7 @@ class Composer:
         metric = self.q.metrics[0]
         year = self.target_year()
         pick = self.pick(metric, year)
-        if pick is not None and pick.fact.comparison is not None:
+        if pick is not None and self.comparison_fits(pick.fact, year):
             f = pick.fact
             c = f.comparison
             assert c is not None
@@ -237,10 +269,11 @@ class Composer:
         return None
 
     def two_years(self, metric: str, year: int | None) -> tuple[Fact, Fact] | None:
-        if year is None:
+        base = self.base_year(year)
+        if year is None or base is None:
             return None
         new = self.pick(metric, year)
-        old = self.pick(metric, year - 1)
+        old = self.pick(metric, base)
         if new is None or old is None:
             return None
         return new.fact, old.fact
@@ -253,7 +286,7 @@ class Composer:
             done = self.execution_rate(metric, year)
             if done is not None:
                 return done
-        if pick is not None and pick.fact.comparison is not None:
+        if pick is not None and self.comparison_fits(pick.fact, year):
             f = pick.fact
             c = f.comparison
             assert c is not None
@@ -401,6 +434,7 @@ class Composer:
     def run(self) -> Answer | None:
         if not self.q.metrics:
             return None
+        self.q = normalise_metrics(self.q)
         op = self.q.op
         handlers = {
             "lookup": self.lookup,
@@ -424,3 +458,32 @@ class Composer:
                 result = Answer(result.question, note, result.kind, result.value, result.unit, result.formula,
                                 result.citations, (*result.warnings, f"无法按问题要求计算：缺少{missing}。"))  # fmt: skip
         return result
+
+
+_TOTALS = ("支出合计", "收入合计", "收支总预算")
+# a balanced budget: 收支总预算 = 收入合计 = 支出合计; used only when the metric asked has no figure for the year
+EQUIVALENT: dict[str, tuple[str, ...]] = {
+    "收支总预算": ("收入合计", "支出合计"),
+    "收入合计": ("收支总预算",),
+    "支出合计": ("收支总预算",),
+}
+_ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起")
+
+
+def normalise_metrics(q: ParsedQuestion) -> ParsedQuestion:
+    """Make the metric list fit the operation: totals named beside their parts in a sum go, a diff compares the last
+    two named items (“政府采购里服务类比货物类多多少” -> 服务类, 货物类), and several counts asked “一共” are a sum."""
+    metrics = list(q.metrics)
+    op = q.op
+    if op in ("count", "lookup") and len(metrics) >= 2 and _ALTOGETHER.search(q.text):
+        op = "sum"
+    if op == "sum" and len(metrics) >= 2:
+        parts = [m for m in metrics if m not in _TOTALS]
+        parents = {BY_NAME[m].parent for m in parts if m in BY_NAME}
+        parts = [m for m in parts if m not in parents] if len(parts) > 2 else parts
+        metrics = parts if len(parts) >= 2 else metrics
+    if op == "diff" and len(metrics) > 2:
+        metrics = metrics[-2:]
+    if metrics == list(q.metrics) and op == q.op:
+        return q
+    return replace(q, op=op, metrics=tuple(metrics))

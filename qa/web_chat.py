@@ -1,0 +1,154 @@
+"""The 问答 tab and the /ask API endpoint."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from qa.web_context import ALL_DOCS, ALL_DOCS_LABEL, WebContext
+
+import gradio as gr  # isort: skip  (after qa.web_context, which sets the offline environment)
+
+from index.errors import BudgetQAError
+from qa.types import Answer, ParsedQuestion
+from qa.web_render import render_answer, render_error, render_partial, safe_text, stream_pieces
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = (
+    "公务接待费增长多少？",
+    "招待费占三公经费多少？",
+    "为什么今年预算少了？",
+    "基本支出是多少？",
+    "政府采购预算多少？",
+    "那公用经费呢？",
+    "什么是三公经费？",
+)
+ASK_CONCURRENCY = 4  # answering is CPU-light; the library serialises its own writes
+STREAM_STEPS = 8
+STREAM_DELAY = 0.03  # seconds between streamed pieces (the whole answer is computed first)
+THINKING = "正在查找……"
+INTERNAL_ERROR = "处理问题时出现内部错误，请稍后重试；如果反复出现，请把问题反馈给管理员。"
+
+Message = dict[str, str]
+ChatUpdate = tuple[list[Message], list[Message], ParsedQuestion | None, Any]
+
+
+@dataclass
+class ChatTab:
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    doc: gr.Dropdown
+
+
+def ask_once(ctx: WebContext, question: str, doc: str | None, previous: ParsedQuestion | None) -> Answer:
+    """One answer, or BudgetQAError with a Chinese message."""
+    return ctx.agent.ask(question, doc_ids=ctx.doc_filter(doc), previous=previous)
+
+
+def respond(
+    ctx: WebContext, question: str, history: list[Message] | None, previous: ParsedQuestion | None, doc: str | None
+) -> Iterator[ChatUpdate]:
+    """Yields (chatbot, history, previous, question box) while the answer streams in."""
+    text = (question or "").strip()
+    shown = list(history or [])
+    if not text:
+        yield shown, shown, previous, gr.update()
+        return
+    shown.append({"role": "user", "content": safe_text(text)})
+    yield [*shown, {"role": "assistant", "content": render_partial(THINKING)}], shown, previous, gr.update()
+    try:
+        answer = ask_once(ctx, text, doc, previous)
+    except BudgetQAError as exc:
+        shown.append({"role": "assistant", "content": render_error(str(exc))})
+        yield shown, shown, previous, gr.update()  # the question stays in the box
+        return
+    except Exception:
+        log.exception("answering %r failed", text)
+        shown.append({"role": "assistant", "content": render_error(INTERNAL_ERROR)})
+        yield shown, shown, previous, gr.update()
+        return
+    for piece in stream_pieces(answer.answer, STREAM_STEPS)[:-1]:
+        yield [*shown, {"role": "assistant", "content": render_partial(piece)}], shown, previous, gr.update()
+        time.sleep(STREAM_DELAY)
+    shown.append({"role": "assistant", "content": render_answer(answer)})
+    parsed = answer.extra.get("parsed")
+    following = parsed if isinstance(parsed, ParsedQuestion) else previous
+    yield shown, shown, following, ""
+
+
+def build_chat_tab(ctx: WebContext) -> ChatTab:
+    history = gr.State([])
+    previous = gr.State(None)
+    doc = gr.Dropdown(
+        choices=ctx.doc_choices(), value=ALL_DOCS, label="文档范围", info="在全部文档或某一份文档中回答",
+        interactive=True, elem_id="bqa-doc",
+    )  # fmt: skip
+    chatbot = gr.Chatbot(
+        label="预算问答", height=520, buttons=["copy"], latex_delimiters=[], sanitize_html=True, allow_tags=False,
+        feedback_options=None, elem_id="bqa-chat",
+        placeholder="请就已导入的预算/决算公开文件提问，例如：“公务接待费增长多少？”。每个回答都附有出处，可点开查看原文。",
+    )  # fmt: skip
+    with gr.Row():
+        question = gr.Textbox(
+            label="问题", placeholder="输入问题后按回车，例如：公务接待费增长多少？", lines=1, max_lines=4,
+            scale=5, elem_id="bqa-question", autofocus=True,
+        )  # fmt: skip
+        with gr.Column(scale=1, min_width=120):
+            send = gr.Button("提问", variant="primary", elem_id="bqa-send")
+            clear = gr.Button("清空对话", variant="secondary", size="sm")
+    gr.Markdown("**示例问题**（点击即可提问）：")
+    with gr.Row(elem_id="bqa-examples"):
+        example_buttons = [gr.Button(text, size="sm", variant="secondary") for text in EXAMPLES]
+
+    def run(
+        question: str, shown: list[Message], prev: ParsedQuestion | None, choice: str | None
+    ) -> Iterator[ChatUpdate]:
+        yield from respond(ctx, question, shown, prev, choice)
+
+    inputs = [question, history, previous, doc]
+    outputs = [chatbot, history, previous, question]
+    common: dict[str, Any] = {
+        "concurrency_limit": ASK_CONCURRENCY,
+        "concurrency_id": "ask",
+        "api_visibility": "private",
+    }
+    question.submit(run, inputs, outputs, **common)
+    send.click(run, inputs, outputs, **common)
+    for button, text in zip(example_buttons, EXAMPLES, strict=True):
+        button.click(lambda t=text: t, None, question, queue=False, api_visibility="private").then(
+            run, inputs, outputs, **common
+        )
+    clear.click(
+        lambda: ([], [], None, ""), None, [chatbot, history, previous, question], queue=False, api_visibility="private"
+    )
+    return ChatTab(chatbot=chatbot, question=question, doc=doc)
+
+
+def register_api(ctx: WebContext) -> None:
+    """The public endpoints: /ask and /documents (see docs/api.md)."""
+
+    def ask(question: str, doc: str = ALL_DOCS_LABEL) -> dict[str, Any]:
+        """Answer one question over the library and return the answer JSON.
+
+        Parameters:
+            question: the question in Chinese, e.g. 公务接待费增长多少？
+            doc: 全部文档 (default), or a document id, id prefix or file name from /documents
+        """
+        try:
+            answer = ask_once(ctx, question, doc, None)
+        except BudgetQAError as exc:
+            raise gr.Error(str(exc)) from exc
+        data = answer.to_json()
+        data["latency_ms"] = answer.extra.get("latency_ms")
+        return data
+
+    def documents() -> list[dict[str, Any]]:
+        """The documents in the library (doc_id, source, title, org, year, kind, facts, findings …)."""
+        return ctx.documents()
+
+    gr.api(ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+    gr.api(documents, api_name="documents", queue=False)

@@ -1,0 +1,168 @@
+"""The 文档 tab: upload and ingest disclosures, list and remove documents.
+
+Uploads are checked before the library sees them (type allow-list, size limit). The library stores each file by its
+content hash, so an uploaded name is only ever shown (as text), never used as a path.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qa.web_context import WebContext
+
+import gradio as gr  # isort: skip  (after qa.web_context, which sets the offline environment)
+import pandas as pd  # isort: skip
+
+from index.errors import BudgetQAError
+
+log = logging.getLogger(__name__)
+
+ALLOWED_SUFFIXES = (".pdf", ".txt", ".md", ".html", ".htm")
+MAX_UPLOAD_MB = 50
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+RESULT_HEADERS = ["文件", "结果", "章节", "数值", "自检发现", "说明"]
+DOC_HEADERS = ["编号", "单位", "年度", "类型", "标题", "文件名", "数值", "文本块", "自检发现", "导入时间"]
+WRITE_QUEUE = "library-write"  # ingest and remove run one at a time
+
+
+def display_name(path: str | Path) -> str:
+    """The uploaded file's own name, for display only."""
+    return Path(str(path)).name
+
+
+def validate_upload(path: str | Path) -> str | None:
+    """None when the file may be ingested, else a Chinese message saying why not."""
+    p = Path(str(path))
+    name = p.name
+    suffix = p.suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        kind = f"“{suffix}”" if suffix else "无扩展名"
+        return f"不支持的文件类型（{kind}）：请上传 PDF、TXT、MD 或 HTML 格式的预算/决算公开文件。"
+    try:
+        size = p.stat().st_size
+    except OSError:
+        return f"无法读取上传的文件“{name}”，请重新上传。"
+    if size > MAX_UPLOAD_BYTES:
+        return f"文件过大（{size / 1024 / 1024:.1f} MB）：单个文件不能超过 {MAX_UPLOAD_MB} MB。"
+    if size == 0:
+        return "文件是空的，请检查后重新上传。"
+    return None
+
+
+def _paths(files: Any) -> list[str]:
+    if not files:
+        return []
+    items = files if isinstance(files, list) else [files]
+    return [str(getattr(f, "name", f)) for f in items]
+
+
+def ingest_uploads(ctx: WebContext, files: Any, progress: Any = None) -> list[list[Any]]:
+    """Validate, then ingest the valid files in one library call; one result row per uploaded file, in order."""
+    paths = _paths(files)
+    rows: dict[int, list[Any]] = {}
+    valid: list[tuple[int, str]] = []
+    for i, path in enumerate(paths):
+        problem = validate_upload(path)
+        if problem:
+            rows[i] = [display_name(path), "未导入", 0, 0, 0, problem]
+        else:
+            valid.append((i, path))
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress((done, total) if total else 0, desc=stage, unit="个")
+
+    if valid:
+        try:
+            results = ctx.lib.ingest([p for _, p in valid], progress=report)
+        except BudgetQAError as exc:
+            results = []
+            for i, path in valid:
+                rows[i] = [display_name(path), "失败", 0, 0, 0, str(exc)]
+        for (i, path), r in zip(valid, results, strict=False):
+            status = "已存在（跳过）" if r.skipped else ("成功" if r.ok else "失败")
+            rows[i] = [display_name(path), status, r.sections, r.facts, r.findings, r.message]
+    return [rows[i] for i in range(len(paths)) if i in rows]
+
+
+def document_rows(ctx: WebContext) -> list[list[Any]]:
+    return [
+        [d["doc_id"][:10], d["org"], d["year"], d["kind"], d["title"], d["source"], d["facts"], d["chunks"],
+         d["findings"], (d.get("ingested_at") or "")[:19].replace("T", " ")]
+        for d in ctx.documents()
+    ]  # fmt: skip
+
+
+def documents_frame(ctx: WebContext) -> pd.DataFrame:
+    return pd.DataFrame(document_rows(ctx), columns=DOC_HEADERS)
+
+
+def remove_document(ctx: WebContext, doc_id: str | None) -> str:
+    if not doc_id:
+        return "请先选择要删除的文档。"
+    try:
+        title = next((d["source"] for d in ctx.documents() if d["doc_id"] == doc_id), doc_id)
+        removed = ctx.lib.remove(doc_id)
+    except BudgetQAError as exc:
+        return f"⚠ {exc}"
+    return f"已删除“{title}”。" if removed else "该文档已不在资料库中（可能已被其他用户删除）。"
+
+
+@dataclass
+class DocsTab:
+    upload: gr.File
+    ingest: gr.Button
+    results: gr.Dataframe
+    documents: gr.Dataframe
+    remove_choice: gr.Dropdown
+    remove: gr.Button
+    status: gr.Markdown
+    ingest_event: Any
+    remove_event: Any
+
+
+def build_docs_tab(ctx: WebContext) -> DocsTab:
+    gr.Markdown(
+        f"上传预算/决算公开文件（PDF、TXT、MD、HTML，单个不超过 {MAX_UPLOAD_MB} MB，可多选）。"
+        "导入后即可在“问答”和“数据表”中使用。内容相同的文件不会重复导入。"
+    )
+    upload = gr.File(label="选择或拖入文件", file_count="multiple", type="filepath", elem_id="bqa-upload")
+    ingest = gr.Button("导入", variant="primary", elem_id="bqa-ingest")
+    ingest_status = gr.Markdown("", elem_id="bqa-ingest-status")
+    results = gr.Dataframe(
+        value=pd.DataFrame([], columns=RESULT_HEADERS), headers=RESULT_HEADERS, interactive=False, wrap=True,
+        datatype=["str", "str", "number", "number", "number", "str"], label="导入结果", elem_id="bqa-results",
+    )  # fmt: skip
+    gr.Markdown("### 资料库中的文档")
+    documents = gr.Dataframe(
+        value=documents_frame(ctx), headers=DOC_HEADERS, interactive=False, wrap=True, label="文档列表",
+        datatype=["str", "str", "number", "str", "str", "str", "number", "number", "number", "str"], elem_id="bqa-docs",
+    )  # fmt: skip
+    with gr.Row():
+        remove_choice = gr.Dropdown(
+            choices=ctx.doc_choices(include_all=False), value=None, label="选择要删除的文档", interactive=True, scale=3
+        )
+        remove = gr.Button("删除所选文档", variant="stop", scale=1)
+    status = gr.Markdown("", elem_id="bqa-remove-status")
+
+    def run_ingest(files: Any, progress: gr.Progress = gr.Progress()) -> tuple[pd.DataFrame, Any, str]:  # noqa: B008
+        rows = ingest_uploads(ctx, files, progress)
+        ok = sum(1 for r in rows if r[1] == "成功")
+        message = f"本次处理 {len(rows)} 个文件，成功导入 {ok} 个。" if rows else "请先选择要导入的文件。"
+        return pd.DataFrame(rows, columns=RESULT_HEADERS), None, message
+
+    def run_remove(doc_id: str | None) -> str:
+        return remove_document(ctx, doc_id)
+
+    write: dict[str, Any] = {"concurrency_limit": 1, "concurrency_id": WRITE_QUEUE, "api_visibility": "private"}
+    ingest_event = ingest.click(run_ingest, upload, [results, upload, ingest_status], **write)
+    remove_event = remove.click(run_remove, remove_choice, status, **write)
+    return DocsTab(upload, ingest, results, documents, remove_choice, remove, status, ingest_event, remove_event)
+
+
+def refresh_docs(ctx: WebContext) -> list[Any]:
+    """Updates for (documents, remove_choice) after the library changed."""
+    return [documents_frame(ctx), gr.update(choices=ctx.doc_choices(include_all=False), value=None)]
