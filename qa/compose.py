@@ -53,7 +53,10 @@ class Composer:
     def __init__(self, parsed: ParsedQuestion, scope: Scope, facts: Sequence[Fact], findings: Sequence[Finding]) -> None:
         self.q = parsed
         self.scope = scope
-        self.facts = list(facts)
+        stages = {d.doc_id: doc_stage(d) for d in scope.docs}
+        self.facts = [
+            replace(f, basis=stages[f.doc_id]) if f.basis is None and stages.get(f.doc_id) else f for f in facts
+        ]
         self.findings = list(findings)
         self.citations: list[Citation] = []
         self.warnings: list[str] = []
@@ -98,8 +101,44 @@ class Composer:
             return int(c.base) == wanted
         return wanted == f.year - 1
 
+    def fuzzy_pick(self, metric: str, year: int | None) -> Pick | None:
+        """Facts whose written name contains the metric (or one of its synonyms) in order — “接待记者批次” for
+        接待批次, “…安排三公经费预算总额” for 三公经费 — closest to the question's own words first."""
+        meta = BY_NAME.get(metric)
+        aliases = [metric, *(meta.synonyms if meta else ())]
+        if metric in ("收入合计", "支出合计"):
+            aliases.append(metric[:2])  # “本单位收入” is the income total
+        money = meta.money if meta else (self.q.op != "count" and self.q.count_unit is None)
+        q_grams = _grams(self.q.text)
+        scored: list[tuple[float, Fact]] = []
+        for f in self.facts:
+            if f.metric == metric or (year is not None and f.year != year):
+                continue
+            if (f.unit == "万元") != money or f.unit == "%":
+                continue
+            raw = re.sub(r"[()（）]", "", f.metric + f.metric_raw + f.unit)
+            if not any(len(a) >= 2 and _subsequence(a, raw) for a in aliases):
+                continue
+            scored.append((len(q_grams & _grams(raw)) - len(raw) / 100, f))
+        if not scored:
+            return None
+        if metric in _TOTALS or (meta and meta.name.endswith("合计")):
+            scored.sort(key=lambda sf: -sf[1].value)  # a total is the largest of its kind
+        else:
+            scored.sort(key=lambda sf: -sf[0])
+        best = scored[0][1]
+        basis = self.basis()
+        same = [f for _, f in scored if f.metric == best.metric]
+        if basis:
+            same = [f for f in same if f.basis is None or basis in f.basis] or same
+        return pick_fact(same, best.metric, year=year, basis=basis, findings=self.findings)
+
     def basis(self) -> str | None:
-        return self.q.basis
+        if self.q.basis is not None:
+            return self.q.basis
+        stages = {doc_stage(d) for d in self.scope.docs}
+        stage = stages.pop() if len(stages) == 1 else None
+        return stage[:2] if stage else None
 
     def cite(self, *facts: Fact) -> None:
         for f in facts:
@@ -117,6 +156,8 @@ class Composer:
 
     def _pick(self, metric: str, year: int | None) -> Pick | None:
         pick = pick_fact(self.facts, metric, year=year, basis=self.basis(), findings=self.findings)
+        if pick is None:
+            pick = self.fuzzy_pick(metric, year)
         if pick is None and year is not None and year == self.doc_year():
             pick = pick_fact(self.facts, metric, year=None, basis=self.basis(), findings=self.findings)
             if pick is not None and pick.fact.year not in (None, year):
@@ -179,7 +220,7 @@ class Composer:
         return self.answer(kind, text, value, unit)
 
     def basis_word(self, f: Fact) -> str:
-        if "预算" in f.metric or "决算" in f.metric:
+        if "预算" in f.metric or "决算" in f.metric or f.unit != "万元":
             return ""
         if f.basis and "决算" in f.basis:
             return "决算数"
@@ -487,3 +528,33 @@ def normalise_metrics(q: ParsedQuestion) -> ParsedQuestion:
     if metrics == list(q.metrics) and op == q.op:
         return q
     return replace(q, op=op, metrics=tuple(metrics))
+
+
+_FUND_NAMES = re.compile(r"一般公共预算|政府性基金预算|国有资本经营预算|社会保险基金预算|预算单位|部门预算编制|预算管理")
+
+
+def doc_stage(doc: Document) -> str | None:
+    """预算数 or 决算数: what an unqualified figure of this document is (a “三公” statement says so in its title or
+    its opening, else by which word dominates)."""
+    if doc.kind in ("预算", "决算"):
+        return f"{doc.kind}数"
+    if "年初预算" in doc.text:  # figures set against the initial budget are actuals
+        return "决算数"
+    body = _FUND_NAMES.sub("", doc.text)
+    for text in (_FUND_NAMES.sub("", doc.title), body[:300]):
+        found = [stage for stage in ("决算", "预算") if stage in text]
+        if len(found) == 1:
+            return f"{found[0]}数"
+    finals, budgets = body.count("决算"), body.count("预算")
+    if finals > budgets:
+        return "决算数"
+    return "预算数" if budgets > finals else None
+
+
+def _grams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _subsequence(needle: str, hay: str) -> bool:
+    it = iter(hay)
+    return all(ch in it for ch in needle)
