@@ -14,7 +14,7 @@ from index.store import Library
 from index.types import Chunk, Citation, Document, Fact
 from index.units import fmt
 from qa.compose import Composer, cite
-from qa.evidence import Scope, pick_fact
+from qa.evidence import Scope
 from qa.parse import parse_question
 from qa.textual import _DEFINITION_CUE, _REASON_CUE, Passage, best_sentence, citation_for, reason_clause, sentences
 from qa.types import Answer, ParsedQuestion
@@ -110,9 +110,11 @@ class Agent:
         docs = list(self._docs.values())
         if doc_ids:
             docs = [d for d in docs if d.doc_id in set(doc_ids)]
-        if parsed.org:
+        if len(parsed.org_mentions) > 1:
+            docs = [d for d in docs if d.org in parsed.org_mentions] or docs
+        elif parsed.org:
             docs = [d for d in docs if d.org == parsed.org] or docs
-        if parsed.year and len(docs) > 1:
+        if parsed.year and len(docs) > 1 and len(parsed.org_mentions) <= 1:
             same_year = [d for d in docs if d.year == parsed.year]
             nearby = [d for d in docs if d.year is not None and d.year - 2 <= parsed.year <= d.year]
             docs = same_year or nearby or docs
@@ -168,11 +170,21 @@ class Agent:
         metric = parsed.metrics[0]
         rows: list[tuple[Fact, Document]] = []
         for d in docs:
-            pick = pick_fact(self.lib.facts(metric=metric, doc_id=d.doc_id), metric, year=parsed.year or d.year, basis=parsed.basis)
+            composer = Composer(parsed, Scope((d,)), self.lib.facts(doc_id=d.doc_id), self.lib.findings(d.doc_id))
+            year = parsed.year if parsed.year is not None and len(parsed.years) <= 1 else d.year
+            pick = composer.pick(metric, year) or (composer.pick(metric, d.year) if year != d.year else None)
             if pick is not None:
                 rows.append((pick.fact, d))
         if not rows:
             return refuse(parsed, f"资料库中没有找到各单位“{metric}”的数据。")
+        if len(rows) < 2:
+            f, d = rows[0]
+            return refuse(
+                parsed,
+                f"只有一份文件（{d.org}，{f.year or d.year}年）有“{metric}”的数据（{fmt(f.value)}{f.unit}），"
+                "没有可以比较或排名的其他单位/年度；文件也未按下属部门分别列示。",
+                [cite(f, d)],
+            )
         rows.sort(key=lambda r: r[0].value, reverse=True)
         lines = [f"{i}. {d.org}（{f.year or d.year}年）：{fmt(f.value)}{f.unit}" for i, (f, d) in enumerate(rows, 1)]
         top = rows[0]
@@ -210,11 +222,16 @@ class Agent:
         chunks: list[Chunk] = [h.chunk for h in hits]
         if len(docs) <= 3:  # small scope: every section is a candidate (whole sentences), retrieval order first
             chunks = self.section_passages(docs, chunks)
+        inferred = False
         if parsed.op == "reason" and not parsed.metrics and re.search(r"预算|支出|经费|钱", parsed.text):
-            parsed = replace(parsed, metrics=("收支总预算",))
+            parsed, inferred = replace(parsed, metrics=("收支总预算",)), True
         if parsed.op == "reason":
-            passage = best_sentence(chunks, parsed.metrics, parsed.metric_terms, _REASON_CUE, parsed.text)
-            if passage is None or not _mentions(passage.text, parsed):
+            cue = _PURPOSE_CUE if _PURPOSE_QUESTION.search(parsed.text) else _REASON_CUE
+            terms = (*parsed.metric_terms, *parsed.unknown_terms)
+            passage = best_sentence(chunks, parsed.metrics, terms, cue, parsed.text)
+            if passage is None and cue is _PURPOSE_CUE:
+                passage = best_sentence(chunks, parsed.metrics, terms, _REASON_CUE, parsed.text)
+            if passage is None or not (inferred or _mentions(passage.text, parsed)):
                 return self.not_found(parsed, scope, "文件没有说明相关原因。")
             text = f"根据文件：{reason_clause(passage.text)}。".replace("。。", "。")
             return Answer(parsed.text, text, "reason", citations=(citation_for(passage),))
@@ -306,16 +323,30 @@ def _keywords(question: str) -> list[str]:
     return [g for g in dict.fromkeys(grams) if not (set(g) & _STOP)]
 
 
+_PURPOSE_QUESTION = re.compile(r"用在哪|用在什么|干什么用|做什么用|用于什么|用于哪|用途|花在哪|主要用于")
+_PURPOSE_CUE = re.compile(r"用于|用在|用途")
+
+
 def _mentions(sentence: str, parsed: ParsedQuestion) -> bool:
+    """The sentence is about what was asked: the metric, a synonym, one of its parts, or the question's own term."""
     if not parsed.metrics and not parsed.metric_terms:
         return True
-    words = list(parsed.metrics) + list(parsed.metric_terms)
-    from index.metrics import BY_NAME
+    from index.metrics import BY_NAME, METRICS
 
+    sentence = re.sub(r"[、\s“”\"]", "", sentence)
+    words = [*parsed.metrics, *parsed.metric_terms, *parsed.unknown_terms]
     for m in parsed.metrics:
         if m in BY_NAME:
             words.extend(BY_NAME[m].synonyms)
-    return any(w and w in sentence for w in words)
+        words.extend(c.name for c in METRICS if c.parent == m)  # 公务接待费 speaks for 三公经费
+    if any(len(w) >= 2 and w in sentence for w in words):
+        return True
+    grams = {sentence[i : i + 2] for i in range(len(sentence) - 1)}
+    for term in parsed.metric_terms:  # “财政拨款收支” against “财政拨款收入、支出”
+        own = {term[i : i + 2] for i in range(len(term) - 1)}
+        if len(own) >= 3 and len(own & grams) * 5 >= len(own) * 3:
+            return True
+    return False
 
 
 def refuse(parsed: ParsedQuestion, text: str, citations: list | None = None) -> Answer:  # type: ignore[type-arg]

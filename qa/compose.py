@@ -114,6 +114,8 @@ class Composer:
         for f in self.facts:
             if f.metric == metric or (year is not None and f.year != year):
                 continue
+            if f.metric in BY_NAME:  # another known metric (a parent or a sibling), never a stand-in
+                continue
             if (f.unit == "万元") != money or f.unit == "%":
                 continue
             raw = re.sub(r"[()（）]", "", f.metric + f.metric_raw + f.unit)

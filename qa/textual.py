@@ -10,7 +10,7 @@ from index.metrics import BY_NAME
 from index.types import Chunk, Citation
 
 _SENTENCE_END = re.compile(r"(?<=[。；！？])")
-_REASON_CUE = re.compile(r"(主要)?(原因|因为|由于|用于|主要用于|用在|是为了|为确保|为保障|根据)")
+_REASON_CUE = re.compile(r"(主要)?(原因|因为|由于|用于|主要用于|用在|是为了|为确保|为保障|主要情况|主要是)")
 _DEFINITION_CUE = re.compile(r"(指|是指|包括|系指)")
 
 
@@ -38,7 +38,7 @@ def sentences(chunk: Chunk) -> list[tuple[str, int]]:
         clean = re.sub(r"\s*\n\s*", "", part).strip()
         if len(clean) < 4:
             continue
-        if previous is not None and re.match(r"(主要)?原因", clean):
+        if previous is not None and re.match(r"(主要)?(是)?(.{0,4}原因|用于|用在|系)", clean):
             out.append((previous[0] + clean, previous[1]))
         else:
             out.append((clean, start))
@@ -104,7 +104,7 @@ def best_sentence(
 
 def reason_clause(sentence: str) -> str:
     """The part of a sentence that gives the reason, when it says 原因是/主要原因：…"""
-    m = re.search(r"(主要)?原因(主要)?(是|为|：|:)?", sentence)
+    m = re.search(r"(主要)?(原因|情况)(主要)?(是|为|：|:)+", sentence) or re.search(r"(主要)?原因", sentence)
     if m and m.end() < len(sentence) - 2:
         return sentence[m.end() :].strip("：:，,。 ")
     return sentence.strip()

@@ -25,7 +25,7 @@ EXAMPLES = (
     "基本支出是多少？",
     "政府采购预算多少？",
     "那公用经费呢？",
-    "什么是三公经费？",
+    "什么是基本支出？",
 )
 ASK_CONCURRENCY = 4  # answering is CPU-light; the library serialises its own writes
 STREAM_STEPS = 8
