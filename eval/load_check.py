@@ -49,7 +49,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("三公经费预算多少？", 0.6),
     Probe("在职实有人数多少？", 15),
     Probe("为什么今年预算少了？", None, ("平台建设",), "retrieval"),
-    Probe("什么是三公经费？", None, ("公务接待费",), "retrieval"),
+    Probe("什么是基本支出？", None, ("正常运转",), "retrieval"),
     Probe("媒体宣传项目经费主要用于什么？", None, ("舆情",), "retrieval"),
 )
 

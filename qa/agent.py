@@ -97,8 +97,8 @@ class Agent:
         if not parsed.metrics and parsed.unknown_terms:
             terms = "、".join(parsed.unknown_terms)
             return self.not_found(parsed, Scope(tuple(docs)), f"文件中没有单独披露“{terms}”的数据，无法回答。")
-        if not parsed.metrics:
-            return self.textual(replace(parsed, op="text"), docs)
+        if not parsed.metrics or _ENTITY_QUESTION.search(parsed.text):
+            return self.textual(parsed, docs, open_question=True)
         with_metric = [d for d in docs if self.lib.facts(metric=list(parsed.metrics), doc_id=d.doc_id)]
         if len(with_metric) > 1 and doc_ids is None and parsed.org is None:
             return self.per_document(parsed, with_metric[:MAX_DOCS_PER_ANSWER])
@@ -216,7 +216,7 @@ class Agent:
         seen = {p.chunk_id for p in order}
         return order + [p for p in passages.values() if p.chunk_id not in seen]
 
-    def textual(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer:
+    def textual(self, parsed: ParsedQuestion, docs: list[Document], *, open_question: bool = False) -> Answer:
         scope = Scope(tuple(docs))
         hits = self.search(parsed.text, scope, k=8)
         chunks: list[Chunk] = [h.chunk for h in hits]
@@ -225,8 +225,10 @@ class Agent:
         inferred = False
         if parsed.op == "reason" and not parsed.metrics and re.search(r"预算|支出|经费|钱", parsed.text):
             parsed, inferred = replace(parsed, metrics=("收支总预算",)), True
-        if parsed.op == "reason":
+        if parsed.op == "reason" and not open_question:
             cue = _PURPOSE_CUE if _PURPOSE_QUESTION.search(parsed.text) else _REASON_CUE
+            if _BASIS_QUESTION.search(parsed.text):
+                cue = _BASIS_CUE
             terms = (*parsed.metric_terms, *parsed.unknown_terms)
             passage = best_sentence(chunks, parsed.metrics, terms, cue, parsed.text)
             if passage is None and cue is _PURPOSE_CUE:
@@ -235,7 +237,7 @@ class Agent:
                 return self.not_found(parsed, scope, "文件没有说明相关原因。")
             text = f"根据文件：{reason_clause(passage.text)}。".replace("。。", "。")
             return Answer(parsed.text, text, "reason", citations=(citation_for(passage),))
-        if parsed.op == "definition":
+        if parsed.op == "definition" and not open_question:
             passage = best_sentence(chunks, parsed.metrics, parsed.metric_terms, _DEFINITION_CUE, parsed.text)
             if passage is None:
                 return self.not_found(parsed, scope, "文件中没有找到该名词的解释。")
@@ -283,9 +285,9 @@ class Agent:
             text = self.section_block(chunk) or text  # the question names a section: answer with its content
         passage = Passage(text, chunk, best[0])
         value, unit = number_near(text, focus, parsed.count_unit)
-        kind = "count" if parsed.op == "count" else "text"
-        if parsed.op not in ("lookup", "count"):
+        if parsed.op not in ("lookup", "count") or _ENTITY_QUESTION.search(parsed.text):
             value, unit = None, None
+        kind = parsed.op if value is not None else "text"
         return Answer(parsed.text, f"根据文件：{text}", kind, value=value, unit=unit, citations=(citation_for(passage),))
 
 
@@ -323,6 +325,10 @@ def _keywords(question: str) -> list[str]:
     return [g for g in dict.fromkeys(grams) if not (set(g) & _STOP)]
 
 
+# questions that ask for a name, a thing or a date, which a money figure never answers
+_ENTITY_QUESTION = re.compile(r"哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话")
+_BASIS_QUESTION = re.compile(r"依据|根据什么|怎么算|如何测算|测算")
+_BASIS_CUE = re.compile(r"依据|根据|测算|通知|规范|办法")
 _PURPOSE_QUESTION = re.compile(r"用在哪|用在什么|干什么用|做什么用|用于什么|用于哪|用途|花在哪|主要用于")
 _PURPOSE_CUE = re.compile(r"用于|用在|用途")
 

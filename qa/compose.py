@@ -196,12 +196,40 @@ class Composer:
         return fact.metric_raw if fact is not None and metric not in BY_NAME else metric
 
     # ---- operations -----------------------------------------------------------------------------------------------
+    def whole_for_share(self, part: Fact, year: int | None) -> str | None:
+        """The total a stated share (占比 9.40%) was taken of: the candidate total whose ratio comes closest."""
+        assert part.share is not None
+        meta = BY_NAME.get(part.metric)
+        candidates = [c for c in (meta.parent if meta else None, "支出合计", "收入合计", "收支总预算") if c]
+        best: tuple[Decimal, str] | None = None
+        for name in dict.fromkeys(candidates):
+            whole = self.pick(name, year)
+            if whole is None or whole.fact.value == 0 or whole.fact.unit != part.unit:
+                continue
+            gap = abs(part.value / whole.fact.value * HUNDRED - part.share)
+            if best is None or gap < best[0]:
+                best = (gap, name)
+        return best[1] if best else None
+
+    def unit_fits(self, f: Fact) -> bool:
+        """A figure answers the question only in a fitting unit: “退休费” is money, never a head count; “多少分” is
+        not 万元."""
+        money_words = [t for t in self.q.metric_terms if re.search(r"(费|经费|资金|钱)$", t)]
+        if money_words and f.unit != "万元":
+            return False
+        asked = self.q.count_unit
+        if asked and asked not in ("个", "项") and f.unit != asked:
+            return {asked, f.unit} <= {"人", "名"} or {asked, f.unit} <= {"批次", "个"}
+        return True
+
     def lookup(self) -> Answer | None:
         metric = self.q.metrics[0]
         year = self.target_year()
         pick = self.pick(metric, year)
         if pick is None:
             return self.derived_prior_year(metric, year)
+        if not self.unit_fits(pick.fact):
+            return None
         f = pick.fact
         self.cite(f)
         value, unit = self.convert(f.value, f.unit)
@@ -394,6 +422,8 @@ class Composer:
             return None
         part = pick.fact
         whole_name = self.q.whole or (self.q.metrics[1] if len(self.q.metrics) > 1 else None)
+        if whole_name is None and part.share is not None:
+            whole_name = self.whole_for_share(part, year)
         if whole_name is None:
             parent = BY_NAME.get(metric)
             whole_name = parent.parent if parent and parent.parent else None
@@ -527,6 +557,12 @@ def normalise_metrics(q: ParsedQuestion) -> ParsedQuestion:
         metrics = parts if len(parts) >= 2 else metrics
     if op == "diff" and len(metrics) > 2:
         metrics = metrics[-2:]
+    if op in ("lookup", "count") and len(metrics) >= 2 and len(q.metric_terms) == len(metrics):
+        # “政府采购中货物类多少钱” / “媒体宣传项目里网络舆情监控这一项”: the first names where, the second what
+        first, second = q.metric_terms[0], q.metric_terms[1]
+        i, j = q.text.find(first), q.text.find(second)
+        if 0 <= i < j and re.fullmatch(r"(中|里|里面|里的|中的|的|下|下的|之中|项目里)?", q.text[i + len(first) : j]):
+            metrics = metrics[1:]
     if metrics == list(q.metrics) and op == q.op:
         return q
     return replace(q, op=op, metrics=tuple(metrics))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from index.metrics import BY_NAME
 from index.types import Chunk, Citation
 
-_SENTENCE_END = re.compile(r"(?<=[。；！？])")
+_SENTENCE_END = re.compile(r"(?<=[。！？])")
 _REASON_CUE = re.compile(r"(主要)?(原因|因为|由于|用于|主要用于|用在|是为了|为确保|为保障|主要情况|主要是)")
 _DEFINITION_CUE = re.compile(r"(指|是指|包括|系指)")
 

@@ -1,0 +1,202 @@
+"""The web UI in headless Chromium, as a person uses it: ask, read the answer and its source, upload a PDF.
+
+Needs Debian's Chromium (/usr/bin/chromium) and the playwright package; never downloads a browser. Screenshots go to
+artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]  # fmt: skip
+TIMEOUT = 30_000  # ms
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return "需要 /usr/bin/chromium（apt-get install chromium fonts-noto-cjk，或 make browser）"
+    if importlib.util.find_spec("playwright") is None:
+        return "需要 playwright 包（pip install -e '.[test]'；不要运行 playwright install）"
+    return None
+
+
+if reason := _missing():
+    pytest.skip(reason, allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from index.store import Library
+    from qa.web import launch
+
+    lib = Library(tmp_path_factory.mktemp("browserlib"), embedding="hash")
+    lib.ensure_sample()
+    port = free_port()
+    demo = launch(lib, port=port, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+        lib.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    outside: list[str] = []
+    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
+    pg.goto(server)
+    pg.wait_for_selector("#bqa-question textarea")
+    yield pg
+    context.close()
+    assert not outside, f"页面请求了外部地址：{outside}"
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def ask(page: Page, question: str) -> Any:
+    """Ask in the box; the last bot message once its answer (not the streaming cursor) is in."""
+    before = page.locator(".bqa-answer").count()
+    page.fill("#bqa-question textarea", question)
+    page.click("#bqa-send")
+    page.wait_for_function(
+        "n => { const a = document.querySelectorAll('.bqa-answer');"
+        " return a.length > n && !a[a.length - 1].textContent.includes('▍'); }",
+        arg=before,
+    )
+    return page.locator(".bqa-answer").last
+
+
+def test_ask_shows_answer_with_source(page: Page) -> None:
+    answer = ask(page, "公务接待费增长多少？")
+    text = answer.inner_text()
+    assert "0.04万元" in text.replace(" ", ""), text
+    assert "7.14%" in text, text
+    source = answer.locator("details.bqa-source").first
+    assert "武昌区融媒体中心" in source.locator("summary").inner_text()
+    assert source.get_attribute("open") is None
+    source.locator("summary").click()
+    page.wait_for_function("() => document.querySelector('details.bqa-source').open")
+    quote = source.locator(".bqa-quote")
+    assert quote.is_visible() and "公务接待费" in quote.inner_text()
+    assert source.locator("mark").count() >= 1
+    assert page.input_value("#bqa-question textarea") == ""
+    shot(page, "01-answer-with-source")
+
+
+def test_follow_up_and_example(page: Page) -> None:
+    ask(page, "基本支出是多少？")
+    follow = ask(page, "那公用经费呢？")
+    assert "70.8" in follow.inner_text()
+    page.get_by_role("button", name="政府采购预算多少？").click()
+    page.wait_for_function(
+        "() => { const a = document.querySelectorAll('.bqa-answer');"
+        " return a.length >= 3 && a[a.length - 1].textContent.includes('325'); }"
+    )
+    shot(page, "02-follow-up-and-example")
+
+
+def test_fact_table_filters(page: Page) -> None:
+    page.get_by_role("tab", name="数据表").click()
+    page.fill("#bqa-metric textarea, #bqa-metric input", "招待费")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#bqa-facts').textContent.includes('公务接待费')")
+    shot(page, "03-fact-table")
+    page.get_by_role("tab", name="自检发现").click()
+    page.wait_for_selector("#bqa-findings")
+    page.wait_for_function("() => document.querySelector('#bqa-findings').textContent.includes('检查项')")
+    shot(page, "04-findings")
+
+
+def test_upload_pdf_is_listed(page: Page, tmp_path: Path) -> None:
+    from tests.pdfs import make_disclosure_pdf
+
+    pdf = make_disclosure_pdf(tmp_path / "上传测试_三公经费.pdf")
+    page.get_by_role("tab", name="文档").click()
+    page.set_input_files("#bqa-upload input[type=file]", str(pdf))
+    page.wait_for_function("() => document.querySelector('#bqa-upload').textContent.includes('上传测试')")
+    page.click("#bqa-ingest")
+    page.wait_for_function("() => document.querySelector('#bqa-results').textContent.includes('成功')")
+    page.wait_for_function("() => document.querySelector('#bqa-docs').textContent.includes('上传测试_三公经费.pdf')")
+    shot(page, "05-upload")
+
+
+class EvilAgent:
+    """Answers every question with document text that tries to run script and render links."""
+
+    EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> [点我](http://evil.example/) **粗体**'
+
+    def ask(self, question: str, **_: Any) -> Any:
+        from decimal import Decimal
+
+        from index.types import Citation
+        from qa.types import Answer
+
+        quote = f"公务接待费预算 0.6万元。{self.EVIL}"
+        citation = Citation("d1", f"标题{self.EVIL}", "某单位", 2023, f"章节{self.EVIL}", 1, quote)
+        return Answer(question, f"回答{self.EVIL}", "lookup", Decimal("0.6"), "万元", citations=(citation,))
+
+
+def test_document_text_renders_inert(browser: Browser, tmp_path: Path) -> None:
+    from index.store import Library
+    from qa.web import launch
+
+    lib = Library(tmp_path / "lib", embedding="hash")
+    port = free_port()
+    demo = launch(lib, port=port, block=False, agent=EvilAgent())  # type: ignore[arg-type]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT)
+        dialogs: list[str] = []
+        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_selector("#bqa-question textarea")
+        answer = ask(pg, "公务接待费是多少？")
+        answer.locator("summary").first.click()
+        text = answer.inner_text()
+        assert "<script>window.__xss=1</script>" in text and "[点我](http://evil.example/)" in text
+        assert pg.evaluate("() => window.__xss") is None
+        assert pg.locator("#bqa-chat a[href*='evil']").count() == 0
+        assert pg.locator("#bqa-chat img[src='x'], #bqa-chat strong").count() == 0
+        assert not dialogs
+        shot(pg, "06-inert-document-text")
+    finally:
+        context.close()
+        demo.close()
+        lib.close()
