@@ -10,7 +10,6 @@ recall@5 0.955 vs 0.930 without the path (doc-filtered) and fused 0.975 vs 0.962
 from __future__ import annotations
 
 import re
-
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
