@@ -326,7 +326,7 @@ def _keywords(question: str) -> list[str]:
 
 
 # questions that ask for a name, a thing or a date, which a money figure never answers
-_ENTITY_QUESTION = re.compile(r"哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话")
+_ENTITY_QUESTION = re.compile(r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话")
 _BASIS_QUESTION = re.compile(r"依据|根据什么|怎么算|如何测算|测算")
 _BASIS_CUE = re.compile(r"依据|根据|测算|通知|规范|办法")
 _PURPOSE_QUESTION = re.compile(r"用在哪|用在什么|干什么用|做什么用|用于什么|用于哪|用途|花在哪|主要用于")

@@ -185,6 +185,8 @@ class Composer:
 
         if unit == "万元" and self.q.unit in ("元", "亿元"):
             return from_wan(value, self.q.unit), self.q.unit
+        if unit.startswith("万") and unit != "万元" and self.q.count_unit == unit[1:]:
+            return value * 10000, unit[1:]  # 15万人 asked in 人
         if unit == "万元" and self.q.unit is None:
             # answer in the unit the document wrote, so 65000.00元 stays 元 for a 元 document
             raw_units = {f.raw_unit for f in self.facts if f.unit == "万元"}
@@ -218,6 +220,8 @@ class Composer:
         if money_words and f.unit != "万元":
             return False
         asked = self.q.count_unit
+        if asked and f.unit == f"万{asked}":
+            return True
         if asked and asked not in ("个", "项") and f.unit != asked:
             return {asked, f.unit} <= {"人", "名"} or {asked, f.unit} <= {"批次", "个"}
         return True
@@ -226,8 +230,10 @@ class Composer:
         metric = self.q.metrics[0]
         year = self.target_year()
         pick = self.pick(metric, year)
-        if pick is None:
-            return self.derived_prior_year(metric, year)
+        if pick is None or (self.q.compute and year != self.doc_year()):
+            derived = self.derived_prior_year(metric, year)
+            if derived is not None or pick is None:
+                return derived
         if not self.unit_fits(pick.fact):
             return None
         f = pick.fact
@@ -291,11 +297,17 @@ class Composer:
         calc = calculate(f"{fmt(f.value)}{op}{fmt(c.amount)}")
         self.cite(f)
         value, unit = self.convert(calc.value, f.unit)
+        stated = pick_fact(self.facts, metric, year=year, basis=None)
+        lead = "" if stated is not None else f"文件未直接列出{year}年的{self.metric_label(metric, f)}，"
         text = (
-            f"文件未直接列出{year}年的{self.metric_label(metric, f)}，按{base_year}年{v(f.value, f.unit)}"
+            f"{lead}按{base_year}年{v(f.value, f.unit)}"
             f"{'比上年' if not c.base.isdigit() else f'比{c.base}年'}{c.direction}{v(c.amount, f.unit)}推算，"
             f"{year}年为{v(value, unit)}（{calc.formula}）。"
         )
+        if stated is not None:
+            self.cite(stated.fact)
+            if stated.fact.value != calc.value:
+                text += f"文件另一处写作{v(*self.convert(stated.fact.value, stated.fact.unit))}，两者不一致，请核对原文。"
         return self.answer("sum" if op == "+" else "diff", text, value, unit, calc.formula)
 
     def delta(self) -> Answer | None:
