@@ -46,7 +46,7 @@ class Agent:
             if key == self._cache_key:
                 return
             self._orgs = self.lib.orgs()
-            self._metrics = self.lib.metric_names()
+            self._metrics = [m for m in self.lib.metric_names() if usable_metric_name(m)]
             self._years = self.lib.years()
             self._docs = {d["doc_id"]: self.lib.document(d["doc_id"]) for d in docs}
             self._cache_key = key
@@ -94,6 +94,10 @@ class Agent:
             return self.textual(parsed, docs)
         if not parsed.metrics and not parsed.unknown_terms and parsed.op in NUMERIC_OPS and re.search(r"预算|总额|盘子", parsed.text):
             parsed = replace(parsed, metrics=("收支总预算",), metric_terms=("预算",))
+        if len(docs) == 1 and _LIST_SUM.search(parsed.text):
+            listed = self.numeric(parsed, Scope((docs[0],)))
+            if not listed.refused:
+                return listed
         if not parsed.metrics and parsed.unknown_terms:
             terms = "、".join(parsed.unknown_terms)
             return self.not_found(parsed, Scope(tuple(docs)), f"文件中没有单独披露“{terms}”的数据，无法回答。")
@@ -301,6 +305,10 @@ def number_near(text: str, focus: Sequence[str], unit: str | None) -> tuple[Deci
     for m in _NUMBER_UNIT.finditer(text, start):
         if unit is None or m.group(2) == unit:
             return Decimal(m.group(1)), m.group(2)
+    if unit is not None:  # a table row: “互联网舆情年报 2 2 2” answers “几期” in the unit asked
+        bare = re.search(r"(?<![\d.])(\d{1,6}(?:\.\d+)?)(?![\d.]|年)", text[start:])
+        if bare:
+            return Decimal(bare.group(1)), unit
     return None, None
 
 
@@ -327,6 +335,7 @@ def _keywords(question: str) -> list[str]:
 
 # questions that ask for a name, a thing or a date, which a money figure never answers
 _ENTITY_QUESTION = re.compile(r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话")
+_LIST_SUM = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(个|类|项|笔|大类).{0,12}(加起来|合计|之和|总和|相加|一共|等于)")
 _BASIS_QUESTION = re.compile(r"依据|根据什么|怎么算|如何测算|测算")
 _BASIS_CUE = re.compile(r"依据|根据|测算|通知|规范|办法")
 _PURPOSE_QUESTION = re.compile(r"用在哪|用在什么|干什么用|做什么用|用于什么|用于哪|用途|花在哪|主要用于")
@@ -373,3 +382,11 @@ def follow_up(parsed: ParsedQuestion, previous: ParsedQuestion) -> ParsedQuestio
         changes["metrics"] = previous.metrics
         changes["metric_terms"] = previous.metric_terms
     return replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]
+
+
+_JUNK_METRIC = re.compile(r"^[(（]|^(增长|增加|减少|下降|其中|合计|小计|人数|项目|其他|本单位|经营|外交|国防|原创|年报)$")
+
+
+def usable_metric_name(name: str) -> bool:
+    """A metric name found in the documents that may stand for a question's words (not a verb or a fragment)."""
+    return len(name) >= 2 and not _JUNK_METRIC.search(name)

@@ -114,8 +114,8 @@ class Composer:
         for f in self.facts:
             if f.metric == metric or (year is not None and f.year != year):
                 continue
-            if f.metric in BY_NAME:  # another known metric (a parent or a sibling), never a stand-in
-                continue
+            if f.metric in _ancestors(metric) or (f.metric in BY_NAME and metric in BY_NAME and metric not in f.metric):
+                continue  # a total never stands in for its part, nor one known item for another (but 一般公共预算财政拨款收入 for 财政拨款收入)
             if (f.unit == "万元") != money or f.unit == "%":
                 continue
             raw = re.sub(r"[()（）]", "", f.metric + f.metric_raw + f.unit)
@@ -194,6 +194,17 @@ class Composer:
                 return from_wan(value, "元"), "元"
         return value, unit
 
+    def vv(self, value: Decimal, unit: str) -> str:
+        """A figure with its unit as shown to the user."""
+        return v(*self.convert(value, unit))
+
+    def dv(self, value: Decimal, unit: str) -> str:
+        """A figure as shown to the user (in 元 for a document written in 元), for formulas."""
+        return fmt(self.convert(value, unit)[0])
+
+    def du(self, unit: str) -> str:
+        return self.convert(Decimal(1), unit)[1]
+
     def metric_label(self, metric: str, fact: Fact | None = None) -> str:
         return fact.metric_raw if fact is not None and metric not in BY_NAME else metric
 
@@ -220,6 +231,8 @@ class Composer:
         if money_words and f.unit != "万元":
             return False
         asked = self.q.count_unit
+        if asked and f.unit == "万元":
+            return False
         if asked and f.unit == f"万{asked}":
             return True
         if asked and asked not in ("个", "项") and f.unit != asked:
@@ -284,24 +297,32 @@ class Composer:
         if year is None or base_year is None or year >= base_year:
             return None
         pick = self.pick(metric, base_year)
-        if pick is None or pick.fact.comparison is None or pick.fact.comparison.amount is None:
+        if pick is None:
             return None
-        f = pick.fact
+
+        def fits(f: Fact) -> bool:
+            c = f.comparison
+            if c is None or c.amount is None or (c.direction == "持平" and c.amount != 0):
+                return False
+            return int(c.base) == year if c.base.isdigit() else year == base_year - 1
+
+        found = [f for f in (pick.fact, *pick.alternatives) if fits(f)]
+        if not found:
+            found = [f for f in self.facts if f.metric == pick.fact.metric and f.year == base_year and fits(f)]
+        if not found:
+            return None
+        f = found[0]
         c = f.comparison
         assert c is not None and c.amount is not None
-        if c.base.isdigit() and int(c.base) != year:
-            return None
-        if not c.base.isdigit() and year != base_year - 1:
-            return None
         op = "-" if c.direction == "增加" else "+"
-        calc = calculate(f"{fmt(f.value)}{op}{fmt(c.amount)}")
+        calc = calculate(f"{self.dv(f.value, f.unit)}{op}{self.dv(c.amount, f.unit)}")
         self.cite(f)
-        value, unit = self.convert(calc.value, f.unit)
+        value, unit = calc.value, self.du(f.unit)
         stated = pick_fact(self.facts, metric, year=year, basis=None)
         lead = "" if stated is not None else f"文件未直接列出{year}年的{self.metric_label(metric, f)}，"
         text = (
-            f"{lead}按{base_year}年{v(f.value, f.unit)}"
-            f"{'比上年' if not c.base.isdigit() else f'比{c.base}年'}{c.direction}{v(c.amount, f.unit)}推算，"
+            f"{lead}按{base_year}年{v(*self.convert(f.value, f.unit))}"
+            f"{'比上年' if not c.base.isdigit() else f'比{c.base}年'}{c.direction}{v(*self.convert(c.amount, f.unit))}推算，"
             f"{year}年为{v(value, unit)}（{calc.formula}）。"
         )
         if stated is not None:
@@ -314,42 +335,68 @@ class Composer:
         metric = self.q.metrics[0]
         year = self.target_year()
         pick = self.pick(metric, year)
+        if (self.q.verify or self.q.compute) and pick is not None:
+            checked = self.recomputed_delta(metric, year, pick.fact)
+            if checked is not None:
+                return checked
         if pick is not None and self.comparison_fits(pick.fact, year):
             f = pick.fact
             c = f.comparison
             assert c is not None
             self.cite(f)
             if c.direction == "持平":
-                return self.answer("delta", f"{year_label(f.year)}{self.metric_label(metric, f)}{v(f.value, f.unit)}，与上年持平。", Decimal(0), f.unit)
+                return self.answer("delta", f"{year_label(f.year)}{self.metric_label(metric, f)}{self.vv(f.value, f.unit)}，与上年持平。", Decimal(0), f.unit)
             if c.amount is not None:
                 amount, unit = self.convert(c.amount, f.unit)
                 sign = "-" if c.direction == "增加" else "+"
-                prior = calculate(f"{fmt(f.value)}{sign}{fmt(c.amount)}")
+                prior = calculate(f"{self.dv(f.value, f.unit)}{sign}{self.dv(c.amount, f.unit)}")
                 base = "上年" if not c.base.isdigit() else f"{c.base}年"
                 text = (
                     f"{year_label(f.year)}{self.metric_label(metric, f)}{v(*self.convert(f.value, f.unit))}，"
-                    f"比{base}（{v(*self.convert(prior.value, f.unit))}）{c.direction}{v(amount, unit)}"
+                    f"比{base}（{v(prior.value, self.du(f.unit))}）{c.direction}{v(amount, unit)}"
                 )
-                formula = f"{fmt(f.value)}-{fmt(prior.value)} = {fmt(f.value - prior.value)}"
+                shown = self.convert(f.value, f.unit)[0]
+                formula = f"{fmt(shown)}-{fmt(prior.value)} = {fmt(shown - prior.value)}"
                 if c.rate is not None:
                     text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(c.rate)}%"
                 elif prior.value != 0:
-                    r = calculate(f"{fmt(c.amount)}/{fmt(prior.value)}*100")
+                    r = calculate(f"{self.dv(c.amount, f.unit)}/{fmt(prior.value)}*100")
                     text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(pct(r.value))}%（按金额计算：{r.formula}）"
                 return self.answer("delta", text + "。", amount, unit, formula)
         two = self.two_years(metric, year)
         if two is not None:
             new, old = two
-            calc = calculate(f"{fmt(new.value)}-{fmt(old.value)}")
+            calc = calculate(f"{self.dv(new.value, new.unit)}-{self.dv(old.value, old.unit)}")
             direction = "增加" if calc.value > 0 else "减少" if calc.value < 0 else "持平"
-            amount, unit = self.convert(abs(calc.value), new.unit)
+            amount, unit = abs(calc.value), self.du(new.unit)
             self.cite(new, old)
             text = (
-                f"{new.year}年{self.metric_label(metric, new)}{v(new.value, new.unit)}，{old.year}年{v(old.value, old.unit)}，"
+                f"{new.year}年{self.metric_label(metric, new)}{self.vv(new.value, new.unit)}，{old.year}年{self.vv(old.value, old.unit)}，"
                 f"{direction}{v(amount, unit)}（{calc.formula}）。"
             )
             return self.answer("delta", text, amount, unit, calc.formula)
         return None
+
+    def recomputed_delta(self, metric: str, year: int | None, stated: Fact) -> Answer | None:
+        """The change computed from the two years' figures, set against the change the document states."""
+        two = self.two_years(metric, year)
+        if two is None:
+            return None
+        new, old = two
+        calc = calculate(f"{self.dv(new.value, new.unit)}-{self.dv(old.value, old.unit)}")
+        direction = "增加" if calc.value > 0 else "减少" if calc.value < 0 else "持平"
+        amount, unit = abs(calc.value), self.du(new.unit)
+        self.cite(new, old)
+        text = (
+            f"按文中数字计算：{new.year}年{self.metric_label(metric, new)}{self.vv(new.value, new.unit)}，"
+            f"{old.year}年{self.vv(old.value, old.unit)}，{direction}{v(amount, unit)}（{calc.formula}）。"
+        )
+        c = stated.comparison
+        if c is not None and c.amount is not None and c.amount != abs(calc.value):
+            self.cite(stated)
+            text += f"文件写的是{c.direction}{v(*self.convert(c.amount, stated.unit))}，与按数字计算的结果不一致。"
+            self.warnings.append(f"文件所写变动额{fmt(c.amount)}与两年数字之差{fmt(abs(calc.value))}不一致。")
+        return self.answer("delta", text, amount, unit, calc.formula)
 
     def two_years(self, metric: str, year: int | None) -> tuple[Fact, Fact] | None:
         base = self.base_year(year)
@@ -378,7 +425,7 @@ class Composer:
                 sign = "-" if c.direction == "增加" else "+"
                 base_expr = f"({fmt(f.value)}{sign}{fmt(c.amount)})"
                 try:
-                    calc = calculate(f"{fmt(c.amount)}/{base_expr}*100")
+                    calc = calculate(f"{self.dv(c.amount, f.unit)}/{base_expr}*100")
                 except Exception:
                     calc = None
                 if calc is not None:
@@ -388,7 +435,7 @@ class Composer:
                         self.warnings.append(f"文件写明的变动率{fmt(c.rate)}%与按金额重算的{fmt(value)}%不一致。")
                     word = "增长" if c.direction == "增加" else "下降"
                     text = (
-                        f"{year_label(f.year)}{self.metric_label(metric, f)}{v(f.value, f.unit)}，比上年{c.direction}{v(c.amount, f.unit)}，"
+                        f"{year_label(f.year)}{self.metric_label(metric, f)}{self.vv(f.value, f.unit)}，比上年{c.direction}{v(c.amount, f.unit)}，"
                         f"{word}{fmt(value)}%{stated}。"
                     )
                     return self.answer("rate", text, value, "%", f"{calc.formula}")
@@ -398,13 +445,13 @@ class Composer:
         two = self.two_years(metric, year)
         if two is not None:
             new, old = two
-            calc = calculate(f"({fmt(new.value)}-{fmt(old.value)})/{fmt(old.value)}*100")
+            calc = calculate(f"({self.dv(new.value, new.unit)}-{self.dv(old.value, old.unit)})/{self.dv(old.value, old.unit)}*100")
             value = pct(calc.value)
             self.cite(new, old)
             word = "增长" if value >= 0 else "下降"
             moved = "增加" if new.value >= old.value else "减少"
             text = (
-                f"{new.year}年{self.metric_label(metric, new)}{v(new.value, new.unit)}，{old.year}年{v(old.value, old.unit)}，"
+                f"{new.year}年{self.metric_label(metric, new)}{self.vv(new.value, new.unit)}，{old.year}年{self.vv(old.value, old.unit)}，"
                 f"{moved}{v(abs(new.value - old.value), new.unit)}，{word}{fmt(abs(value))}%。"
             )
             return self.answer("rate", text, abs(value), "%", calc.formula)
@@ -417,12 +464,12 @@ class Composer:
             return None
         if budget.fact.basis is None or "预算" not in budget.fact.basis or budget.fact.value == 0:
             return None
-        calc = calculate(f"{fmt(final.fact.value)}/{fmt(budget.fact.value)}*100")
+        calc = calculate(f"{self.dv(final.fact.value, final.fact.unit)}/{self.dv(budget.fact.value, budget.fact.unit)}*100")
         value = pct(calc.value)
         self.cite(final.fact, budget.fact)
         text = (
-            f"{year_label(final.fact.year)}{self.metric_label(metric, final.fact)}决算{v(final.fact.value, final.fact.unit)}，"
-            f"年初预算{v(budget.fact.value, budget.fact.unit)}，完成预算的{fmt(value)}%。"
+            f"{year_label(final.fact.year)}{self.metric_label(metric, final.fact)}决算{self.vv(final.fact.value, final.fact.unit)}，"
+            f"年初预算{self.vv(budget.fact.value, budget.fact.unit)}，完成预算的{fmt(value)}%。"
         )
         return self.answer("rate", text, value, "%", calc.formula)
 
@@ -445,27 +492,76 @@ class Composer:
             whole = self.pick("收支总预算", year)
         if whole is None and part.share is not None and not ratio:
             self.cite(part)
-            text = f"{year_label(part.year)}{self.metric_label(metric, part)}{v(part.value, part.unit)}，占比{fmt(part.share)}%。"
+            text = f"{year_label(part.year)}{self.metric_label(metric, part)}{self.vv(part.value, part.unit)}，占比{fmt(part.share)}%。"
             return self.answer("share", text, part.share, "%")
         if whole is None or whole.fact.value == 0:
             return None
         w = whole.fact
         self.cite(part, w)
         if ratio:
-            calc = calculate(f"{fmt(part.value)}/{fmt(w.value)}")
+            calc = calculate(f"{self.dv(part.value, part.unit)}/{self.dv(w.value, w.unit)}")
             value = pct(calc.value)
-            text = f"{self.metric_label(metric, part)}{v(part.value, part.unit)}是{self.metric_label(w.metric, w)}{v(w.value, w.unit)}的{fmt(value)}倍。"
+            text = f"{self.metric_label(metric, part)}{self.vv(part.value, part.unit)}是{self.metric_label(w.metric, w)}{self.vv(w.value, w.unit)}的{fmt(value)}倍。"
             return self.answer("share", text, value, "倍", calc.formula)
-        calc = calculate(f"{fmt(part.value)}/{fmt(w.value)}*100")
+        calc = calculate(f"{self.dv(part.value, part.unit)}/{self.dv(w.value, w.unit)}*100")
         value = pct(calc.value)
         stated = ""
         if part.share is not None and pct(part.share) != value:
             stated = f"（原文写作{fmt(part.share)}%）"
         text = (
-            f"{year_label(part.year)}{self.metric_label(metric, part)}{v(part.value, part.unit)}，"
-            f"占{self.metric_label(w.metric, w)}{v(w.value, w.unit)}的{fmt(value)}%{stated}。"
+            f"{year_label(part.year)}{self.metric_label(metric, part)}{self.vv(part.value, part.unit)}，"
+            f"占{self.metric_label(w.metric, w)}{self.vv(w.value, w.unit)}的{fmt(value)}%{stated}。"
         )
         return self.answer("share", text, value, "%", calc.formula)
+
+    def listed_sum(self) -> Answer | None:
+        """“四个功能分类科目加起来是多少”: N items listed one after another in one section, summed.
+
+        Candidates are runs of N adjacent figures of one section (same unit and year, distinct items, no totals); the
+        run sharing most words with the question wins, and a run whose sum equals a figure stated elsewhere gains."""
+        m = _LIST_COUNT.search(self.q.text)
+        if m is None:
+            return None
+        n = _cn_int(m.group(1))
+        if n is None or not 2 <= n <= 12:
+            return None
+        year = self.target_year()
+        by_section: dict[tuple[str, str], list[Fact]] = {}
+        for f in sorted(self.facts, key=lambda f: (f.doc_id, f.start)):
+            if (year is not None and f.year != year) or f.unit == "%" or f.metric in _TOTALS:
+                continue
+            if re.search(r"合计|总计|小计|总预算|总额", f.metric_raw):
+                continue
+            group = by_section.setdefault((f.doc_id, f.section), [])
+            if not any(g.metric_raw == f.metric_raw and g.value == f.value for g in group):
+                group.append(f)
+        stated = {f.value for f in self.facts}
+        q_grams = _grams(re.sub(r"[\d]", "", self.q.text))
+        best: tuple[float, list[Fact]] | None = None
+        for (_, section), group in by_section.items():
+            for i in range(len(group) - n + 1):
+                run = group[i : i + n]
+                if len({f.unit for f in run}) != 1 or len({f.metric_raw for f in run}) != n:
+                    continue
+                words = section + "".join(f.metric_raw + f.quote for f in run)
+                score = len(q_grams & _grams(words)) + (3 if sum(f.value for f in run) in stated else 0)
+                if best is None or score > best[0]:
+                    best = (score, run)
+        if best is None:
+            return None
+        run = best[1]
+        calc = calculate("+".join(self.dv(f.value, f.unit) for f in run))
+        self.cite(*run)
+        value, unit = calc.value, self.du(run[0].unit)
+        items = "、".join(f"{f.metric_raw}{v(*self.convert(f.value, f.unit))}" for f in run)
+        text = f"{items}，合计{v(value, unit)}（{calc.formula}）。"
+        whole_name = self.q.whole or next((x for x in self.q.metrics if x in _TOTALS or x == "收支总预算"), None)
+        whole = self.pick(whole_name, year) if whole_name else None
+        if whole is not None and whole.fact.unit == run[0].unit:
+            self.cite(whole.fact)
+            same = whole.fact.value == calc.value
+            text += f"与{self.metric_label(whole.fact.metric, whole.fact)}{v(*self.convert(whole.fact.value, whole.fact.unit))}{'相等' if same else '不相等'}。"
+        return self.answer("sum", text, value, unit, calc.formula)
 
     def total(self) -> Answer | None:
         year = self.target_year()
@@ -474,9 +570,9 @@ class Composer:
             found = [p.fact for p in picks if p is not None]
             if len(found) < 2:
                 return None
-            calc = calculate("+".join(fmt(f.value) for f in found))
+            calc = calculate("+".join(self.dv(f.value, f.unit) for f in found))
             self.cite(*found)
-            value, unit = self.convert(calc.value, found[0].unit)
+            value, unit = calc.value, self.du(found[0].unit)
             names = "、".join(self.metric_label(f.metric, f) for f in found)
             return self.answer("sum", f"{names}合计{v(value, unit)}（{calc.formula}）。", value, unit, calc.formula)
         metric = self.q.metrics[0]
@@ -492,12 +588,12 @@ class Composer:
             if a is None or b is None:
                 return None
             fa, fb = a.fact, b.fact
-            calc = calculate(f"{fmt(max(fa.value, fb.value))}-{fmt(min(fa.value, fb.value))}")
+            calc = calculate(f"{self.dv(max(fa.value, fb.value), fa.unit)}-{self.dv(min(fa.value, fb.value), fa.unit)}")
             self.cite(fa, fb)
-            value, unit = self.convert(calc.value, fa.unit)
+            value, unit = calc.value, self.du(fa.unit)
             hi, lo = (fa, fb) if fa.value >= fb.value else (fb, fa)
             text = (
-                f"{self.metric_label(hi.metric, hi)}{v(hi.value, hi.unit)}，{self.metric_label(lo.metric, lo)}{v(lo.value, lo.unit)}，"
+                f"{self.metric_label(hi.metric, hi)}{self.vv(hi.value, hi.unit)}，{self.metric_label(lo.metric, lo)}{self.vv(lo.value, lo.unit)}，"
                 f"相差{v(value, unit)}（{calc.formula}）。"
             )
             return self.answer("diff", text, value, unit, calc.formula)
@@ -506,10 +602,10 @@ class Composer:
         final = pick_fact(self.facts, metric, year=year, basis="决算", findings=self.findings)
         if budget and final and budget.fact.basis and final.fact.basis and budget.fact.value != final.fact.value:
             fb, ff = budget.fact, final.fact
-            calc = calculate(f"{fmt(max(fb.value, ff.value))}-{fmt(min(fb.value, ff.value))}")
+            calc = calculate(f"{self.dv(max(fb.value, ff.value), fb.unit)}-{self.dv(min(fb.value, ff.value), fb.unit)}")
             self.cite(fb, ff)
-            value, unit = self.convert(calc.value, fb.unit)
-            text = f"{self.metric_label(metric, fb)}预算{v(fb.value, fb.unit)}，决算{v(ff.value, ff.unit)}，相差{v(value, unit)}（{calc.formula}）。"
+            value, unit = calc.value, self.du(fb.unit)
+            text = f"{self.metric_label(metric, fb)}预算{self.vv(fb.value, fb.unit)}，决算{self.vv(ff.value, ff.unit)}，相差{v(value, unit)}（{calc.formula}）。"
             return self.answer("diff", text, value, unit, calc.formula)
         prior = self.derived_prior_year(metric, year)
         if prior is not None:
@@ -517,6 +613,10 @@ class Composer:
         return None
 
     def run(self) -> Answer | None:
+        if _LIST_COUNT.search(self.q.text) and (self.q.op == "sum" or _ALTOGETHER.search(self.q.text) or "等于" in self.q.text):
+            listed = self.listed_sum()
+            if listed is not None:
+                return listed
         if not self.q.metrics:
             return None
         self.q = normalise_metrics(self.q)
@@ -552,7 +652,15 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
     "收入合计": ("收支总预算",),
     "支出合计": ("收支总预算",),
 }
-_ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起")
+_ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
+_LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")
+_CN_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _cn_int(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    return _CN_DIGITS.get(text)
 
 
 def normalise_metrics(q: ParsedQuestion) -> ParsedQuestion:
@@ -608,3 +716,12 @@ def _grams(text: str) -> set[str]:
 def _subsequence(needle: str, hay: str) -> bool:
     it = iter(hay)
     return all(ch in it for ch in needle)
+
+
+def _ancestors(metric: str) -> set[str]:
+    out: set[str] = set()
+    node = BY_NAME.get(metric)
+    while node is not None and node.parent and node.parent not in out:
+        out.add(node.parent)
+        node = BY_NAME.get(node.parent)
+    return out
