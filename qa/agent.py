@@ -40,15 +40,16 @@ class Agent:
 
     # ---- library views, refreshed when the library changes --------------------------------------------------------
     def _refresh(self) -> None:
-        docs = self.lib.documents()
-        key = (len(docs), hash(tuple(d["doc_id"] for d in docs)))
+        # a cheap change key (no table read per question) and documents whose text is read on first use: at 10,000
+        # documents re-reading the list cost ~0.3 s a question and loading every text ~1.5 GB (eval.bench)
+        key = self.lib.change_key()
         with self._lock:
             if key == self._cache_key:
                 return
             self._orgs = self.lib.orgs()
             self._metrics = [m for m in self.lib.metric_names() if usable_metric_name(m)]
             self._years = self.lib.years()
-            self._docs = {d["doc_id"]: self.lib.document(d["doc_id"]) for d in docs}
+            self._docs = {d.doc_id: d for d in self.lib.document_list()}
             self._cache_key = key
 
     def parse(self, question: str, previous: ParsedQuestion | None = None) -> ParsedQuestion:
@@ -94,6 +95,8 @@ class Agent:
             return self.textual(parsed, docs)
         if not parsed.metrics and not parsed.unknown_terms and parsed.op in NUMERIC_OPS and re.search(r"预算|总额|盘子", parsed.text):
             parsed = replace(parsed, metrics=("收支总预算",), metric_terms=("预算",))
+        if _EXISTS.search(parsed.text) and parsed.op in ("lookup", "count", "text"):
+            return self.textual(parsed, docs, open_question=True)
         if len(docs) == 1 and _LIST_SUM.search(parsed.text):
             listed = self.numeric(parsed, Scope((docs[0],)))
             if not listed.refused:
@@ -103,7 +106,8 @@ class Agent:
             return self.not_found(parsed, Scope(tuple(docs)), f"文件中没有单独披露“{terms}”的数据，无法回答。")
         if not parsed.metrics or _ENTITY_QUESTION.search(parsed.text):
             return self.textual(parsed, docs, open_question=True)
-        with_metric = [d for d in docs if self.lib.facts(metric=list(parsed.metrics), doc_id=d.doc_id)]
+        having = self.lib.docs_with_metric(list(parsed.metrics), [d.doc_id for d in docs])  # one query, not one per doc
+        with_metric = [d for d in docs if d.doc_id in having]
         if len(with_metric) > 1 and doc_ids is None and parsed.org is None:
             return self.per_document(parsed, with_metric[:MAX_DOCS_PER_ANSWER])
         scope = Scope(tuple(with_metric or docs)[:1] if len(docs) > 1 else tuple(docs))
@@ -113,7 +117,8 @@ class Agent:
         self._refresh()
         docs = list(self._docs.values())
         if doc_ids:
-            docs = [d for d in docs if d.doc_id in set(doc_ids)]
+            wanted = set(doc_ids)
+            docs = [d for d in docs if d.doc_id in wanted]
         if len(parsed.org_mentions) > 1:
             docs = [d for d in docs if d.org in parsed.org_mentions] or docs
         elif parsed.org:
@@ -284,6 +289,11 @@ class Agent:
         if best is None or best[1] * 5 < len(focus) * 3:
             return self.not_found(parsed, scope, "文件中没有找到能回答这个问题的内容。")
         _, _, text, chunk = best
+        key = _entity_key(parsed.text)
+        if key and key not in text.replace(" ", ""):
+            return self.not_found(parsed, scope, f"文件中没有关于“{key}”的内容。")
+        if _ACTUAL.search(parsed.text) and re.search(r"目标|计划|预期|预计", text + chunk.section):
+            return self.not_found(parsed, scope, "文件只给出目标/计划值，没有披露实际完成数：" + text + "。")
         heading = chunk.section.rsplit(" > ", 1)[-1].replace(" ", "")
         if len(text) <= len(heading) + 2 and text.replace(" ", "") in heading:
             text = self.section_block(chunk) or text  # the question names a section: answer with its content
@@ -335,6 +345,25 @@ def _keywords(question: str) -> list[str]:
 
 # questions that ask for a name, a thing or a date, which a money figure never answers
 _ENTITY_QUESTION = re.compile(r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话")
+_EXISTS = re.compile(r"有没有|有无|是否有|有.{1,14}吗")
+_ACTUAL = re.compile(r"实际|现在|目前|已经|完成了|实现了")
+_ENTITY_KEY = re.compile(r"(?:哪家|哪个|哪些|什么|多少|几)([\u4e00-\u9fff]{1,3})")
+_UNIT_WORDS = set("人名辆条期次个项批元万亿年月日倍钱")
+
+
+def _entity_key(question: str) -> str | None:
+    """For “哪家公司 / 什么设备 / 多少平方米”: the thing asked for, which the answer passage must contain."""
+    if not _ENTITY_QUESTION.search(question):
+        return None
+    m = _ENTITY_KEY.search(question)
+    if m is None:
+        return None
+    key = re.sub(r"[的了呢吗啊？?]+.*$", "", m.group(1))
+    if len(key) < 2 or key[0] in _UNIT_WORDS or key in ("时候", "意思", "内容"):
+        return None
+    return key
+
+
 _LIST_SUM = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(个|类|项|笔|大类).{0,12}(加起来|合计|之和|总和|相加|一共|等于)")
 _BASIS_QUESTION = re.compile(r"依据|根据什么|怎么算|如何测算|测算")
 _BASIS_CUE = re.compile(r"依据|根据|测算|通知|规范|办法")

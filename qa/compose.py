@@ -157,7 +157,7 @@ class Composer:
         return None
 
     def _pick(self, metric: str, year: int | None) -> Pick | None:
-        pick = pick_fact(self.facts, metric, year=year, basis=self.basis(), findings=self.findings)
+        pick = pick_fact(self.facts, metric, year=year, basis=self.basis(), findings=self.findings, question=self.q.text)
         if pick is None:
             pick = self.fuzzy_pick(metric, year)
         if pick is None and year is not None and year == self.doc_year():
@@ -209,6 +209,53 @@ class Composer:
         return fact.metric_raw if fact is not None and metric not in BY_NAME else metric
 
     # ---- operations -----------------------------------------------------------------------------------------------
+    def year_ratio(self, metric: str) -> Answer | None:
+        """“2022年总预算是2023年的几倍” / “占…的比例” between two years of one metric."""
+        y1, y2 = self.q.years[0], self.q.years[1]
+        a, b = self.pick(metric, y1), self.pick(metric, y2)
+        if a is None or b is None or b.fact.value == 0:
+            return None
+        fa, fb = a.fact, b.fact
+        self.cite(fa, fb)
+        ratio = self.q.ratio or "倍" in self.q.text
+        expr = f"{self.dv(fa.value, fa.unit)}/{self.dv(fb.value, fb.unit)}" + ("" if ratio else "*100")
+        calc = calculate(expr)
+        value = pct(calc.value)
+        unit = "倍" if ratio else "%"
+        text = f"{y1}年{self.metric_label(metric, fa)}{self.vv(fa.value, fa.unit)}，{y2}年{self.vv(fb.value, fb.unit)}，前者是后者的{fmt(value)}{unit}。"
+        return self.answer("share", text, value, unit, calc.formula)
+
+    def remainder(self) -> Answer | None:
+        """“除去媒体宣传项目，部门预算还剩多少”: the total less the part."""
+        year = self.target_year()
+        part = self.pick(self.q.metrics[0], year)
+        whole_name = self.q.whole or (self.q.metrics[1] if len(self.q.metrics) > 1 else "收支总预算")
+        whole = self.pick(whole_name, year)
+        if part is None or whole is None or part.fact.unit != whole.fact.unit:
+            return None
+        p, w = part.fact, whole.fact
+        calc = calculate(f"{self.dv(w.value, w.unit)}-{self.dv(p.value, p.unit)}")
+        self.cite(w, p)
+        text = f"{self.metric_label(w.metric, w)}{self.vv(w.value, w.unit)}，除去{self.metric_label(p.metric, p)}{self.vv(p.value, p.unit)}，还剩{v(calc.value, self.du(w.unit))}（{calc.formula}）。"
+        return self.answer("diff", text, calc.value, self.du(w.unit), calc.formula)
+
+    def across_years(self) -> Answer | None:
+        """“人员类项目支出三年加起来多少”: one metric summed over every year the document gives."""
+        metric = self.q.metrics[0]
+        years = sorted({f.year for f in self.facts if f.metric == metric and f.year is not None})
+        if self.q.years and len(self.q.years) == 2:
+            lo, hi = sorted(self.q.years)
+            years = [y for y in years if lo <= y <= hi]
+        picks = [self.pick(metric, y) for y in years]
+        found = [p.fact for p in picks if p is not None]
+        if len(found) < 2:
+            return None
+        calc = calculate("+".join(self.dv(f.value, f.unit) for f in found))
+        self.cite(*found)
+        items = "、".join(f"{f.year}年{self.vv(f.value, f.unit)}" for f in found)
+        text = f"{self.metric_label(metric, found[0])}：{items}，合计{v(calc.value, self.du(found[0].unit))}（{calc.formula}）。"
+        return self.answer("sum", text, calc.value, self.du(found[0].unit), calc.formula)
+
     def whole_for_share(self, part: Fact, year: int | None) -> str | None:
         """The total a stated share (占比 9.40%) was taken of: the candidate total whose ratio comes closest."""
         assert part.share is not None
@@ -227,7 +274,10 @@ class Composer:
     def unit_fits(self, f: Fact) -> bool:
         """A figure answers the question only in a fitting unit: “退休费” is money, never a head count; “多少分” is
         not 万元."""
-        money_words = [t for t in self.q.metric_terms if re.search(r"(费|经费|资金|钱)$", t)]
+        money_words = [
+            t for t in self.q.metric_terms
+            if re.search(r"(费|经费|资金|钱)$", t) or re.search(re.escape(t) + r"(费|金|工资|补贴)", self.q.text)
+        ]  # fmt: skip
         if money_words and f.unit != "万元":
             return False
         asked = self.q.count_unit
@@ -480,6 +530,8 @@ class Composer:
         if pick is None:
             return None
         part = pick.fact
+        if len(self.q.metrics) == 1 and len(self.q.years) == 2 and self.q.whole in (None, metric):
+            return self.year_ratio(metric)
         whole_name = self.q.whole or (self.q.metrics[1] if len(self.q.metrics) > 1 else None)
         if whole_name is None and part.share is not None:
             whole_name = self.whole_for_share(part, year)
@@ -564,6 +616,10 @@ class Composer:
         return self.answer("sum", text, value, unit, calc.formula)
 
     def total(self) -> Answer | None:
+        if len(self.q.metrics) == 1 and _MULTI_YEAR.search(self.q.text):
+            over_years = self.across_years()
+            if over_years is not None:
+                return over_years
         year = self.target_year()
         if len(self.q.metrics) >= 2:
             picks = [self.pick(m, year) for m in self.q.metrics]
@@ -631,6 +687,8 @@ class Composer:
             "diff": self.difference,
         }
         handler = handlers.get(op)
+        if _EXCEPT.search(self.q.text) and op in ("diff", "lookup", "sum"):
+            handler = self.remainder
         if handler is None:
             return None
         result = handler()
@@ -650,10 +708,12 @@ _TOTALS = ("支出合计", "收入合计", "收支总预算")
 EQUIVALENT: dict[str, tuple[str, ...]] = {
     "收支总预算": ("收入合计", "支出合计"),
     "收入合计": ("收支总预算",),
-    "支出合计": ("收支总预算",),
+    "支出合计": ("收支总预算", "收入合计"),
 }
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")
+_MULTI_YEAR = re.compile(r"[两三四五六七八九十\d]年(加起来|合计|一共|总共|累计)|历年|近[两三四五\d]年.*(合计|加起来|一共)|\d{4}(年)?(到|至|-)\d{4}年?.*(加起来|合计|一共|总共)")
+_EXCEPT = re.compile(r"除去|除了|扣除|去掉|减去.*还剩|还剩")
 _CN_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 

@@ -48,6 +48,7 @@ def pick_fact(
     basis: str | None = None,
     findings: Sequence[Finding] = (),
     unit: str | None = None,
+    question: str = "",
 ) -> Pick | None:
     """The best fact for a metric and year; others for the same metric/year/basis come along as alternatives."""
     candidates = [f for f in facts if f.metric == metric]
@@ -66,11 +67,15 @@ def pick_fact(
         plain = [f for f in candidates if f.basis is None or "预算" in (f.basis or "")]
         candidates = plain or candidates
     counts = Counter(f.value for f in candidates)
-    expected = {f.expected for f in findings if f.metric == metric and f.expected is not None}
+    # a figure that its own parts confirm (sum checks) wins over one a conflict merely mentions
+    expected = {f.expected for f in findings if f.metric == metric and f.expected is not None and f.check == "sum_mismatch"}
 
-    def rank(f: Fact) -> tuple[int, int, int, int, int]:
+    q_grams = _grams(question) - _grams(metric)
+
+    def rank(f: Fact) -> tuple[int, int, int, int, int, int]:
         return (
             0 if f.value in expected else 1,
+            -len(q_grams & _grams(f.quote)) if len(counts) > 1 else 0,  # “实行绩效目标管理的财政拨款” picks its sentence
             -counts[f.value],
             0 if f.comparison is not None or f.share is not None else 1,
             0 if f.source == "text" else 1,
@@ -89,3 +94,10 @@ def conflict_warning(pick: Pick) -> str | None:
         f"注意：文件中“{pick.fact.metric_raw}”出现了不同的数值（{'、'.join(values)}），"
         f"这里采用 {fmt(pick.fact.value)}{pick.fact.unit}，请核对原文。"
     )
+
+
+def _grams(text: str) -> set[str]:
+    import re
+
+    text = re.sub(r"[\s\d.,，。、：:；;%“”\"（）()]", "", text)
+    return {text[i : i + 2] for i in range(len(text) - 1)}

@@ -46,7 +46,7 @@ def sentences(chunk: Chunk) -> list[tuple[str, int]]:
     offset = 0
     for line in chunk.text.split("\n"):
         stripped = line.strip()
-        if len(stripped) >= 6 and re.search(r"\d", stripped) and not re.search(r"[。；]", stripped):
+        if len(stripped) >= 6 and re.search(r"\d", stripped) and not re.search(r"[。；]|[、，,]$", stripped):
             out.append((stripped, offset))
         offset += len(line) + 1
     return out
