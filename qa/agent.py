@@ -139,6 +139,13 @@ class Agent:
         answer = composer.run()
         if answer is not None:
             return answer
+        if parsed.op == "count" and parsed.count_unit and len(scope.docs) <= 3:
+            # no fact in the table: a sentence that states the count (“国内公务接待共8批次,160人次”) may still say it
+            chunks = self.section_passages(list(scope.docs), [h.chunk for h in self.search(parsed.text, scope, k=8)])
+            found = self.open_answer(parsed, list(scope.docs), chunks, scope, bare_numbers=False)
+            quote = found.citations[0].quote if found.citations else ""
+            if found.value is not None and _mentions(quote, parsed) and f"{fmt(found.value)}{parsed.count_unit}" in quote.replace(" ", ""):
+                return found
         names = "、".join(parsed.metric_terms or parsed.metrics)
         return self.not_found(parsed, scope, f"文件中没有找到“{names}”的相关数据，无法回答。")
 
@@ -271,7 +278,9 @@ class Agent:
         text = re.sub(r"\s*\n\s*", "", doc.text[own.start : end])
         return text[:limit] + ("…" if len(text) > limit else "")
 
-    def open_answer(self, parsed: ParsedQuestion, docs: list[Document], chunks: list[Chunk], scope: Scope) -> Answer:
+    def open_answer(
+        self, parsed: ParsedQuestion, docs: list[Document], chunks: list[Chunk], scope: Scope, *, bare_numbers: bool = True
+    ) -> Answer:
         """The passage that best covers the question's own words (minus the org's name); refuse when none does."""
         focus = _keywords(strip_names(parsed.text, [n for d in docs for n in (d.org, d.title)]))
         corpus = "".join(c.text for c in chunks).replace("\n", "")
@@ -298,7 +307,7 @@ class Agent:
         if len(text) <= len(heading) + 2 and text.replace(" ", "") in heading:
             text = self.section_block(chunk) or text  # the question names a section: answer with its content
         passage = Passage(text, chunk, best[0])
-        value, unit = number_near(text, focus, parsed.count_unit)
+        value, unit = number_near(text, focus, parsed.count_unit, bare=bare_numbers)
         if parsed.op not in ("lookup", "count") or _ENTITY_QUESTION.search(parsed.text):
             value, unit = None, None
         kind = parsed.op if value is not None else "text"
@@ -308,17 +317,17 @@ class Agent:
 _NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|亿元|元|人次|批次|人|名|辆|条|期|次|个|%)")
 
 
-def number_near(text: str, focus: Sequence[str], unit: str | None) -> tuple[Decimal | None, str | None]:
+def number_near(text: str, focus: Sequence[str], unit: str | None, *, bare: bool = True) -> tuple[Decimal | None, str | None]:
     """The first number with a unit after the question's words in a passage (the unit asked for, if any)."""
     positions = [text.find(w) for w in focus if w in text]
     start = min(positions) if positions else 0
     for m in _NUMBER_UNIT.finditer(text, start):
         if unit is None or m.group(2) == unit:
             return Decimal(m.group(1)), m.group(2)
-    if unit is not None:  # a table row: “互联网舆情年报 2 2 2” answers “几期” in the unit asked
-        bare = re.search(r"(?<![\d.])(\d{1,6}(?:\.\d+)?)(?![\d.]|年)", text[start:])
-        if bare:
-            return Decimal(bare.group(1)), unit
+    if unit is not None and bare:  # a table row: “互联网舆情年报 2 2 2” answers “几期” in the unit asked
+        plain = re.search(r"(?<![\d.])(\d{1,6}(?:\.\d+)?)(?![\d.]|年)", text[start:])
+        if plain:
+            return Decimal(plain.group(1)), unit
     return None, None
 
 
@@ -347,13 +356,14 @@ def _keywords(question: str) -> list[str]:
 _ENTITY_QUESTION = re.compile(r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话")
 _EXISTS = re.compile(r"有没有|有无|是否有|有.{1,14}吗")
 _ACTUAL = re.compile(r"实际|现在|目前|已经|完成了|实现了")
-_ENTITY_KEY = re.compile(r"(?:哪家|哪个|哪些|什么|多少|几)([\u4e00-\u9fff]{1,3})")
+_ENTITY_KEY = re.compile(r"(?:哪家|哪个|哪些|哪座|什么|多少|几)([\u4e00-\u9fff]{1,3})")
+_PLACE_OR_NAME = re.compile(r"哪个(城市|省|市|县|区|地方|单位|公司)|哪里|哪儿")
 _UNIT_WORDS = set("人名辆条期次个项批元万亿年月日倍钱")
 
 
 def _entity_key(question: str) -> str | None:
     """For “哪家公司 / 什么设备 / 多少平方米”: the thing asked for, which the answer passage must contain."""
-    if not _ENTITY_QUESTION.search(question):
+    if not (_ENTITY_QUESTION.search(question) or _PLACE_OR_NAME.search(question)):
         return None
     m = _ENTITY_KEY.search(question)
     if m is None:

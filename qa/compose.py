@@ -713,6 +713,7 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")
 _MULTI_YEAR = re.compile(r"[两三四五六七八九十\d]年(加起来|合计|一共|总共|累计)|历年|近[两三四五\d]年.*(合计|加起来|一共)|\d{4}(年)?(到|至|-)\d{4}年?.*(加起来|合计|一共|总共)")
+_VACANCY = re.compile(r"空着|空缺|缺编|空编|还差几个|还能进几")
 _EXCEPT = re.compile(r"除去|除了|扣除|去掉|减去.*还剩|还剩")
 _CN_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
@@ -728,6 +729,11 @@ def normalise_metrics(q: ParsedQuestion) -> ParsedQuestion:
     two named items (“政府采购里服务类比货物类多多少” -> 服务类, 货物类), and several counts asked “一共” are a sum."""
     metrics = list(q.metrics)
     op = q.op
+    if _VACANCY.search(q.text) and metrics:
+        # “编制还空着几个” = 编制 − 在职
+        staff = "在职人数"
+        metrics = [*[m for m in metrics if m != staff][:1], staff]
+        op = "diff"
     if op in ("count", "lookup") and len(metrics) >= 2 and _ALTOGETHER.search(q.text):
         op = "sum"
     if op == "sum" and len(metrics) >= 2:

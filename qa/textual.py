@@ -63,6 +63,7 @@ def _terms(metrics: Sequence[str], terms: Sequence[str]) -> list[str]:
     return [w for w in dict.fromkeys(words) if w]
 
 
+_LONG_CELL = re.compile(r"\|\s*[^|\d\s][^|]{7,}\|?\s*$")
 _DOWN = re.compile(r"少|降|减|压缩|砍|下调")
 _UP = re.compile(r"多|增|涨|升|翻倍|提高|超")
 
@@ -84,8 +85,9 @@ def best_sentence(
     down, up = bool(_DOWN.search(question)), bool(_UP.search(question))
     best: tuple[float, Passage] | None = None
     for rank, chunk in enumerate(chunks):
+        reason_column = "原因" in chunk.text and "|" in chunk.text
         for text, _ in sentences(chunk):
-            has_cue = bool(cue.search(text))
+            has_cue = bool(cue.search(text)) or (reason_column and "|" in text and bool(_LONG_CELL.search(text)))
             hits = sum(1 for w in words if w in text)
             if not has_cue:
                 continue
@@ -103,7 +105,12 @@ def best_sentence(
 
 
 def reason_clause(sentence: str) -> str:
-    """The part of a sentence that gives the reason, when it says 原因是/主要原因：…"""
+    """The part of a sentence that gives the reason, when it says 原因是/主要原因：… (or a table's 原因 cell)"""
+    if "|" in sentence:
+        cells = [c.strip() for c in sentence.split("|") if c.strip()]
+        texts = [c for c in cells if len(c) >= 8 and not re.fullmatch(r"[-\d.,%\s]+", c)]
+        if texts:
+            return texts[-1].strip("。")
     m = re.search(r"(主要)?(原因|情况)(主要)?(是|为|：|:)+", sentence) or re.search(r"(主要)?原因", sentence)
     if m and m.end() < len(sentence) - 2:
         return sentence[m.end() :].strip("：:，,。 ")
