@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CORPUS = Path(os.environ.get("BUDGETQA_CORPUS", "/work/shared/corpus"))
+from eval.paths import corpus_dir
+
+CORPUS = corpus_dir()
 SEED_META = {"org": "武汉市武昌区融媒体中心", "year": 2023, "kind": "预算"}
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from eval.paths import corpus_dir
 from eval.report import write_report_file
 from eval.score import Outcome, score, summarise
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from index.store import Library
     from qa.agent import Agent
 
-CORPUS = Path(os.environ.get("BUDGETQA_CORPUS", "/work/shared/corpus"))
+CORPUS = corpus_dir()
 CACHE_ROOT = Path(os.environ.get("BUDGETQA_EVAL_CACHE", "~/.cache/budgetqa-eval")).expanduser()
 SHOW_FAILURES = 40
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from eval.paths import corpus_dir
 from index.facts import extract_facts
 from index.normalize import normalize
 from index.types import Document, Fact, Section
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = corpus_dir()
 SEED = CORPUS / "seed" / "wuchang_rongmeiti_2023.txt"
 if not SEED.exists():
     SEED = Path(__file__).resolve().parents[2] / "index" / "samples" / "wuchang_rongmeiti_2023.txt"

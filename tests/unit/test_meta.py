@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from eval.paths import corpus_dir
 from index.errors import NotADisclosure, UnreadableFile
 from index.meta import UNNAMED_ORG, DocMeta, detect_meta, detect_region, ensure_disclosure
 from index.normalize import normalize
 from index.read import read_file
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-CORPUS = Path("/work/shared/corpus")
+CORPUS = corpus_dir()
 SEED = CORPUS / "seed" / "wuchang_rongmeiti_2023.txt"
 
 needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason="corpus not available")

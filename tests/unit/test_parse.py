@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
+from eval.paths import corpus_dir
 from qa.orgs import match_org, org_aliases, org_terms
 from qa.parse import parse_question
 from qa.types import ANSWER_KINDS
 
-CORPUS = Path("/work/shared/corpus")
+CORPUS = corpus_dir()
 ORGS = (
     "湛江市委宣传部",
     "寿县司法局",

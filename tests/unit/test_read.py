@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eval.paths import corpus_dir
 from index.errors import UnreadableFile
 from index.read import PAGE_SEP, decode_text, html_to_text, read_file
 from tests.pdfs import (
@@ -22,7 +23,7 @@ from tests.pdfs import (
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-CORPUS = Path("/work/shared/corpus")
+CORPUS = corpus_dir()
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from eval.paths import corpus_dir
 from eval.report import render_html, render_markdown
 from eval.run import Comparison, compare
 from eval.score import Outcome, citation_ok, figures, numeric_match, percentile, score, stated_alternatives, summarise
@@ -19,7 +20,7 @@ from eval.score import Outcome, citation_ok, figures, numeric_match, percentile,
 ROOT = Path(__file__).resolve().parents[2]
 SEED_SET = ROOT / "eval" / "seed.jsonl"
 SEED_DOC = ROOT / "index" / "samples" / "wuchang_rongmeiti_2023.txt"
-CORPUS_SEED = Path("/work/shared/corpus/qa_seed_dev.jsonl")
+CORPUS_SEED = corpus_dir() / "qa_seed_dev.jsonl"
 
 
 def gold(**kw: Any) -> dict[str, Any]:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from eval.paths import corpus_dir
 from index import db
 from index.store import Library, sample_path
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+CORPUS = corpus_dir()
 
 
 @pytest.fixture
