@@ -6,6 +6,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
 
+from index.facts_indicators import extract_indicator_facts
 from index.facts_table import extract_table_facts
 from index.facts_text import extract_text_facts
 from index.types import Document, Fact, Section
@@ -29,6 +30,8 @@ def extract_facts(doc: Document, sections: Sequence[Section]) -> list[Fact]:
     ordered = sorted(sections, key=lambda s: s.start)
     table_facts, spans = extract_table_facts(doc)
     text_facts = extract_text_facts(doc, spans)
-    facts = [_locate(doc, ordered, f) for f in (*table_facts, *text_facts)]
+    taken = {(f.start, f.year, f.value) for f in table_facts}
+    indicator_facts = [f for f in extract_indicator_facts(doc) if (f.start, f.year, f.value) not in taken]
+    facts = [_locate(doc, ordered, f) for f in (*table_facts, *text_facts, *indicator_facts)]
     facts.sort(key=lambda f: (f.start, f.end))
     return facts

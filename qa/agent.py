@@ -55,6 +55,10 @@ class Agent:
     def parse(self, question: str, previous: ParsedQuestion | None = None) -> ParsedQuestion:
         self._refresh()
         parsed = parse_question(question, orgs=self._orgs, metrics=self._metrics, years=self._years)
+        if not parsed.metrics and parsed.op in (*NUMERIC_OPS, "count"):
+            named = closest_metric_names(question, self._metrics)
+            if named:
+                parsed = replace(parsed, metrics=tuple(named), metric_terms=tuple(named))
         if previous is not None:
             parsed = follow_up(parsed, previous)
         return parsed
@@ -429,3 +433,21 @@ _JUNK_METRIC = re.compile(r"^[(（]|^(增长|增加|减少|下降|其中|合计|
 def usable_metric_name(name: str) -> bool:
     """A metric name found in the documents that may stand for a question's words (not a verb or a fragment)."""
     return len(name) >= 2 and not _JUNK_METRIC.search(name)
+
+
+def closest_metric_names(question: str, names: Sequence[str], limit: int = 2) -> list[str]:
+    """Item names of the documents that the question spells differently (“微信公众号发布数量” for
+    “官方微信公众号大成武昌发布数量”): at least four shared character pairs, covering most of the question's side."""
+    def grams(text: str) -> set[str]:
+        text = re.sub(r"[\s\d“”\"？?，,。]", "", text)
+        return {text[i : i + 2] for i in range(len(text) - 1)}
+
+    q = grams(question)
+    scored = []
+    for name in names:
+        g = grams(name)
+        shared = len(g & q)
+        if shared >= 4 and shared * 2 >= len(g) and name[-2:] in question:  # the head noun must be asked for
+            scored.append((shared, -len(name), name))
+    scored.sort(reverse=True)
+    return [name for _, _, name in scored[:limit] if name][:1]
