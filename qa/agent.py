@@ -293,8 +293,11 @@ class Agent:
             return self.not_found(parsed, scope, "文件中没有找到能回答这个问题的内容。")
         focus = present
         best: tuple[float, int, str, Chunk] | None = None
+        exists = bool(_EXISTS.search(parsed.text))
         for rank, chunk in enumerate(chunks):
             for text, _ in sentences(chunk):
+                if exists and not re.search(r"有|无|未|没", text):
+                    continue  # “有没有X” is answered by a sentence that says whether there is
                 hits = sum(1 for w in focus if w in text)
                 score = hits - min(rank, 20) * 0.05 - len(text) / 60
                 if hits and (best is None or score > best[0]):

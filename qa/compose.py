@@ -119,7 +119,9 @@ class Composer:
             if (f.unit == "万元") != money or f.unit == "%":
                 continue
             raw = re.sub(r"[()（）]", "", f.metric + f.metric_raw + f.unit)
-            if not any(len(a) >= 2 and _subsequence(a, raw) for a in aliases):
+            # a generic row (“项目预算 470万”) of a section that names the item (“1.媒体宣传项目申报表”)
+            named_section = len(metric) >= 4 and len(f.metric) <= 4 and metric in f.section.rsplit(" > ", 1)[-1]
+            if not named_section and not any(len(a) >= 2 and _subsequence(a, raw) for a in aliases):
                 continue
             scored.append((len(q_grams & _grams(raw)) - len(raw) / 100, f))
         if not scored:
