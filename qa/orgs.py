@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz
 
@@ -91,7 +91,7 @@ def _place_variants(name: str) -> set[str]:
     return out
 
 
-@lru_cache(maxsize=4096)
+@cache  # one entry per library org: a bounded cache thrashes past its size (measured at 10,000 docs)
 def org_aliases(org: str) -> tuple[str, ...]:
     """Every form of a library org a question may use, longest first."""
     forms: set[str] = set()

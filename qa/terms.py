@@ -113,6 +113,8 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
         _claim(taken, start, end)
     candidates: list[Term] = []
     for cleaned, name in _library_items(tuple(library)):
+        if cleaned not in text:  # cheap test first: thousands of library names, each a regex otherwise
+            continue
         for m in re.finditer(re.escape(cleaned), text):
             candidates.append(Term(name, m.start(), m.end(), m.group(), True))
     for word, name in _ALIASES:
