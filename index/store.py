@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from filelock import FileLock
 from index import db
 from index.document import build_document, content_id
 from index.errors import BudgetQAError, LibraryError
+from index.fsutil import atomic_write_bytes
 from index.pipeline import analyse
 from index.read import read_file
 from index.types import Chunk, Document, Fact, Finding, IngestResult, Section
@@ -88,7 +88,7 @@ class Library:
         stored = json.loads(config.read_text("utf-8")).get("embedding") if config.exists() else None
         chosen = requested or os.environ.get("BUDGETQA_EMBEDDING") or stored or DEFAULT_EMBEDDING
         if stored != chosen:
-            _atomic_write(config, json.dumps({"embedding": chosen}, ensure_ascii=False, indent=2).encode())
+            atomic_write_bytes(config, json.dumps({"embedding": chosen}, ensure_ascii=False, indent=2).encode())
             if stored is not None:
                 shutil.rmtree(self.home / "index", ignore_errors=True)  # the index is rebuilt from cached chunks
         return chosen
@@ -133,7 +133,7 @@ class Library:
                 db.insert_chunks(self._conn, analysis.chunks)
                 db.insert_facts(self._conn, analysis.facts)
                 db.insert_findings(self._conn, analysis.findings)
-                _atomic_write(stored, data)
+                atomic_write_bytes(stored, data)
                 self._conn.execute("COMMIT")
                 self._changes += 1
             except Exception as exc:
@@ -384,17 +384,3 @@ def seed_vector_cache(cache: Path) -> int:
         return 0
     finally:
         conn.close()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

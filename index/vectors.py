@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +40,7 @@ from langchain_core.embeddings import Embeddings
 
 from index.embed import embed_passages, embed_query, fingerprint_of
 from index.errors import EmbeddingMismatch, LibraryError
+from index.fsutil import atomic_write_bytes
 
 faiss: Any = _faiss  # the bundled stubs miss SearchParametersHNSW, selectors and the numpy overloads
 
@@ -61,19 +60,6 @@ Progress = Callable[[int, int], None]
 
 def text_sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def atomic_write_json(path: Path, obj: object) -> None:

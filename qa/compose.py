@@ -415,22 +415,10 @@ class Composer:
                     r = calculate(f"{self.dv(c.amount, f.unit)}/{fmt(prior.value)}*100")
                     text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(pct(r.value))}%（按金额计算：{r.formula}）"
                 return self.answer("delta", text + "。", amount, unit, formula)
-        two = self.two_years(metric, year)
-        if two is not None:
-            new, old = two
-            calc = calculate(f"{self.dv(new.value, new.unit)}-{self.dv(old.value, old.unit)}")
-            direction = "增加" if calc.value > 0 else "减少" if calc.value < 0 else "持平"
-            amount, unit = abs(calc.value), self.du(new.unit)
-            self.cite(new, old)
-            text = (
-                f"{new.year}年{self.metric_label(metric, new)}{self.vv(new.value, new.unit)}，{old.year}年{self.vv(old.value, old.unit)}，"
-                f"{direction}{v(amount, unit)}（{calc.formula}）。"
-            )
-            return self.answer("delta", text, amount, unit, calc.formula)
-        return None
+        return self.recomputed_delta(metric, year, None)
 
-    def recomputed_delta(self, metric: str, year: int | None, stated: Fact) -> Answer | None:
-        """The change computed from the two years' figures, set against the change the document states."""
+    def recomputed_delta(self, metric: str, year: int | None, stated: Fact | None) -> Answer | None:
+        """The change computed from the two years' figures, set against the change the document states (if any)."""
         two = self.two_years(metric, year)
         if two is None:
             return None
@@ -440,14 +428,16 @@ class Composer:
         amount, unit = abs(calc.value), self.du(new.unit)
         self.cite(new, old)
         text = (
-            f"按文中数字计算：{new.year}年{self.metric_label(metric, new)}{self.vv(new.value, new.unit)}，"
-            f"{old.year}年{self.vv(old.value, old.unit)}，{direction}{v(amount, unit)}（{calc.formula}）。"
+            f"{'按文中数字计算：' if stated is not None else ''}{new.year}年{self.metric_label(metric, new)}"
+            f"{self.vv(new.value, new.unit)}，{old.year}年{self.vv(old.value, old.unit)}，{direction}{v(amount, unit)}（{calc.formula}）。"
         )
-        c = stated.comparison
-        if c is not None and c.amount is not None and c.amount != abs(calc.value):
-            self.cite(stated)
-            text += f"文件写的是{c.direction}{v(*self.convert(c.amount, stated.unit))}，与按数字计算的结果不一致。"
-            self.warnings.append(f"文件所写变动额{fmt(c.amount)}与两年数字之差{fmt(abs(calc.value))}不一致。")
+        c = stated.comparison if stated is not None else None
+        if stated is not None and c is not None and c.amount is not None:
+            written, written_unit = self.convert(c.amount, stated.unit)
+            if written != abs(calc.value):
+                self.cite(stated)
+                text += f"文件写的是{c.direction}{v(written, written_unit)}，与按数字计算的结果不一致。"
+                self.warnings.append(f"文件所写变动额{fmt(written)}与两年数字之差{fmt(abs(calc.value))}不一致。")
         return self.answer("delta", text, amount, unit, calc.formula)
 
     def two_years(self, metric: str, year: int | None) -> tuple[Fact, Fact] | None:
