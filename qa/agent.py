@@ -13,7 +13,7 @@ from decimal import Decimal
 from index.store import Library
 from index.types import Chunk, Citation, Document, Fact
 from index.units import fmt
-from qa.compose import Composer, cite
+from qa.compose import Composer, cite, doc_stage
 from qa.evidence import Scope
 from qa.parse import parse_question
 from qa.textual import _DEFINITION_CUE, _REASON_CUE, Passage, best_sentence, citation_for, reason_clause, sentences
@@ -218,6 +218,9 @@ class Agent:
             value = diff
         years = {f.year for f, _ in rows}
         warnings = ["比较的文件年度不同，请注意口径差异。"] if len(years) > 1 else []
+        stages = {f.basis or doc_stage(d) for f, d in rows} - {None}
+        if len(stages) > 1:
+            warnings.append("比较中既有预算数也有决算数（" + "、".join(sorted(s for s in stages if s)) + "），口径不同，请谨慎比较。")
         return Answer(
             parsed.text, text, "compare", value=value, unit=top[0].unit, formula=formula,
             citations=tuple(cite(f, d) for f, d in rows), warnings=tuple(warnings),
