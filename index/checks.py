@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
-from index.metrics import BY_NAME
+from index.metrics import BY_NAME, ancestors
 from index.types import Document, Fact, Finding
 from index.units import fmt
 
@@ -159,25 +159,15 @@ def _list_sums(doc: Document, facts: Sequence[Fact], out: list[Finding], seen: s
                 continue
             if (kids and f.metric not in kids) or re.search(r"[一二三四五六七八九十]、", gap):
                 break
-            if any(p.metric in _ancestors_of(f.metric) for p in parts):
+            if any(p.metric in ancestors(f.metric) for p in parts):
                 continue  # a part of a part is already counted
             parts.append(f)
         if len(parts) >= 2 and all(p.metric != total.metric for p in parts):
             _check_sum(doc, total, parts, out, seen)
 
 
-def _ancestors_of(metric: str) -> set[str]:
-    out: set[str] = set()
-    name: str | None = metric
-    while name is not None and name in BY_NAME:
-        name = BY_NAME[name].parent
-        if name:
-            out.add(name)
-    return out
-
-
 def _descendants(metric: str) -> set[str]:
-    return {m.name for m in BY_NAME.values() if metric in _ancestors_of(m.name)}
+    return {m.name for m in BY_NAME.values() if metric in ancestors(m.name)}
 
 
 # ---------------------------------------------------------------- (2) changes and rates

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from index.metrics import BY_NAME, canonical, clean, find_metrics
+from index.metrics import BY_NAME, ancestors, canonical, clean, find_metrics
 from index.types import Comparison, Document, Fact
 from index.units import NUMBER, normalise, parse_number
 
@@ -712,22 +712,12 @@ def _find_figure(st: _State, metric: str, kind: str, year: int | None, basis: st
 _TOTALS = ("收入合计", "支出合计", "收支总预算", "财政拨款收支总预算", "一般公共预算支出", "一般公共预算财政拨款收入")
 
 
-def _ancestors(metric: str) -> set[str]:
-    out: set[str] = set()
-    name: str | None = metric
-    while name is not None and name in BY_NAME:
-        name = BY_NAME[name].parent
-        if name:
-            out.add(name)
-    return out
-
-
 def _qualifies(head: str, metric: str) -> bool:
     """Is `metric`, listed under `head` (其中…), a part of a different whole (初中教育支出 → 其中:基本支出)?"""
-    if head == metric or "-" in head or head in _ancestors(metric) or head in _TOTALS:
+    if head == metric or "-" in head or head in ancestors(metric) or head in _TOTALS:
         return False
     if head in BY_NAME:
-        return metric not in _ancestors(head)
+        return metric not in ancestors(head)
     return head.endswith("支出") and len(head) >= 4
 
 

@@ -127,6 +127,16 @@ def find_metrics(text: str) -> list[tuple[str, int, int]]:
     return sorted(found, key=lambda f: f[1])
 
 
+def ancestors(metric: str) -> set[str]:
+    """The totals a metric is part of, nearest first in the walk (公务接待费 -> 三公经费)."""
+    out: set[str] = set()
+    node = BY_NAME.get(metric)
+    while node is not None and node.parent and node.parent not in out:
+        out.add(node.parent)
+        node = BY_NAME.get(node.parent)
+    return out
+
+
 def is_money(metric: str) -> bool:
     m = BY_NAME.get(metric)
     return True if m is None else m.money

@@ -16,7 +16,16 @@ from index.units import fmt
 from qa.compose import Composer, cite, doc_stage
 from qa.evidence import Scope
 from qa.parse import parse_question
-from qa.textual import _DEFINITION_CUE, _REASON_CUE, Passage, best_sentence, citation_for, reason_clause, sentences
+from qa.textual import (
+    _DEFINITION_CUE,
+    _REASON_CUE,
+    Passage,
+    best_sentence,
+    bigrams,
+    citation_for,
+    reason_clause,
+    sentences,
+)
 from qa.types import Answer, ParsedQuestion
 
 log = logging.getLogger(__name__)
@@ -77,13 +86,11 @@ class Agent:
         if not question:
             return Answer(question, "请输入问题，例如：“公务接待费增长多少？”", "clarify", id=qid)
         parsed = self.parse(question, previous)
-        answer = None
+        answer = self.answer(parsed, doc_ids=doc_ids)  # milliseconds; the LLM's answer is checked against it
         if self.llm is not None:
             from qa.llm import ask_llm
 
-            answer = ask_llm(self, parsed, doc_ids=doc_ids, model=self.llm)
-        if answer is None:
-            answer = self.answer(parsed, doc_ids=doc_ids)
+            answer = ask_llm(self, parsed, doc_ids=doc_ids, model=self.llm, deterministic=answer) or answer
         extra = dict(answer.extra)
         extra["parsed"] = parsed
         extra["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
@@ -444,14 +451,10 @@ def usable_metric_name(name: str) -> bool:
 def closest_metric_names(question: str, names: Sequence[str], limit: int = 2) -> list[str]:
     """Item names of the documents that the question spells differently (“微信公众号发布数量” for
     “官方微信公众号大成武昌发布数量”): at least four shared character pairs, covering most of the question's side."""
-    def grams(text: str) -> set[str]:
-        text = re.sub(r"[\s\d“”\"？?，,。]", "", text)
-        return {text[i : i + 2] for i in range(len(text) - 1)}
-
-    q = grams(question)
+    q = bigrams(question)
     scored = []
     for name in names:
-        g = grams(name)
+        g = bigrams(name)
         shared = len(g & q)
         if shared >= 4 and shared * 2 >= len(g) and name[-2:] in question:  # the head noun must be asked for
             scored.append((shared, -len(name), name))

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from index.metrics import BY_NAME
+from index.metrics import BY_NAME, ancestors
 from index.types import Citation, Document, Fact, Finding
 from index.units import fmt
 from qa.calc import calculate
 from qa.evidence import Pick, Scope, conflict_warning, pick_fact
+from qa.textual import bigrams
 from qa.types import Answer, ParsedQuestion
 
 HUNDRED = Decimal(100)
@@ -109,12 +110,12 @@ class Composer:
         if metric in ("收入合计", "支出合计"):
             aliases.append(metric[:2])  # “本单位收入” is the income total
         money = meta.money if meta else (self.q.op != "count" and self.q.count_unit is None)
-        q_grams = _grams(self.q.text)
+        q_grams = bigrams(self.q.text)
         scored: list[tuple[float, Fact]] = []
         for f in self.facts:
             if f.metric == metric or (year is not None and f.year != year):
                 continue
-            if f.metric in _ancestors(metric) or (f.metric in BY_NAME and metric in BY_NAME and metric not in f.metric):
+            if f.metric in ancestors(metric) or (f.metric in BY_NAME and metric in BY_NAME and metric not in f.metric):
                 continue  # a total never stands in for its part, nor one known item for another (but 一般公共预算财政拨款收入 for 财政拨款收入)
             if (f.unit == "万元") != money or f.unit == "%":
                 continue
@@ -123,7 +124,7 @@ class Composer:
             named_section = len(metric) >= 4 and len(f.metric) <= 4 and metric in f.section.rsplit(" > ", 1)[-1]
             if not named_section and not any(len(a) >= 2 and _subsequence(a, raw) for a in aliases):
                 continue
-            scored.append((len(q_grams & _grams(raw)) - len(raw) / 100, f))
+            scored.append((len(q_grams & bigrams(raw)) - len(raw) / 100, f))
         if not scored:
             return None
         if metric in _TOTALS or (meta and meta.name.endswith("合计")):
@@ -580,7 +581,7 @@ class Composer:
             if not any(g.metric_raw == f.metric_raw and g.value == f.value for g in group):
                 group.append(f)
         stated = {f.value for f in self.facts}
-        q_grams = _grams(re.sub(r"[\d]", "", self.q.text))
+        q_grams = bigrams(self.q.text)
         best: tuple[float, list[Fact]] | None = None
         for (_, section), group in by_section.items():
             for i in range(len(group) - n + 1):
@@ -588,7 +589,7 @@ class Composer:
                 if len({f.unit for f in run}) != 1 or len({f.metric_raw for f in run}) != n:
                     continue
                 words = section + "".join(f.metric_raw + f.quote for f in run)
-                score = len(q_grams & _grams(words)) + (3 if sum(f.value for f in run) in stated else 0)
+                score = len(q_grams & bigrams(words)) + (3 if sum(f.value for f in run) in stated else 0)
                 if best is None or score > best[0]:
                     best = (score, run)
         if best is None:
@@ -767,19 +768,6 @@ def doc_stage(doc: Document) -> str | None:
     return "预算数" if budgets > finals else None
 
 
-def _grams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
 def _subsequence(needle: str, hay: str) -> bool:
     it = iter(hay)
     return all(ch in it for ch in needle)
-
-
-def _ancestors(metric: str) -> set[str]:
-    out: set[str] = set()
-    node = BY_NAME.get(metric)
-    while node is not None and node.parent and node.parent not in out:
-        out.add(node.parent)
-        node = BY_NAME.get(node.parent)
-    return out

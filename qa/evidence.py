@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from index.types import Document, Fact, Finding
 from index.units import fmt
+from qa.textual import bigrams
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +71,12 @@ def pick_fact(
     # a figure that its own parts confirm (sum checks) wins over one a conflict merely mentions
     expected = {f.expected for f in findings if f.metric == metric and f.expected is not None and f.check == "sum_mismatch"}
 
-    q_grams = _grams(question) - _grams(metric)
+    q_grams = bigrams(question) - bigrams(metric)
 
     def rank(f: Fact) -> tuple[int, int, int, int, int, int]:
         return (
             0 if f.value in expected else 1,
-            -len(q_grams & _grams(f.quote)) if len(counts) > 1 else 0,  # “实行绩效目标管理的财政拨款” picks its sentence
+            -len(q_grams & bigrams(f.quote)) if len(counts) > 1 else 0,  # “实行绩效目标管理的财政拨款” picks its sentence
             -counts[f.value],
             0 if f.comparison is not None or f.share is not None else 1,
             0 if f.source == "text" else 1,
@@ -94,10 +95,3 @@ def conflict_warning(pick: Pick) -> str | None:
         f"注意：文件中“{pick.fact.metric_raw}”出现了不同的数值（{'、'.join(values)}），"
         f"这里采用 {fmt(pick.fact.value)}{pick.fact.unit}，请核对原文。"
     )
-
-
-def _grams(text: str) -> set[str]:
-    import re
-
-    text = re.sub(r"[\s\d.,，。、：:；;%“”\"（）()]", "", text)
-    return {text[i : i + 2] for i in range(len(text) - 1)}

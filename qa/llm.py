@@ -306,8 +306,11 @@ def ask_llm(
     *,
     doc_ids: Sequence[str] | None = None,
     model: BaseChatModel | None = None,
+    deterministic: Answer | None = None,
 ) -> Answer | None:
-    """Answer with the chat model (`model`, else `agent.llm`); None means: use the deterministic answer."""
+    """Answer with the chat model (`model`, else `agent.llm`); None means: use the deterministic answer.
+
+    `deterministic` is the agent's own answer when the caller has it already (it is computed here otherwise)."""
     model = model if model is not None else getattr(agent, "llm", None)
     if model is None:
         return None
@@ -320,9 +323,9 @@ def ask_llm(
     if run.final is None:
         log.warning("LLM answer rejected: %s", run.error)
         return None
-    try:
-        deterministic: Answer | None = agent.answer(parsed, doc_ids=doc_ids)
-    except Exception as exc:
-        log.warning("deterministic answer failed while checking the LLM answer: %s", exc)
-        deterministic = None
+    if deterministic is None:
+        try:
+            deterministic = agent.answer(parsed, doc_ids=doc_ids)
+        except Exception as exc:
+            log.warning("deterministic answer failed while checking the LLM answer: %s", exc)
     return build_answer(agent, parsed, run, box, deterministic)
