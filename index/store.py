@@ -74,7 +74,9 @@ class Library:
         try:
             (self.home / "files").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise LibraryError(f"无法创建资料库文件夹“{self.home}”：{exc.strerror}。请用 --library 指定一个可写的文件夹。") from exc
+            raise LibraryError(
+                f"无法创建资料库文件夹“{self.home}”：{exc.strerror}。请用 --library 指定一个可写的文件夹。"
+            ) from exc
         self.embedding = self._resolve_embedding(embedding)
         self._conn = db.connect(self.home / "facts.sqlite")
         self._lock = threading.RLock()
@@ -123,7 +125,11 @@ class Library:
         except BudgetQAError as exc:
             return IngestResult(name, False, message=str(exc))
         except Exception as exc:  # a parser bug must not stop the other files
-            return IngestResult(name, False, message=f"无法导入“{name}”：解析时出现内部错误（{type(exc).__name__}: {exc}）。请将该文件反馈给开发者。")
+            return IngestResult(
+                name,
+                False,
+                message=f"无法导入“{name}”：解析时出现内部错误（{type(exc).__name__}: {exc}）。请将该文件反馈给开发者。",
+            )
         stored = self.home / "files" / f"{doc_id}{path.suffix.lower()}"
         with self._lock:
             try:
@@ -139,7 +145,11 @@ class Library:
             except Exception as exc:
                 self._conn.execute("ROLLBACK")
                 stored.unlink(missing_ok=True)
-                return IngestResult(name, False, message=f"无法导入“{name}”：写入资料库失败（{exc}）。资料库保持原样，请检查磁盘空间后重试。")
+                return IngestResult(
+                    name,
+                    False,
+                    message=f"无法导入“{name}”：写入资料库失败（{exc}）。资料库保持原样，请检查磁盘空间后重试。",
+                )
         return IngestResult(
             name, True, doc_id, "导入成功。", sections=len(analysis.sections), chunks=len(analysis.chunks),
             facts=len(analysis.facts), findings=len(analysis.findings),
@@ -247,7 +257,9 @@ class Library:
         raise LibraryError(f"“{ref}”对应多个文档，请给出更完整的文档编号。")
 
     def sections(self, doc_id: str) -> list[Section]:
-        return [db.row_to_section(r) for r in self._query("SELECT * FROM sections WHERE doc_id = ? ORDER BY idx", (doc_id,))]
+        return [
+            db.row_to_section(r) for r in self._query("SELECT * FROM sections WHERE doc_id = ? ORDER BY idx", (doc_id,))
+        ]
 
     def chunks(self, doc_ids: Sequence[str] | None = None) -> list[Chunk]:
         sql = (

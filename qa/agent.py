@@ -104,7 +104,12 @@ class Agent:
             return self.compare(parsed, docs)
         if parsed.op in ("reason", "definition", "text"):
             return self.textual(parsed, docs)
-        if not parsed.metrics and not parsed.unknown_terms and parsed.op in NUMERIC_OPS and re.search(r"预算|总额|盘子", parsed.text):
+        if (
+            not parsed.metrics
+            and not parsed.unknown_terms
+            and parsed.op in NUMERIC_OPS
+            and re.search(r"预算|总额|盘子", parsed.text)
+        ):
             parsed = replace(parsed, metrics=("收支总预算",), metric_terms=("预算",))
         if _EXISTS.search(parsed.text) and parsed.op in ("lookup", "count", "text"):
             return self.textual(parsed, docs, open_question=True)
@@ -155,7 +160,11 @@ class Agent:
             chunks = self.section_passages(list(scope.docs), [h.chunk for h in self.search(parsed.text, scope, k=8)])
             found = self.open_answer(parsed, list(scope.docs), chunks, scope, bare_numbers=False)
             quote = found.citations[0].quote if found.citations else ""
-            if found.value is not None and _mentions(quote, parsed) and f"{fmt(found.value)}{parsed.count_unit}" in quote.replace(" ", ""):
+            if (
+                found.value is not None
+                and _mentions(quote, parsed)
+                and f"{fmt(found.value)}{parsed.count_unit}" in quote.replace(" ", "")
+            ):
                 return found
         names = "、".join(parsed.metric_terms or parsed.metrics)
         return self.not_found(parsed, scope, f"文件中没有找到“{names}”的相关数据，无法回答。")
@@ -166,7 +175,9 @@ class Agent:
         text = message
         if sections:
             text += "最相关的章节：" + "；".join(sections) + "。"
-        return refuse(parsed, text, [citation_for(Passage(h.chunk.text, h.chunk, h.score), h.chunk.text[:120]) for h in hits[:2]])
+        return refuse(
+            parsed, text, [citation_for(Passage(h.chunk.text, h.chunk, h.score), h.chunk.text[:120]) for h in hits[:2]]
+        )
 
     def search(self, query: str, scope: Scope, k: int = 6) -> list:  # type: ignore[type-arg]
         try:
@@ -227,7 +238,11 @@ class Agent:
         warnings = ["比较的文件年度不同，请注意口径差异。"] if len(years) > 1 else []
         stages = {f.basis or doc_stage(d) for f, d in rows} - {None}
         if len(stages) > 1:
-            warnings.append("比较中既有预算数也有决算数（" + "、".join(sorted(s for s in stages if s)) + "），口径不同，请谨慎比较。")
+            warnings.append(
+                "比较中既有预算数也有决算数（"
+                + "、".join(sorted(s for s in stages if s))
+                + "），口径不同，请谨慎比较。"
+            )
         return Answer(
             parsed.text, text, "compare", value=value, unit=top[0].unit, formula=formula,
             citations=tuple(cite(f, d) for f, d in rows), warnings=tuple(warnings),
@@ -293,7 +308,13 @@ class Agent:
         return text[:limit] + ("…" if len(text) > limit else "")
 
     def open_answer(
-        self, parsed: ParsedQuestion, docs: list[Document], chunks: list[Chunk], scope: Scope, *, bare_numbers: bool = True
+        self,
+        parsed: ParsedQuestion,
+        docs: list[Document],
+        chunks: list[Chunk],
+        scope: Scope,
+        *,
+        bare_numbers: bool = True,
     ) -> Answer:
         """The passage that best covers the question's own words (minus the org's name); refuse when none does."""
         focus = _keywords(strip_names(parsed.text, [n for d in docs for n in (d.org, d.title)]))
@@ -328,13 +349,17 @@ class Agent:
         if parsed.op not in ("lookup", "count") or _ENTITY_QUESTION.search(parsed.text):
             value, unit = None, None
         kind = parsed.op if value is not None else "text"
-        return Answer(parsed.text, f"根据文件：{text}", kind, value=value, unit=unit, citations=(citation_for(passage),))
+        return Answer(
+            parsed.text, f"根据文件：{text}", kind, value=value, unit=unit, citations=(citation_for(passage),)
+        )
 
 
 _NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|亿元|元|人次|批次|人|名|辆|条|期|次|个|%)")
 
 
-def number_near(text: str, focus: Sequence[str], unit: str | None, *, bare: bool = True) -> tuple[Decimal | None, str | None]:
+def number_near(
+    text: str, focus: Sequence[str], unit: str | None, *, bare: bool = True
+) -> tuple[Decimal | None, str | None]:
     """The first number with a unit after the question's words in a passage (the unit asked for, if any)."""
     positions = [text.find(w) for w in focus if w in text]
     start = min(positions) if positions else 0
@@ -370,7 +395,9 @@ def _keywords(question: str) -> list[str]:
 
 
 # questions that ask for a name, a thing or a date, which a money figure never answers
-_ENTITY_QUESTION = re.compile(r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话")
+_ENTITY_QUESTION = re.compile(
+    r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话"
+)
 _EXISTS = re.compile(r"有没有|有无|是否有|有.{1,14}吗")
 _ACTUAL = re.compile(r"实际|现在|目前|已经|完成了|实现了")
 _ENTITY_KEY = re.compile(r"(?:哪家|哪个|哪些|哪座|什么|多少|几)([\u4e00-\u9fff]{1,3})")
@@ -391,7 +418,9 @@ def _entity_key(question: str) -> str | None:
     return key
 
 
-_LIST_SUM = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(个|类|项|笔|大类).{0,12}(加起来|合计|之和|总和|相加|一共|等于)")
+_LIST_SUM = re.compile(
+    r"(?<!第)([两二三四五六七八九十]|\d{1,2})(个|类|项|笔|大类).{0,12}(加起来|合计|之和|总和|相加|一共|等于)"
+)
 _BASIS_QUESTION = re.compile(r"依据|根据什么|怎么算|如何测算|测算")
 _BASIS_CUE = re.compile(r"依据|根据|测算|通知|规范|办法")
 _PURPOSE_QUESTION = re.compile(r"用在哪|用在什么|干什么用|做什么用|用于什么|用于哪|用途|花在哪|主要用于")
@@ -440,7 +469,9 @@ def follow_up(parsed: ParsedQuestion, previous: ParsedQuestion) -> ParsedQuestio
     return replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]
 
 
-_JUNK_METRIC = re.compile(r"^[(（]|^(增长|增加|减少|下降|其中|合计|小计|人数|项目|其他|本单位|经营|外交|国防|原创|年报)$")
+_JUNK_METRIC = re.compile(
+    r"^[(（]|^(增长|增加|减少|下降|其中|合计|小计|人数|项目|其他|本单位|经营|外交|国防|原创|年报)$"
+)
 
 
 def usable_metric_name(name: str) -> bool:

@@ -19,7 +19,9 @@ from index.errors import BudgetQAError
 from index.store import Library
 from index.units import fmt
 
-app = typer.Typer(help="预算问答：政府部门预算/决算公开文件的离线问答工具。", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="预算问答：政府部门预算/决算公开文件的离线问答工具。", no_args_is_help=True, add_completion=False
+)
 out = Console()
 err = Console(stderr=True)
 
@@ -84,7 +86,15 @@ def docs(library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
         return
     table = Table("编号", "单位", "年度", "类型", "标题", "数值", "自检发现")
     for d in rows:
-        table.add_row(d["doc_id"][:10], d["org"], str(d["year"] or ""), d["kind"], d["title"][:40], str(d["facts"]), str(d["findings"]))
+        table.add_row(
+            d["doc_id"][:10],
+            d["org"],
+            str(d["year"] or ""),
+            d["kind"],
+            d["title"][:40],
+            str(d["facts"]),
+            str(d["findings"]),
+        )
     out.print(table)
 
 
@@ -113,8 +123,22 @@ def facts(
         cmp = ""
         if f.comparison:
             c = f.comparison
-            cmp = f"比{c.base}{c.direction}" + (f"{fmt(c.amount)}" if c.amount is not None else "") + (f" {fmt(c.rate)}%" if c.rate is not None else "")
-        table.add_row(f.org, str(f.year or ""), f.metric, fmt(f.value), f.unit, f"{f.raw_value}{f.raw_unit}", cmp, f.section[-40:], str(f.page or ""))
+            cmp = (
+                f"比{c.base}{c.direction}"
+                + (f"{fmt(c.amount)}" if c.amount is not None else "")
+                + (f" {fmt(c.rate)}%" if c.rate is not None else "")
+            )
+        table.add_row(
+            f.org,
+            str(f.year or ""),
+            f.metric,
+            fmt(f.value),
+            f.unit,
+            f"{f.raw_value}{f.raw_unit}",
+            cmp,
+            f.section[-40:],
+            str(f.page or ""),
+        )
     out.print(table)
     out.print(f"共 {len(found)} 条。")
 
@@ -127,7 +151,11 @@ def _fact_json(f: Any) -> dict[str, Any]:
 
 
 @app.command()
-def check(doc: Annotated[str | None, typer.Argument(help="文档编号或文件名（默认全部）")] = None, library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
+def check(
+    doc: Annotated[str | None, typer.Argument(help="文档编号或文件名（默认全部）")] = None,
+    library: LibraryOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """显示文档自身不一致之处（合计不符、增幅不符、单位错位等）。"""
     lib = open_library(library)
     doc_id = lib.resolve_doc(doc) if doc else None
@@ -172,7 +200,7 @@ def search(
 @app.command()
 def ask(
     question: Annotated[str | None, typer.Argument(help="问题")] = None,
-    jsonl: Annotated[Path | None, typer.Option("--jsonl", help="批量提问：每行一个 {\"id\",\"question\"}")] = None,
+    jsonl: Annotated[Path | None, typer.Option("--jsonl", help='批量提问：每行一个 {"id","question"}')] = None,
     library: LibraryOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

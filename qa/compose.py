@@ -51,7 +51,9 @@ def v(fact_value: Decimal, unit: str) -> str:
 class Composer:
     """Answers one question over the facts of the documents in scope."""
 
-    def __init__(self, parsed: ParsedQuestion, scope: Scope, facts: Sequence[Fact], findings: Sequence[Finding]) -> None:
+    def __init__(
+        self, parsed: ParsedQuestion, scope: Scope, facts: Sequence[Fact], findings: Sequence[Finding]
+    ) -> None:
         self.q = parsed
         self.scope = scope
         stages = {d.doc_id: doc_stage(d) for d in scope.docs}
@@ -160,7 +162,9 @@ class Composer:
         return None
 
     def _pick(self, metric: str, year: int | None) -> Pick | None:
-        pick = pick_fact(self.facts, metric, year=year, basis=self.basis(), findings=self.findings, question=self.q.text)
+        pick = pick_fact(
+            self.facts, metric, year=year, basis=self.basis(), findings=self.findings, question=self.q.text
+        )
         if pick is None:
             pick = self.fuzzy_pick(metric, year)
         if pick is None and year is not None and year == self.doc_year():
@@ -176,7 +180,9 @@ class Composer:
                     self.warnings.append(f.message)
         return pick
 
-    def answer(self, kind: str, text: str, value: Decimal | None = None, unit: str | None = None, formula: str | None = None) -> Answer:
+    def answer(
+        self, kind: str, text: str, value: Decimal | None = None, unit: str | None = None, formula: str | None = None
+    ) -> Answer:
         return Answer(
             question=self.q.text, answer=text, kind=kind, value=value, unit=unit, formula=formula,
             citations=tuple(self.citations), warnings=tuple(self.warnings),
@@ -381,7 +387,9 @@ class Composer:
         if stated is not None:
             self.cite(stated.fact)
             if stated.fact.value != calc.value:
-                text += f"文件另一处写作{v(*self.convert(stated.fact.value, stated.fact.unit))}，两者不一致，请核对原文。"
+                text += (
+                    f"文件另一处写作{v(*self.convert(stated.fact.value, stated.fact.unit))}，两者不一致，请核对原文。"
+                )
         return self.answer("sum" if op == "+" else "diff", text, value, unit, calc.formula)
 
     def delta(self) -> Answer | None:
@@ -398,7 +406,12 @@ class Composer:
             assert c is not None
             self.cite(f)
             if c.direction == "持平":
-                return self.answer("delta", f"{year_label(f.year)}{self.metric_label(metric, f)}{self.vv(f.value, f.unit)}，与上年持平。", Decimal(0), f.unit)
+                return self.answer(
+                    "delta",
+                    f"{year_label(f.year)}{self.metric_label(metric, f)}{self.vv(f.value, f.unit)}，与上年持平。",
+                    Decimal(0),
+                    f.unit,
+                )
             if c.amount is not None:
                 amount, unit = self.convert(c.amount, f.unit)
                 sign = "-" if c.direction == "增加" else "+"
@@ -484,11 +497,15 @@ class Composer:
                     return self.answer("rate", text, value, "%", f"{calc.formula}")
             if c.rate is not None:
                 word = "增长" if c.direction == "增加" else "下降" if c.direction == "减少" else "变动"
-                return self.answer("rate", f"{year_label(f.year)}{self.metric_label(metric, f)}{word}{fmt(c.rate)}%。", c.rate, "%")
+                return self.answer(
+                    "rate", f"{year_label(f.year)}{self.metric_label(metric, f)}{word}{fmt(c.rate)}%。", c.rate, "%"
+                )
         two = self.two_years(metric, year)
         if two is not None:
             new, old = two
-            calc = calculate(f"({self.dv(new.value, new.unit)}-{self.dv(old.value, old.unit)})/{self.dv(old.value, old.unit)}*100")
+            calc = calculate(
+                f"({self.dv(new.value, new.unit)}-{self.dv(old.value, old.unit)})/{self.dv(old.value, old.unit)}*100"
+            )
             value = pct(calc.value)
             self.cite(new, old)
             word = "增长" if value >= 0 else "下降"
@@ -507,7 +524,9 @@ class Composer:
             return None
         if budget.fact.basis is None or "预算" not in budget.fact.basis or budget.fact.value == 0:
             return None
-        calc = calculate(f"{self.dv(final.fact.value, final.fact.unit)}/{self.dv(budget.fact.value, budget.fact.unit)}*100")
+        calc = calculate(
+            f"{self.dv(final.fact.value, final.fact.unit)}/{self.dv(budget.fact.value, budget.fact.unit)}*100"
+        )
         value = pct(calc.value)
         self.cite(final.fact, budget.fact)
         text = (
@@ -662,7 +681,9 @@ class Composer:
         return None
 
     def run(self) -> Answer | None:
-        if _LIST_COUNT.search(self.q.text) and (self.q.op == "sum" or _ALTOGETHER.search(self.q.text) or "等于" in self.q.text):
+        if _LIST_COUNT.search(self.q.text) and (
+            self.q.op == "sum" or _ALTOGETHER.search(self.q.text) or "等于" in self.q.text
+        ):
             listed = self.listed_sum()
             if listed is not None:
                 return listed
@@ -705,7 +726,9 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
 }
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")
-_MULTI_YEAR = re.compile(r"[两三四五六七八九十\d]年(加起来|合计|一共|总共|累计)|历年|近[两三四五\d]年.*(合计|加起来|一共)|\d{4}(年)?(到|至|-)\d{4}年?.*(加起来|合计|一共|总共)")
+_MULTI_YEAR = re.compile(
+    r"[两三四五六七八九十\d]年(加起来|合计|一共|总共|累计)|历年|近[两三四五\d]年.*(合计|加起来|一共)|\d{4}(年)?(到|至|-)\d{4}年?.*(加起来|合计|一共|总共)"
+)
 _VACANCY = re.compile(r"空着|空缺|缺编|空编|还差几个|还能进几")
 _EXCEPT = re.compile(r"除去|除了|扣除|去掉|减去.*还剩|还剩")
 _CN_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -747,7 +770,9 @@ def normalise_metrics(q: ParsedQuestion) -> ParsedQuestion:
     return replace(q, op=op, metrics=tuple(metrics))
 
 
-_FUND_NAMES = re.compile(r"一般公共预算|政府性基金预算|国有资本经营预算|社会保险基金预算|预算单位|部门预算编制|预算管理")
+_FUND_NAMES = re.compile(
+    r"一般公共预算|政府性基金预算|国有资本经营预算|社会保险基金预算|预算单位|部门预算编制|预算管理"
+)
 
 
 def doc_stage(doc: Document) -> str | None:

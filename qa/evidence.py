@@ -69,14 +69,18 @@ def pick_fact(
         candidates = plain or candidates
     counts = Counter(f.value for f in candidates)
     # a figure that its own parts confirm (sum checks) wins over one a conflict merely mentions
-    expected = {f.expected for f in findings if f.metric == metric and f.expected is not None and f.check == "sum_mismatch"}
+    expected = {
+        f.expected for f in findings if f.metric == metric and f.expected is not None and f.check == "sum_mismatch"
+    }
 
     q_grams = bigrams(question) - bigrams(metric)
 
     def rank(f: Fact) -> tuple[int, int, int, int, int, int]:
         return (
             0 if f.value in expected else 1,
-            -len(q_grams & bigrams(f.quote)) if len(counts) > 1 else 0,  # “实行绩效目标管理的财政拨款” picks its sentence
+            -len(q_grams & bigrams(f.quote))
+            if len(counts) > 1
+            else 0,  # “实行绩效目标管理的财政拨款” picks its sentence
             -counts[f.value],
             0 if f.comparison is not None or f.share is not None else 1,
             0 if f.source == "text" else 1,

@@ -91,7 +91,12 @@ def test_reason_is_quoted_with_its_source(seed_agent: Agent) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["融媒体中心2023年会议费预算是多少？", "融媒体中心主任是谁？", "抖音号代运营是哪家公司做的？", "融媒体中心的办公用房有多少平方米？"],
+    [
+        "融媒体中心2023年会议费预算是多少？",
+        "融媒体中心主任是谁？",
+        "抖音号代运营是哪家公司做的？",
+        "融媒体中心的办公用房有多少平方米？",
+    ],
 )
 def test_refuses_when_the_document_does_not_say(seed_agent: Agent, question: str) -> None:
     answer = seed_agent.ask(question)

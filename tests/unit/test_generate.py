@@ -114,7 +114,9 @@ def test_gold_answers_are_scaled_consistently(tmp_path: Path, sources: list[Sour
     assert seed.variant.source == SEED
     text = seed.path.read_text("utf-8")
     gold = {g["synthetic"]["source_id"]: g for g in seed.gold}
-    original = {json.loads(line)["id"]: json.loads(line) for line in (CORPUS / "qa_seed_dev.jsonl").open(encoding="utf-8")}
+    original = {
+        json.loads(line)["id"]: json.loads(line) for line in (CORPUS / "qa_seed_dev.jsonl").open(encoding="utf-8")
+    }
     f, shift = seed.variant.factor, seed.variant.year_shift
     assert gold["seed-009"]["answer_value"] == pytest.approx(0.6 * f)  # 三公经费 0.6 万元
     assert gold["seed-001"]["answer_value"] == pytest.approx(757.53 * f)
@@ -217,7 +219,11 @@ def test_fact_lookups_of_one_document_use_its_index(tmp_path: Path) -> None:
     statements: list[str] = []
     lib._conn.set_trace_callback(statements.append)
     try:
-        for kwargs in ({"metric": "公务接待费"}, {"metric": ["公务接待费", "公用经费"]}, {"org": everything[0].org, "year": 2023}):
+        for kwargs in (
+            {"metric": "公务接待费"},
+            {"metric": ["公务接待费", "公用经费"]},
+            {"org": everything[0].org, "year": 2023},
+        ):
             got = lib.facts(doc_id=doc_id, **kwargs)  # type: ignore[arg-type]
             metric = kwargs.get("metric")
             names = [metric] if isinstance(metric, str) else metric

@@ -25,7 +25,10 @@ def lib(tmp_path: Path) -> Library:
 def table_counts(home: Path) -> dict[str, int]:
     conn = sqlite3.connect(home / "facts.sqlite")
     try:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "sections", "chunks", "facts", "findings")}
+        return {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("documents", "sections", "chunks", "facts", "findings")
+        }
     finally:
         conn.close()
 
