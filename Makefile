@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test serve test lint bench eval browser
+.PHONY: install install-test serve test lint bench eval browser postgres
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -30,11 +30,14 @@ serve: install
 browser:
 	bash scripts/install-browser.sh
 
+postgres:
+	bash scripts/install-postgres.sh
+
 lint: install-test
 	$(VENV)/bin/ruff check qa index eval tests
 	$(VENV)/bin/mypy
 
-test: install-test browser lint
+test: install-test browser postgres lint
 	$(VENV)/bin/python -m pytest tests
 
 eval: install

@@ -167,8 +167,8 @@ def run_size(n: int, embedding: str, work: Path, *, questions: bool, synthetic_s
     results, parse_ms = timed(lambda: lib.ingest(paths, sync=False))
     _, sync_ms = timed(lib.sync_index)
     failed = [r for r in results if not r.ok]
-    chunks = int(lib._query("SELECT count(*) FROM chunks")[0][0])
-    facts = int(lib._query("SELECT count(*) FROM facts")[0][0])
+    counts = lib.records.counts()
+    chunks, facts = counts["chunks"], counts["facts"]
     out["ingest"] = {
         "failed": len(failed), "failed_examples": [f"{r.source}: {r.message}" for r in failed[:3]],
         "chunks": chunks, "facts": facts, "parse_store_s": parse_ms / 1000, "index_sync_s": sync_ms / 1000,

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from index.types import Chunk, Comparison, Document, Fact, Finding, Section
+
+Row = Mapping[str, Any]  # sqlite3.Row or a psycopg dict row
+
+
+class Cursor(Protocol):
+    """What the insert functions need: a sqlite3.Connection, or the PostgreSQL backend's wrapped cursor."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any: ...
+
 
 SCHEMA_VERSION = 1
 
@@ -82,7 +94,7 @@ def _offsets_tuple(blob: bytes) -> tuple[int, ...]:
     return tuple(arr)
 
 
-def insert_document(conn: sqlite3.Connection, doc: Document, *, fmt: str, size: int, when: str) -> None:
+def insert_document(conn: Cursor, doc: Document, *, fmt: str, size: int, when: str) -> None:
     conn.execute(
         "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
@@ -92,7 +104,7 @@ def insert_document(conn: sqlite3.Connection, doc: Document, *, fmt: str, size: 
     )  # fmt: skip
 
 
-def row_to_document(row: sqlite3.Row) -> Document:
+def row_to_document(row: Row) -> Document:
     return Document(
         doc_id=row["doc_id"],
         source=row["source"],
@@ -108,7 +120,7 @@ def row_to_document(row: sqlite3.Row) -> Document:
     )
 
 
-def insert_sections(conn: sqlite3.Connection, sections: list[Section]) -> None:
+def insert_sections(conn: Cursor, sections: list[Section]) -> None:
     conn.executemany(
         "INSERT INTO sections VALUES (?,?,?,?,?,?)",
         [
@@ -118,18 +130,18 @@ def insert_sections(conn: sqlite3.Connection, sections: list[Section]) -> None:
     )
 
 
-def row_to_section(row: sqlite3.Row) -> Section:
+def row_to_section(row: Row) -> Section:
     return Section(row["doc_id"], tuple(json.loads(row["path"])), row["start"], row["end"], row["page"])
 
 
-def insert_chunks(conn: sqlite3.Connection, chunks: list[Chunk]) -> None:
+def insert_chunks(conn: Cursor, chunks: list[Chunk]) -> None:
     conn.executemany(
         "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
         [(c.chunk_id, c.doc_id, c.text, c.section, c.start, c.end, c.page) for c in chunks],
     )
 
 
-def row_to_chunk(row: sqlite3.Row) -> Chunk:
+def row_to_chunk(row: Row) -> Chunk:
     return Chunk(
         chunk_id=row["chunk_id"],
         doc_id=row["doc_id"],
@@ -145,7 +157,7 @@ def row_to_chunk(row: sqlite3.Row) -> Chunk:
     )
 
 
-def insert_facts(conn: sqlite3.Connection, facts: list[Fact]) -> None:
+def insert_facts(conn: Cursor, facts: list[Fact]) -> None:
     rows: list[tuple[Any, ...]] = []
     for f in facts:
         c = f.comparison
@@ -165,7 +177,7 @@ def insert_facts(conn: sqlite3.Connection, facts: list[Fact]) -> None:
     )
 
 
-def row_to_fact(row: sqlite3.Row) -> Fact:
+def row_to_fact(row: Row) -> Fact:
     comparison = None
     if row["cmp_direction"] is not None:
         comparison = Comparison(
@@ -199,7 +211,7 @@ def row_to_fact(row: sqlite3.Row) -> Fact:
     )
 
 
-def insert_findings(conn: sqlite3.Connection, findings: list[Finding]) -> None:
+def insert_findings(conn: Cursor, findings: list[Finding]) -> None:
     conn.executemany(
         'INSERT INTO findings (doc_id, "check", message, metric, expected, actual, quotes, section, page)'
         " VALUES (?,?,?,?,?,?,?,?,?)",
@@ -213,7 +225,7 @@ def insert_findings(conn: sqlite3.Connection, findings: list[Finding]) -> None:
     )  # fmt: skip
 
 
-def row_to_finding(row: sqlite3.Row) -> Finding:
+def row_to_finding(row: Row) -> Finding:
     return Finding(
         doc_id=row["doc_id"],
         check=row["check"],

@@ -1,13 +1,14 @@
-"""The library folder: every ingested disclosure, its sections, chunks, facts and findings, and the search index.
+"""The library: every ingested disclosure, its sections, chunks, facts and findings, and the search index.
 
 Layout of the folder (default ~/.budgetqa, or BUDGETQA_HOME, or --library DIR):
-    facts.sqlite        documents, sections, chunks, facts, findings (one SQLite file, WAL)
-    files/<doc_id>.<ext> the original files, as ingested
-    index/              the search index (FAISS + BM25 + vector cache), derived from the chunks
-    config.json         which embedding the index uses
-    .lock               writers take this lock; readers never wait
+    facts.sqlite        documents, sections, chunks, facts, findings (one SQLite file, WAL), unless a PostgreSQL
+                        store is configured (`index.records_pg`)
+    files/<doc_id>.<ext> the original files, as ingested (in the database with PostgreSQL)
+    index/              the search index (FAISS + BM25 + vector cache), derived from the chunks; always local
+    config.json         which embedding the index uses, and the store when it is not the folder's SQLite file
+    .lock               writers on this machine take this lock; readers never wait
 
-Each file is ingested in one SQLite transaction: a file that fails leaves the library as it was. The search index is
+Each file is ingested in one transaction: a file that fails leaves the library as it was. The search index is
 derived data: it is synced from the chunks after every change and re-synced on open if a crash left it behind.
 """
 
@@ -26,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
-from index import db
 from index.document import build_document, content_id
 from index.errors import BudgetQAError, LibraryError
 from index.fsutil import atomic_write_bytes
 from index.pipeline import analyse
 from index.read import read_file
+from index.records import Records, open_records
 from index.types import Chunk, Document, Fact, Finding, IngestResult, Section
 
 if TYPE_CHECKING:
@@ -48,6 +49,10 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 def default_home() -> Path:
     env = os.environ.get("BUDGETQA_HOME")
     return Path(env).expanduser() if env else Path.home() / ".budgetqa"
+
+
+def _already(name: str, doc_id: str) -> IngestResult:
+    return IngestResult(name, True, doc_id, "已在资料库中（内容相同），跳过。", skipped=True)
 
 
 def sample_path() -> Path:
@@ -69,7 +74,13 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 
 class Library:
-    def __init__(self, home: Path | str | None = None, *, embedding: str | None = None) -> None:
+    """The library: a folder (config, originals, the local search index) and a `Records` store, by default the
+    folder's SQLite file, or a PostgreSQL database shared by several machines (`store`, BUDGETQA_STORE or the
+    folder's config.json; see `index.records`)."""
+
+    def __init__(
+        self, home: Path | str | None = None, *, embedding: str | None = None, store: str | None = None
+    ) -> None:
         self.home = Path(home).expanduser() if home else default_home()
         try:
             (self.home / "files").mkdir(parents=True, exist_ok=True)
@@ -77,22 +88,34 @@ class Library:
             raise LibraryError(
                 f"无法创建资料库文件夹“{self.home}”：{exc.strerror}。请用 --library 指定一个可写的文件夹。"
             ) from exc
-        self.embedding = self._resolve_embedding(embedding)
-        self._conn = db.connect(self.home / "facts.sqlite")
+        config = self._configure(embedding, store)
+        self.embedding: str = config["embedding"]
+        self.records: Records = open_records(config.get("store"), self.home)
         self._lock = threading.RLock()
         self._write_lock = FileLock(str(self.home / ".lock"), timeout=600)
         self._search: SearchIndex | None = None
-        self._changes = 0  # commits through this Library; see `change_key`
 
     # ---- configuration -------------------------------------------------------------------------------------------
-    def _resolve_embedding(self, requested: str | None) -> str:
-        config = self.home / "config.json"
-        stored = json.loads(config.read_text("utf-8")).get("embedding") if config.exists() else None
-        chosen = requested or os.environ.get("BUDGETQA_EMBEDDING") or stored or DEFAULT_EMBEDDING
-        if stored != chosen:
-            atomic_write_bytes(config, json.dumps({"embedding": chosen}, ensure_ascii=False, indent=2).encode())
-            if stored is not None:
-                shutil.rmtree(self.home / "index", ignore_errors=True)  # the index is rebuilt from cached chunks
+    def _configure(self, embedding: str | None, store: str | None) -> dict[str, str]:
+        """The embedding and store in use: asked for, else from the environment, else as configured before. A new
+        embedding drops the derived search index (it is rebuilt from cached vectors and the chunks)."""
+        path = self.home / "config.json"
+        stored: dict[str, str] = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        chosen = dict(stored)
+        chosen["embedding"] = (
+            embedding or os.environ.get("BUDGETQA_EMBEDDING") or stored.get("embedding") or DEFAULT_EMBEDDING
+        )
+        store = store or os.environ.get("BUDGETQA_STORE") or stored.get("store")
+        if store and store != "sqlite":
+            chosen["store"] = store
+        else:
+            chosen.pop("store", None)
+        if chosen != stored:
+            atomic_write_bytes(path, json.dumps(chosen, ensure_ascii=False, indent=2).encode())
+            if stored and (
+                stored.get("embedding") != chosen["embedding"] or stored.get("store") != chosen.get("store")
+            ):
+                shutil.rmtree(self.home / "index", ignore_errors=True)  # rebuilt from the chunks and cached vectors
         return chosen
 
     # ---- ingest --------------------------------------------------------------------------------------------------
@@ -119,7 +142,7 @@ class Library:
             data = path.read_bytes()
             doc_id = content_id(data)
             if self.has_document(doc_id):
-                return IngestResult(name, True, doc_id, "已在资料库中（内容相同），跳过。", skipped=True)
+                return _already(name, doc_id)
             doc = build_document(raw, doc_id, name)
             analysis = analyse(doc)
         except BudgetQAError as exc:
@@ -130,26 +153,20 @@ class Library:
                 False,
                 message=f"无法导入“{name}”：解析时出现内部错误（{type(exc).__name__}: {exc}）。请将该文件反馈给开发者。",
             )
-        stored = self.home / "files" / f"{doc_id}{path.suffix.lower()}"
         with self._lock:
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                db.insert_document(self._conn, doc, fmt=raw.fmt, size=len(data), when=datetime.now(UTC).isoformat())
-                db.insert_sections(self._conn, analysis.sections)
-                db.insert_chunks(self._conn, analysis.chunks)
-                db.insert_facts(self._conn, analysis.facts)
-                db.insert_findings(self._conn, analysis.findings)
-                atomic_write_bytes(stored, data)
-                self._conn.execute("COMMIT")
-                self._changes += 1
+                added = self.records.add(
+                    doc, analysis, fmt=raw.fmt, data=data, suffix=path.suffix.lower(),
+                    when=datetime.now(UTC).isoformat(),
+                )  # fmt: skip
             except Exception as exc:
-                self._conn.execute("ROLLBACK")
-                stored.unlink(missing_ok=True)
                 return IngestResult(
                     name,
                     False,
                     message=f"无法导入“{name}”：写入资料库失败（{exc}）。资料库保持原样，请检查磁盘空间后重试。",
                 )
+        if not added:
+            return _already(name, doc_id)
         return IngestResult(
             name, True, doc_id, "导入成功。", sections=len(analysis.sections), chunks=len(analysis.chunks),
             facts=len(analysis.facts), findings=len(analysis.findings),
@@ -157,15 +174,8 @@ class Library:
 
     def remove(self, doc_id: str) -> bool:
         with self._write_lock, self._lock:
-            row = self._conn.execute("SELECT doc_id FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-            if row is None:
+            if not self.records.remove(doc_id):
                 return False
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-            self._conn.execute("COMMIT")
-            self._changes += 1
-            for f in (self.home / "files").glob(f"{doc_id}.*"):
-                f.unlink(missing_ok=True)
             self.sync_index()
         return True
 
@@ -189,27 +199,19 @@ class Library:
         self.search_index().sync(self.chunks(), progress=callback)
 
     # ---- reading ---------------------------------------------------------------------------------------------------
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
-
     def has_document(self, doc_id: str) -> bool:
-        return bool(self._query("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)))
+        return self.records.has_document(doc_id)
 
-    def change_key(self) -> tuple[int, int]:
-        """A cheap key that changes whenever the library's contents may have changed: a commit through this Library
-        or, via PRAGMA data_version, by any other connection or process. Views cached per question (the agent's
-        document list) compare it instead of re-reading the documents table."""
-        with self._lock:
-            return self._changes, int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+    def change_key(self) -> tuple[int, ...]:
+        """A cheap key that changes whenever the library's contents may have changed, through this Library or any
+        other connection, process or machine. Views cached per question (the agent's document list) compare it
+        instead of re-reading the documents table."""
+        return self.records.version()
 
     def document_list(self) -> list[Document]:
         """Every document's metadata (no text) in `documents()` order: Documents whose text, raw_text and offsets are
         read on first use (see `LazyDocument`)."""
-        rows = self._query(
-            "SELECT doc_id, source, title, org, year, kind, region FROM documents ORDER BY org, year, source"
-        )
-        return [LazyDocument.of(dict(r), self._load_document) for r in rows]
+        return [LazyDocument.of(meta, self._load_document) for meta in self.records.document_meta()]
 
     def _load_document(self, doc_id: str) -> Document:
         return self.document(doc_id)
@@ -217,57 +219,41 @@ class Library:
     def docs_with_metric(self, metrics: Sequence[str], doc_ids: Sequence[str] | None = None) -> set[str]:
         """Ids of the documents (among `doc_ids`, when given) with at least one fact of one of `metrics`: one indexed
         query instead of one per document."""
-        if not metrics:
-            return set()
-        few = doc_ids is not None and len(doc_ids) <= 500
-        sql = f"SELECT DISTINCT doc_id FROM facts WHERE {'+' if few else ''}metric IN ({','.join('?' * len(metrics))})"
-        params = list(metrics)
-        if few:  # through the document index (see `facts`)
-            assert doc_ids is not None
-            sql += f" AND doc_id IN ({','.join('?' * len(doc_ids))})"
-            params += list(doc_ids)
-        return {r[0] for r in self._query(sql, params)}
+        return self.records.docs_with_metric(metrics, doc_ids)
 
     def count_documents(self) -> int:
-        return int(self._query("SELECT count(*) FROM documents")[0][0])
+        return self.records.count_documents()
 
     def documents(self) -> list[dict[str, Any]]:
-        rows = self._query(
-            "SELECT d.doc_id, d.source, d.title, d.org, d.year, d.kind, d.region, d.fmt, d.size, d.ingested_at,"
-            " (SELECT count(*) FROM facts f WHERE f.doc_id = d.doc_id) AS facts,"
-            " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id) AS chunks,"
-            " (SELECT count(*) FROM findings x WHERE x.doc_id = d.doc_id) AS findings"
-            " FROM documents d ORDER BY d.org, d.year, d.source"
-        )
-        return [dict(r) for r in rows]
+        return self.records.documents()
 
     def document(self, doc_id: str) -> Document:
-        rows = self._query("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
-        if not rows:
+        doc = self.records.document(doc_id)
+        if doc is None:
             raise LibraryError(f"资料库中没有编号为“{doc_id}”的文档。请用 budgetqa docs 查看已导入的文档。")
-        return db.row_to_document(rows[0])
+        return doc
+
+    def original(self, doc_id: str) -> tuple[str, bytes]:
+        """(stored file name, bytes) of the file a document was ingested from."""
+        found = self.records.original(doc_id)
+        if found is None:
+            raise LibraryError(f"资料库中没有编号为“{doc_id}”的原始文件。")
+        return found
 
     def resolve_doc(self, ref: str) -> str:
         """A document id from an id, an id prefix or a file name."""
-        rows = self._query("SELECT doc_id FROM documents WHERE doc_id LIKE ? OR source = ?", (f"{ref}%", ref))
-        if len(rows) == 1:
-            return str(rows[0][0])
-        if not rows:
+        ids = self.records.matching_ids(ref)
+        if len(ids) == 1:
+            return ids[0]
+        if not ids:
             raise LibraryError(f"找不到文档“{ref}”。请用 budgetqa docs 查看文档编号。")
         raise LibraryError(f"“{ref}”对应多个文档，请给出更完整的文档编号。")
 
     def sections(self, doc_id: str) -> list[Section]:
-        return [
-            db.row_to_section(r) for r in self._query("SELECT * FROM sections WHERE doc_id = ? ORDER BY idx", (doc_id,))
-        ]
+        return self.records.sections(doc_id)
 
     def chunks(self, doc_ids: Sequence[str] | None = None) -> list[Chunk]:
-        sql = (
-            "SELECT c.*, d.org, d.year, d.kind, d.title FROM chunks c JOIN documents d USING (doc_id)"
-            + (f" WHERE c.doc_id IN ({','.join('?' * len(doc_ids))})" if doc_ids else "")
-            + " ORDER BY c.doc_id, c.start"
-        )
-        return [db.row_to_chunk(r) for r in self._query(sql, list(doc_ids or ()))]
+        return self.records.chunks(doc_ids)
 
     def facts(
         self,
@@ -279,44 +265,22 @@ class Library:
         kind: str | None = None,
         metric_like: str | None = None,
     ) -> list[Fact]:
-        where: list[str] = []
-        params: list[Any] = []
-        # with a document given its index (facts_doc) is the one to use: without statistics SQLite picks the metric
-        # index instead and reads that metric's rows of every document (~50 ms at 10,000 documents vs 0.1 ms);
-        # a unary + keeps a column's index out of the plan without changing the result
-        plus = "+" if doc_id is not None else ""
-        if isinstance(metric, str):
-            where.append(f"{plus}metric = ?")
-            params.append(metric)
-        elif metric:
-            where.append(f"{plus}metric IN ({','.join('?' * len(metric))})")
-            params.extend(metric)
-        if metric_like:
-            where.append("(metric LIKE ? OR metric_raw LIKE ?)")
-            params.extend([f"%{metric_like}%", f"%{metric_like}%"])
-        for column, value in (("org", org), ("year", year), ("doc_id", doc_id), ("kind", kind)):
-            if value is not None:
-                where.append(f"{plus if column in ('org', 'year') else ''}{column} = ?")
-                params.append(value)
-        sql = "SELECT * FROM facts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY doc_id, start"
-        return [db.row_to_fact(r) for r in self._query(sql, params)]
+        return self.records.facts(metric=metric, org=org, year=year, doc_id=doc_id, kind=kind, metric_like=metric_like)
 
     def findings(self, doc_id: str | None = None) -> list[Finding]:
-        sql = "SELECT * FROM findings" + (" WHERE doc_id = ?" if doc_id else "") + " ORDER BY doc_id, id"
-        return [db.row_to_finding(r) for r in self._query(sql, (doc_id,) if doc_id else ())]
+        return self.records.findings(doc_id)
 
     def orgs(self) -> list[str]:
-        return [r[0] for r in self._query("SELECT DISTINCT org FROM documents ORDER BY org")]
+        return self.records.orgs()
 
     def metric_names(self) -> list[str]:
-        return [r[0] for r in self._query("SELECT DISTINCT metric FROM facts ORDER BY metric")]
+        return self.records.metric_names()
 
     def years(self) -> list[int]:
-        return [r[0] for r in self._query("SELECT DISTINCT year FROM documents WHERE year IS NOT NULL ORDER BY year")]
+        return self.records.years()
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self.records.close()
 
 
 _FULL_CACHE = 64  # fully loaded documents kept for LazyDocuments (most recently used, all libraries together)

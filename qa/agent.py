@@ -36,7 +36,7 @@ NUMERIC_OPS = ("lookup", "delta", "rate", "share", "sum", "diff")
 class Agent:
     def __init__(self, library: Library) -> None:
         self.lib = library
-        self._cache_key: tuple[int, int] | None = None
+        self._cache_key: tuple[int, ...] | None = None
         self._orgs: list[str] = []
         self._metrics: list[str] = []
         self._years: list[int] = []

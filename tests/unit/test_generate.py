@@ -217,7 +217,7 @@ def test_fact_lookups_of_one_document_use_its_index(tmp_path: Path) -> None:
     doc_id = next(d["doc_id"] for d in lib.documents() if d["source"] == sample_path().name)
     everything = lib.facts()
     statements: list[str] = []
-    lib._conn.set_trace_callback(statements.append)
+    lib.records.conn.set_trace_callback(statements.append)
     try:
         for kwargs in (
             {"metric": "公务接待费"},
@@ -235,11 +235,11 @@ def test_fact_lookups_of_one_document_use_its_index(tmp_path: Path) -> None:
             assert got == expected
         lib.docs_with_metric(["公务接待费"], [doc_id])
     finally:
-        lib._conn.set_trace_callback(None)
+        lib.records.conn.set_trace_callback(None)
     checked = 0
     for sql in statements:
         if sql.startswith("SELECT") and "FROM facts" in sql:
-            plan = " ".join(str(tuple(r)) for r in lib._conn.execute("EXPLAIN QUERY PLAN " + sql))
+            plan = " ".join(str(tuple(r)) for r in lib.records.conn.execute("EXPLAIN QUERY PLAN " + sql))
             assert "facts_doc" in plan, (sql, plan)
             checked += 1
     assert checked == 4

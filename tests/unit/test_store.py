@@ -115,3 +115,14 @@ def test_embedding_choice_is_recorded(tmp_path: Path) -> None:
     Library(tmp_path / "l", embedding="hash")
     assert json.loads((tmp_path / "l" / "config.json").read_text("utf-8"))["embedding"] == "hash"
     assert Library(tmp_path / "l").embedding == "hash"
+
+
+def test_store_urls_are_checked_with_clear_messages(tmp_path: Path) -> None:
+    from index.errors import LibraryError
+
+    with pytest.raises(LibraryError, match="不支持的存储地址") as bad:
+        Library(tmp_path / "a", embedding="hash", store="mysql://root:secret@db/budget")
+    assert "secret" not in str(bad.value)  # the password is never shown
+    with pytest.raises(LibraryError, match="无法连接 PostgreSQL") as down:
+        Library(tmp_path / "b", embedding="hash", store=f"postgresql://u:pw@/x?host={tmp_path}&port=1")
+    assert "pw@" not in str(down.value)
