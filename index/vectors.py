@@ -32,7 +32,7 @@ import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import faiss as _faiss
 import numpy as np
@@ -83,7 +83,11 @@ def _one_thread() -> Iterator[None]:
 
 
 class VectorCache:
-    """float32 vectors keyed by (embedding fingerprint, sha256 of the embedded text), in SQLite."""
+    """float32 vectors keyed by (embedding fingerprint, sha256 of the embedded text): what was paid for once.
+
+    This one is a SQLite file in the index folder; `index.vectors_pg.PostgresVectorCache` keeps them in the shared
+    PostgreSQL store, so that a second machine builds its index without embedding anything. Subclasses supply
+    `get`, `put` and `count`; `vectors` (embed only what is missing) is shared."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -160,6 +164,31 @@ class VectorCache:
         return np.stack([known[s] for s in shas]).astype(np.float32, copy=False)
 
 
+class VectorStore(Protocol):
+    """The dense half of `index.search.SearchIndex`: chunk ids -> vectors, searched by a query. `VectorIndex`
+    (FAISS, in process, the default) and `index.vectors_langchain.LangChainVectorStore` (any LangChain vector store)
+    implement it. `add` embeds through `cache`, so no text is embedded twice."""
+
+    embeddings: Embeddings
+    fingerprint: str
+    index_type: str
+    cache: VectorCache
+
+    @property
+    def ids(self) -> set[str]: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, chunk_id: object) -> bool: ...
+    def sha_of(self, chunk_id: str) -> str: ...
+    def add(self, items: Sequence[tuple[str, str]], progress: Progress | None = None) -> int: ...
+    def remove(self, chunk_ids: Iterable[str]) -> int: ...
+    def save(self) -> None: ...
+    def search(
+        self, query: str | np.ndarray, k: int = 10, allowed: Collection[str] | None = None
+    ) -> list[tuple[str, float]]: ...
+    def query_vector(self, text: str) -> np.ndarray: ...
+    def size_on_disk(self) -> int: ...
+
+
 def _mismatch_message(folder: Path, built_with: str, current: str) -> str:
     return (
         f"索引文件夹“{folder}”中的向量索引是用向量模型“{built_with}”构建的，与当前使用的“{current}”不一致，"
@@ -178,13 +207,14 @@ class VectorIndex:
         *,
         hnsw_threshold: int = HNSW_THRESHOLD,
         rebuild: bool = False,
+        cache: VectorCache | None = None,
     ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.embeddings = embeddings
         self.fingerprint = fingerprint_of(embeddings)
         self.hnsw_threshold = hnsw_threshold
-        self.cache = VectorCache(self.folder / CACHE_FILE)
+        self.cache = cache if cache is not None else VectorCache(self.folder / CACHE_FILE)
         self._ids: dict[str, tuple[int, str]] = {}  # chunk id -> (faiss id, text sha)
         self._by_int: dict[int, str] = {}
         self._next_id = 0

