@@ -29,8 +29,18 @@ LibraryOpt = Annotated[Path | None, typer.Option("--library", help="资料库文
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 
 
-def open_library(library: Path | None, *, sample: bool = True) -> Library:
-    lib = Library(library)
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="数值表与文本存储：sqlite（默认，资料库文件夹内）或 postgresql://用户@主机/数据库（多台机器共用；"
+        "也可设 BUDGETQA_STORE）。指定一次后会记在资料库文件夹的 config.json 中。",
+    ),
+]
+
+
+def open_library(library: Path | None, *, sample: bool = True, store: str | None = None) -> Library:
+    lib = Library(library, store=store)
     if sample:
         with progress_bar(transient=True) as cb:
             lib.ensure_sample(progress=cb)
@@ -57,9 +67,13 @@ def progress_bar(transient: bool = False) -> Iterator[Any]:
 
 
 @app.command()
-def ingest(paths: Annotated[list[Path], typer.Argument(help="文件或文件夹")], library: LibraryOpt = None) -> None:
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="文件或文件夹")],
+    library: LibraryOpt = None,
+    store: StoreOpt = None,
+) -> None:
     """导入披露文件（PDF、TXT、HTML；可给文件夹）。相同内容的文件不会重复导入。"""
-    lib = open_library(library, sample=False)
+    lib = open_library(library, sample=False, store=store)
     with progress_bar() as cb:
         results = lib.ingest(paths, progress=cb)
     table = Table("文件", "结果", "章节", "文本块", "数值", "自检发现")
@@ -69,7 +83,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="文件或文件夹"
     out.print(table)
     failed = [r for r in results if not r.ok]
     ok = len(results) - len(failed)
-    out.print(f"共 {len(results)} 个文件：成功 {ok} 个，失败 {len(failed)} 个。资料库：{lib.home}")
+    where = f"{lib.home}" + (f"（存储：{lib.records.url}）" if lib.store_url else "")
+    out.print(f"共 {len(results)} 个文件：成功 {ok} 个，失败 {len(failed)} 个。资料库：{where}")
     if not results:
         err.print("没有找到可导入的文件（支持 .pdf .txt .md .html）。")
         raise typer.Exit(1)
