@@ -242,6 +242,8 @@ class Agent:
                 "没有可以比较、排名或合计的其他单位/年度；文件也未按下属部门分别列示。",
                 [cite(f, d)],
             )
+        if len({r.doc.org for r in rows}) == 1 and len({r.fact.year or r.doc.year for r in rows}) > 1:
+            how = crossdoc.series  # one org over the years its documents cover
         return how(parsed, metric, rows, missing, scope)
 
     def section_passages(self, docs: list[Document], ranked: list[Chunk]) -> list[Chunk]:

@@ -189,6 +189,48 @@ def ranking(parsed: ParsedQuestion, metric: str, rows: list[Row], missing: Seque
     )  # fmt: skip
 
 
+def series(parsed: ParsedQuestion, metric: str, rows: list[Row], missing: Sequence[Document], scope: str) -> Answer:
+    """One org's metric over the years its documents cover, oldest first, with each year's change."""
+    rows = sorted(rows, key=lambda r: (r.fact.year or r.doc.year or 0, r.fact.basis or doc_stage(r.doc) or ""))
+    unit = _unit(rows)
+    lines: list[str] = []
+    for i, r in enumerate(rows):
+        line = f"- {r.fact.year or r.doc.year}年（{r.fact.basis or doc_stage(r.doc) or r.doc.kind}）：{fmt(_shown(r.fact.value, unit))}{unit}"
+        if i:
+            before = rows[i - 1]
+            line += _change(before.fact.value, r.fact.value, unit, before.fact.year or before.doc.year)
+        lines.append(line)
+    first, last = rows[0], rows[-1]
+    change = last.fact.value - first.fact.value
+    formula = (
+        f"{fmt(_shown(last.fact.value, unit))}-{fmt(_shown(first.fact.value, unit))} = {fmt(_shown(change, unit))}"
+    )
+    span = f"{first.fact.year or first.doc.year}—{last.fact.year or last.doc.year}年"
+    text = (
+        f"{scope}{first.doc.org}{span}的{metric}（按文件年度）：\n" + "\n".join(lines)
+        + f"\n{span}{'增加' if change > 0 else '减少' if change < 0 else '持平，变化'}"
+        + f"{fmt(_shown(abs(change), unit))}{unit}。"
+        + _missing_note(missing)
+    )  # fmt: skip
+    return Answer(
+        parsed.text, text, "delta", value=_shown(change, unit), unit=unit, formula=formula,
+        citations=_citations(rows), warnings=tuple(w for w in _warnings(rows) if "年度不同" not in w),
+    )  # fmt: skip
+
+
+def _change(before: Decimal, after: Decimal, unit: str, year: int | None) -> str:
+    diff = after - before
+    word = "增加" if diff > 0 else "减少" if diff < 0 else "持平"
+    if not diff:
+        return f"（与{year}年持平）"
+    rate = (
+        f"，{'增长' if diff > 0 else '下降'}{fmt((abs(diff) / before * 100).quantize(Decimal('0.01')))}%"
+        if before
+        else ""
+    )
+    return f"（比{year}年{word}{fmt(_shown(abs(diff), unit))}{unit}{rate}）"
+
+
 def total(parsed: ParsedQuestion, metric: str, rows: list[Row], missing: Sequence[Document], scope: str) -> Answer:
     unit = _unit(rows)
     value = sum((r.fact.value for r in rows), Decimal(0))

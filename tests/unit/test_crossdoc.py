@@ -104,3 +104,11 @@ def test_total_unit_stays_yuan_when_every_figure_is_in_yuan(tmp_path: Path) -> N
     assert all(r.ok for r in results), results
     answer = Agent(lib).ask("各单位公务接待费加起来多少？")
     assert answer.kind == "sum" and answer.value == Decimal("2000") and answer.unit == "元", answer.answer
+
+
+def test_one_org_over_the_years_is_a_series(agent: Agent) -> None:
+    answer = agent.ask("甲县司法局近两年公务接待费变化情况？")
+    assert answer.kind == "delta" and answer.value == Decimal("-4") and answer.formula == "4-8 = -4"
+    assert answer.answer.index("- 2021年") < answer.answer.index("- 2022年")  # oldest first
+    assert "比2021年减少4万元，下降50%" in answer.answer
+    assert sorted(c.year for c in answer.citations) == [2021, 2022]
