@@ -129,6 +129,31 @@ def _alias_table(orgs: tuple[str, ...]) -> tuple[tuple[str, frozenset[str]], ...
     return tuple(sorted(((a, frozenset(o)) for a, o in table.items()), key=lambda p: (-len(p[0]), p[0])))
 
 
+@lru_cache(maxsize=64)
+def _alias_index(orgs: tuple[str, ...]) -> tuple[dict[str, list[int]], list[int]]:
+    """Positions in `_alias_table(orgs)` by each alias's first two characters, and those of one-character aliases: a
+    question then checks only the aliases that can start at one of its character pairs (at 10,000 documents the full
+    scan was ~12,000 `str.find` calls and ~10 ms per question)."""
+    by_pair: dict[str, list[int]] = {}
+    short: list[int] = []
+    for i, (alias, _) in enumerate(_alias_table(orgs)):
+        if len(alias) < 2:
+            short.append(i)
+        else:
+            by_pair.setdefault(alias[:2], []).append(i)
+    return by_pair, short
+
+
+def _candidates(text: str, orgs: tuple[str, ...]) -> list[tuple[str, frozenset[str]]]:
+    """The aliases that may occur in `text`, in table order (longest first)."""
+    table = _alias_table(orgs)
+    by_pair, short = _alias_index(orgs)
+    picked = set(short)
+    for i in range(len(text) - 1):
+        picked.update(by_pair.get(text[i : i + 2], ()))
+    return [table[i] for i in sorted(picked)]
+
+
 _ORG_SUFFIX = (
     r"(?:委员会|办公室|办事处|管理局|服务中心|中心|联合会|工商联|政协|人大|政府|学校|中学|小学|大学|幼儿园|保健院|医院|"
     r"卫生院|研究院|研究所|图书馆|博物馆|纪念馆|文化馆|[局厅委办部院所站队馆处署社园校]|[一二三四五六七八九十\d]中|"
@@ -170,10 +195,9 @@ def match_org(text: str, orgs: Sequence[str], *, cut: int | None = None) -> OrgM
     terms = list(org_terms(text, cut))
     if not orgs:
         return OrgMatch(None, (), (), tuple(terms))
-    table = _alias_table(tuple(orgs))
     taken = [False] * len(text)
     hits: list[tuple[int, str, frozenset[str]]] = []
-    for alias, names in table:
+    for alias, names in _candidates(text, tuple(orgs)):
         start = text.find(alias)
         while start >= 0:
             end = start + len(alias)
