@@ -151,21 +151,26 @@ def clean(raw: str) -> str:
     return text
 
 
+_CLEANED = [(clean(alias), name, len(alias)) for alias, name in _ALIASES]  # longest first, as _ALIASES
+_EXACT: dict[str, str] = {}
+for _cleaned, _name, _ in _CLEANED:
+    _EXACT.setdefault(_cleaned, _name)
+_PATTERNS = [(alias, name, re.compile(re.escape(alias))) for alias, name in _ALIASES]
+
+
 def canonical(raw: str) -> str:
     """The canonical metric name for a written one; the cleaned written name when none matches."""
     text = clean(raw)
     if text in BY_NAME:
         return text
-    for alias, name in _ALIASES:
-        if clean(alias) == text:
-            return name
+    if text in _EXACT:
+        return _EXACT[text]
     stripped = _TRAILING.sub("", text) or text
-    for alias, name in _ALIASES:
-        if clean(alias) == stripped:
-            return name
+    if stripped in _EXACT:
+        return _EXACT[stripped]
     # the longest known name inside the written one ("2023年公务接待费支出预算" -> 公务接待费)
-    for alias, name in _ALIASES:
-        if len(alias) >= 3 and clean(alias) in text:
+    for cleaned, name, length in _CLEANED:
+        if length >= 3 and cleaned in text:
             return name
     return stripped
 
@@ -174,8 +179,10 @@ def find_metrics(text: str) -> list[tuple[str, int, int]]:
     """Known metric mentions in a text, longest first and not overlapping: (canonical, start, end)."""
     taken = [False] * len(text)
     found: list[tuple[str, int, int]] = []
-    for alias, name in _ALIASES:
-        for m in re.finditer(re.escape(alias), text):
+    for alias, name, pattern in _PATTERNS:
+        if alias not in text:  # a substring test in C before the regex: most aliases are absent
+            continue
+        for m in pattern.finditer(text):
             if any(taken[m.start() : m.end()]):
                 continue
             for i in range(m.start(), m.end()):
