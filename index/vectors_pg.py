@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS vectors (
 class PostgresVectorCache(VectorCache):
     """`VectorCache` on a PostgreSQL database (a ``vectors`` table beside the fact table)."""
 
-    def __init__(self, url: str) -> None:  # noqa: super().__init__ would create a SQLite file
+    def __init__(self, url: str) -> None:  # not super().__init__: that would create a SQLite file
         self.url = url
         self._lock = threading.Lock()
         self._conn: Any = connect(url, SCHEMA)
