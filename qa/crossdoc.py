@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from index.types import Citation, Document, Fact
 from index.units import fmt
+from qa.calc import calculate
 from qa.compose import cite, doc_stage
 from qa.types import Answer, ParsedQuestion
 
@@ -166,25 +167,25 @@ def _shown(value: Decimal, unit: str) -> Decimal:
     return value * 10000 if unit == "元" else value
 
 
+def _figure(row: Row, unit: str) -> str:
+    return fmt(_shown(row.fact.value, unit))
+
+
 def ranking(parsed: ParsedQuestion, metric: str, rows: list[Row], missing: Sequence[Document], scope: str) -> Answer:
     low = lowest_first(parsed.text)
     rows = sorted(rows, key=lambda r: r.fact.value, reverse=not low)
     unit = _unit(rows)
-    lines = [f"{i}. {_label(r)}：{fmt(_shown(r.fact.value, unit))}{unit}" for i, r in enumerate(rows, 1)]
-    order = "从低到高" if low else "从高到低"
-    text = f"{scope}按{metric}{order}：\n" + "\n".join(lines)
+    lines = [f"{i}. {_label(r)}：{_figure(r, unit)}{unit}" for i, r in enumerate(rows, 1)]
     first, second = rows[0], rows[1]
-    gap = abs(first.fact.value - second.fact.value)
-    word = "最低" if low else "最高"
-    text += f"\n{word}的是{first.doc.org}，比第二名{'低' if low else '高'}{fmt(_shown(gap, unit))}{unit}。"
-    formula = (
-        f"{fmt(_shown(second.fact.value, unit))}-{fmt(_shown(first.fact.value, unit))} = {fmt(_shown(gap, unit))}"
-        if low
-        else f"{fmt(_shown(first.fact.value, unit))}-{fmt(_shown(second.fact.value, unit))} = {fmt(_shown(gap, unit))}"
-    )
-    text += _missing_note(missing)
+    higher, lower = (second, first) if low else (first, second)
+    gap = calculate(f"{_figure(higher, unit)}-{_figure(lower, unit)}")
+    text = (
+        f"{scope}按{metric}{'从低到高' if low else '从高到低'}：\n" + "\n".join(lines)
+        + f"\n{'最低' if low else '最高'}的是{first.doc.org}，比第二名{'低' if low else '高'}{fmt(gap.value)}{unit}。"
+        + _missing_note(missing)
+    )  # fmt: skip
     return Answer(
-        parsed.text, text, "compare", value=_shown(gap, unit), unit=unit, formula=formula,
+        parsed.text, text, "compare", value=gap.value, unit=unit, formula=gap.formula,
         citations=_citations(rows), warnings=tuple(_warnings(rows)),
     )  # fmt: skip
 
@@ -195,55 +196,50 @@ def series(parsed: ParsedQuestion, metric: str, rows: list[Row], missing: Sequen
     unit = _unit(rows)
     lines: list[str] = []
     for i, r in enumerate(rows):
-        line = f"- {r.fact.year or r.doc.year}年（{r.fact.basis or doc_stage(r.doc) or r.doc.kind}）：{fmt(_shown(r.fact.value, unit))}{unit}"
+        stage = r.fact.basis or doc_stage(r.doc) or r.doc.kind
+        line = f"- {r.fact.year or r.doc.year}年（{stage}）：{_figure(r, unit)}{unit}"
         if i:
-            before = rows[i - 1]
-            line += _change(before.fact.value, r.fact.value, unit, before.fact.year or before.doc.year)
+            line += _change(rows[i - 1], r, unit)
         lines.append(line)
     first, last = rows[0], rows[-1]
-    change = last.fact.value - first.fact.value
-    formula = (
-        f"{fmt(_shown(last.fact.value, unit))}-{fmt(_shown(first.fact.value, unit))} = {fmt(_shown(change, unit))}"
-    )
+    change = calculate(f"{_figure(last, unit)}-{_figure(first, unit)}")
     span = f"{first.fact.year or first.doc.year}—{last.fact.year or last.doc.year}年"
+    word = "增加" if change.value > 0 else "减少" if change.value < 0 else "持平，变化"
     text = (
         f"{scope}{first.doc.org}{span}的{metric}（按文件年度）：\n" + "\n".join(lines)
-        + f"\n{span}{'增加' if change > 0 else '减少' if change < 0 else '持平，变化'}"
-        + f"{fmt(_shown(abs(change), unit))}{unit}。"
-        + _missing_note(missing)
+        + f"\n{span}{word}{fmt(abs(change.value))}{unit}。" + _missing_note(missing)
     )  # fmt: skip
     return Answer(
-        parsed.text, text, "delta", value=_shown(change, unit), unit=unit, formula=formula,
+        parsed.text, text, "delta", value=change.value, unit=unit, formula=change.formula,
         citations=_citations(rows), warnings=tuple(w for w in _warnings(rows) if "年度不同" not in w),
     )  # fmt: skip
 
 
-def _change(before: Decimal, after: Decimal, unit: str, year: int | None) -> str:
-    diff = after - before
-    word = "增加" if diff > 0 else "减少" if diff < 0 else "持平"
+def _change(before: Row, after: Row, unit: str) -> str:
+    """“（比2021年减少4万元，下降50%）”, computed by the calculator."""
+    year = before.fact.year or before.doc.year
+    diff = calculate(f"{_figure(after, unit)}-{_figure(before, unit)}").value
     if not diff:
         return f"（与{year}年持平）"
-    rate = (
-        f"，{'增长' if diff > 0 else '下降'}{fmt((abs(diff) / before * 100).quantize(Decimal('0.01')))}%"
-        if before
-        else ""
-    )
-    return f"（比{year}年{word}{fmt(_shown(abs(diff), unit))}{unit}{rate}）"
+    word = "增加" if diff > 0 else "减少"
+    rate = ""
+    if before.fact.value:
+        ratio = calculate(f"{fmt(abs(diff))}/{_figure(before, unit)}*100").value
+        rate = f"，{'增长' if diff > 0 else '下降'}{fmt(ratio)}%"
+    return f"（比{year}年{word}{fmt(abs(diff))}{unit}{rate}）"
 
 
 def total(parsed: ParsedQuestion, metric: str, rows: list[Row], missing: Sequence[Document], scope: str) -> Answer:
     unit = _unit(rows)
-    value = sum((r.fact.value for r in rows), Decimal(0))
-    parts = [fmt(_shown(r.fact.value, unit)) for r in rows]
-    formula = f"{'+'.join(parts)} = {fmt(_shown(value, unit))}"
-    lines = [f"- {_label(r)}：{fmt(_shown(r.fact.value, unit))}{unit}" for r in rows]
+    calc = calculate("+".join(_figure(r, unit) for r in rows))
+    lines = [f"- {_label(r)}：{_figure(r, unit)}{unit}" for r in rows]
     text = (
-        f"{scope}{len(rows)} 份文件的{metric}合计{fmt(_shown(value, unit))}{unit}（{formula}）。\n"
+        f"{scope}{len(rows)} 份文件的{metric}合计{fmt(calc.value)}{unit}（{calc.formula}）。\n"
         + "\n".join(lines)
         + _missing_note(missing)
     )
     return Answer(
-        parsed.text, text, "sum", value=_shown(value, unit), unit=unit, formula=formula,
+        parsed.text, text, "sum", value=calc.value, unit=unit, formula=calc.formula,
         citations=_citations(rows), warnings=tuple(_warnings(rows)),
     )  # fmt: skip
 
