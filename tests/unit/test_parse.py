@@ -403,3 +403,12 @@ def test_parse_is_fast() -> None:
         parse_question(q, orgs=ORGS, metrics=LIBRARY_METRICS)
     per_question = (time.perf_counter() - start) / len(questions)
     assert per_question < 0.005
+
+
+def test_share_of_budget_used_is_an_execution_rate() -> None:
+    from qa.parse import parse_question
+
+    used = parse_question("该单位差旅费只用了预算的多少？", orgs=[], metrics=[], years=[])
+    assert (used.op, used.execution) == ("rate", True)
+    plain = parse_question("差旅费用了多少？", orgs=[], metrics=[], years=[])
+    assert plain.execution is False
