@@ -40,6 +40,8 @@ _SPACE_ROW = re.compile(
 _ECON_ROW = re.compile(
     rf"^(?P<label>[^\s\d][^\s]{{1,20}}?)\s*\d{{3,6}}-[\u4e00-\u9fff]{{2,12}}支出\s*(?P<num>{NUMBER})(?![0-9.,%])"
 )
+# "(一)201-一般公共服务支出23653万元，较…" is a numbered sentence, not a row whose label precedes the code
+_ENUMERATOR = re.compile(r"[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?")
 _MONEYISH = re.compile(r"(支出|收入|拨款|资金|经费|费|合计|总计|小计|预算|决算|结转|结余)$")
 
 
@@ -462,7 +464,7 @@ def _space_rows(doc: Document, taken: Sequence[tuple[int, int]]) -> tuple[list[F
             continue
         line = text[s:e]
         econ = _ECON_ROW.match(line.strip())
-        if econ:
+        if econ and not _ENUMERATOR.fullmatch(econ.group("label")):
             lead = len(line) - len(line.lstrip())
             cs = s + lead + econ.start("num")
             cell = Cell(econ.group("num"), cs, cs + len(econ.group("num")))

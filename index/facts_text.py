@@ -49,6 +49,7 @@ _GENERIC = re.compile(
 )
 _LEAD_TRIM = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．](?!\d)|其中|包括|另外|此外|"
+    r"\d{3,9}\s*[-－—]\s*|\d{3,9}\s+(?=[\u4e00-\u9fff])|"  # a budget-subject code: 20103-政府办公厅…
     r"主要用于|主要|以及|及|和|截至|截止|按[^,，]{0,10}划分|共有|现有|拥有|下属|共计|共|有|设|安排|累计|合计|预计)+"
 )
 _TAIL_TRIM = re.compile(r"(?:为|是|达到|达|约|:|：|等)+$")
@@ -594,6 +595,8 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 st, j, m.start() - len(left) + prior.start("num"), prior.group("num"), raw_unit, base, anchor_fact
             )
         return
+    if verb and _BASE.search(left_full):
+        return  # the change of a figure that was not read (比上年增加 X): never a figure of its own
     # an earlier year's figure: 较2024年的2190万元 / 较上年8万元
     if (
         compatible

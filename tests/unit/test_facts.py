@@ -254,3 +254,17 @@ def test_every_excerpt_yields_facts() -> None:
         for f in facts:
             assert f.metric and f.unit
             assert 0 <= f.start < f.end
+
+
+def test_a_coded_subject_in_a_numbered_sentence_keeps_its_name() -> None:
+    doc = make_doc(
+        "一、支出决算说明\n（一）205-教育支出4100万元，较2021年决算数增加300万元，增长7.89%，其中：\n"
+        "1、20502-普通教育3300万元，较2021年决算数减少12万元，下降0.36%。\n",
+        "t", "某局", 2022, "决算",
+    )  # fmt: skip
+    facts = extract_facts(doc, sections_of(doc))
+    assert all(f.metric and not f.metric.startswith(("决算", "较")) for f in facts), [f.metric for f in facts]
+    top = find(facts, "教育支出", "4100")
+    assert top.comparison is not None and top.comparison.amount == Decimal("300")
+    item = find(facts, "普通教育", "3300")
+    assert item.comparison is not None and item.comparison.direction == "减少" and item.comparison.rate == Decimal("0.36")

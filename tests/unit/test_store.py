@@ -105,7 +105,7 @@ def test_folder_ingest_of_the_shared_corpus(lib: Library) -> None:
     if not (CORPUS / "docs").is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")
     results = lib.ingest([CORPUS / "docs"])
-    assert len(results) == 22
+    assert len(results) == len(list((CORPUS / "docs").glob("*.txt")))
     failed = [r for r in results if not r.ok]
     assert not failed, failed
     assert all(r.facts > 0 for r in results), [(r.source, r.facts) for r in results if r.facts == 0]
