@@ -267,4 +267,6 @@ def test_a_coded_subject_in_a_numbered_sentence_keeps_its_name() -> None:
     top = find(facts, "教育支出", "4100")
     assert top.comparison is not None and top.comparison.amount == Decimal("300")
     item = find(facts, "普通教育", "3300")
-    assert item.comparison is not None and item.comparison.direction == "减少" and item.comparison.rate == Decimal("0.36")
+    assert (
+        item.comparison is not None and item.comparison.direction == "减少" and item.comparison.rate == Decimal("0.36")
+    )
