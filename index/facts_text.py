@@ -68,6 +68,8 @@ _SCOPE_END = re.compile(
     r"(?:拨款|安排|资金|年度|年|部门|单位|本级|财政|全年|当年|本年|共计|合计|其中|包括|用于|预算|决算|收支|情况|说明|如下|的|及|和|为|是|类|"
     r"中心|局|委|院|校|会|厅|部|府|镇|乡|县|市|区|处|所|站|队|园|:|：|[^\u4e00-\u9fff])$"
 )
+# how a comparison is measured (按同口径同比减少): not the name of a figure
+_SCOPE_WORDS = re.compile(r"(?:按|以)?(?:同|可比|相同)口径(?:计算)?")
 _ALIAS_SET = frozenset(clean(a) for m in BY_NAME.values() for a in (m.name, *m.synonyms))
 
 
@@ -559,7 +561,9 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     # a comparison amount: 比上年减少 2.28 万元
     verb = _CHANGE_VERB.search(left)
     if verb:
-        before_base = re.split(r"(?:比|较|与|同比)", left_full)[0]
+        # the words before the base and the verb name the figure that changed; 减少30万元 alone names none
+        before_verb = _CHANGE_VERB.sub("", left_full.rstrip())
+        before_base = re.split(r"(?:比|较|与|同比)", _SCOPE_WORDS.sub("", before_verb))[0]
         own = resolve_metric(before_base, kind) if before_base else None
         if own is not None and (anchor_fact is None or own[0] != anchor_fact.metric):
             # the change of a figure stated earlier: 2020年度“三公”经费决算数比2019年度减少233.34万元

@@ -270,3 +270,15 @@ def test_a_coded_subject_in_a_numbered_sentence_keeps_its_name() -> None:
     assert (
         item.comparison is not None and item.comparison.direction == "减少" and item.comparison.rate == Decimal("0.36")
     )
+
+
+def test_a_comparison_measured_on_the_same_basis_keeps_its_amount() -> None:
+    doc = make_doc("“三公”经费决算支出数为88.5万元，按同口径同比减少6.5万元，下降6.84%。", "t", "某局", 2022, "决算")
+    f = find(extract_facts(doc, sections_of(doc)), "三公经费", "88.5")
+    assert f.comparison is not None and f.comparison.amount == Decimal("6.5") and f.comparison.rate == Decimal("6.84")
+
+
+def test_a_bare_change_after_an_item_belongs_to_that_item() -> None:
+    doc = make_doc("其中：公务接待费48万元，减少2万元，下降4%；因公出国（境）费10万元，与上年持平。", "t", "某局", 2022, "预算")
+    f = find(extract_facts(doc, sections_of(doc)), "公务接待费", "48")
+    assert f.comparison is not None and f.comparison.amount == Decimal("2") and f.comparison.direction == "减少"
