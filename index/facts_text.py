@@ -538,6 +538,8 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 anchor_fact, Comparison(base, direction, old.amount if old else None, number)
             )
             return
+        if verb and is_generic(tidy_phrase(left_full[: len(left_full) - len(verb.group(0))])):
+            return  # 降低28.6% with no figure to belong to
         res = resolve_metric(left_full, kind)
         if res is None:
             return
@@ -560,6 +562,13 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
         compatible = anchor.unit == normalise(number, raw_unit)[1]
     # a comparison amount: 比上年减少 2.28 万元
     verb = _CHANGE_VERB.search(left)
+    if verb and anchor is None and st.last_main is not None and _BASE.match(left_full):
+        # a second comparison after a semicolon (…增长168.7%；比2019年减少24.87万元): the sentence's figure
+        main = st.facts[st.last_main]
+        if main.start >= j.pos[ctx.sent_start] and (main.unit == "万元") == (kind == "money"):
+            st.anchor = anchor = _Anchor(st.last_main, kind == "money", main.unit)
+            anchor_fact = main
+            compatible = kind == "money" or main.unit == normalise(number, raw_unit)[1]
     if verb:
         # the words before the base and the verb name the figure that changed; 减少30万元 alone names none
         before_verb = _CHANGE_VERB.sub("", left_full.rstrip())

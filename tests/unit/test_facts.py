@@ -279,6 +279,20 @@ def test_a_comparison_measured_on_the_same_basis_keeps_its_amount() -> None:
 
 
 def test_a_bare_change_after_an_item_belongs_to_that_item() -> None:
-    doc = make_doc("其中：公务接待费48万元，减少2万元，下降4%；因公出国（境）费10万元，与上年持平。", "t", "某局", 2022, "预算")
+    doc = make_doc(
+        "其中：公务接待费48万元，减少2万元，下降4%；因公出国（境）费10万元，与上年持平。", "t", "某局", 2022, "预算"
+    )
     f = find(extract_facts(doc, sections_of(doc)), "公务接待费", "48")
     assert f.comparison is not None and f.comparison.amount == Decimal("2") and f.comparison.direction == "减少"
+
+
+def test_a_second_comparison_after_a_semicolon_keeps_its_own_base() -> None:
+    doc = make_doc(
+        "2023年度三公经费支出决算为40万元，比上年决算数增加10万元，增长33.33%；比2019年（疫情前）决算数减少5万元，降低11.11%。",
+        "t", "某局", 2023, "决算",
+    )  # fmt: skip
+    facts = extract_facts(doc, sections_of(doc))
+    assert all(f.metric == "三公经费" for f in facts), [f.metric for f in facts]  # no figure named 降低
+    bases = {f.comparison.base: f.comparison for f in facts if f.comparison is not None}
+    assert bases["上年"].amount == Decimal("10") and bases["2019"].amount == Decimal("5")
+    assert bases["2019"].direction == "减少" and bases["2019"].rate == Decimal("11.11")
