@@ -39,6 +39,10 @@ _DOWN = ("减少", "下降", "降低", "减", "节约", "少")
 _SHARE = re.compile(r"^(?:其中)?占")
 _COMPLETION = re.compile(r"完成(?:全年|年初|当年)?(?:预算|计划)(?:数)?(?:的)?$")
 _PRIOR_BARE = re.compile(rf"(?:比|较)(?:上年|上一年|(?:19|20)\d{{2}}年度?)(?:预算|决算)?(?:数)?的?(?P<num>{NUMBER})$")
+# an earlier year's figure named after the base: 较2024年的2190万元 / 比上年累计支出433万元
+_PRIOR_FIGURE = re.compile(
+    r"(?:比|较)(?:上年|上一年|去年|(?:19|20)\d{2}年度?)(?:同期)?(?:累计|实际|全年)?(?:支出|收入|安排)?(?:预算|决算|执行)?(?:数|额)?的?$"
+)
 _FLAT = re.compile(
     r"(?:比|较|与|同)(?:上年|上一年|去年|(?:19|20)\d{2}年度?)[^,，。；;]{0,8}?(?:持平|无变化|一致|不变|相同)"
 )
@@ -611,11 +615,7 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     if verb and _BASE.search(left_full):
         return  # the change of a figure that was not read (比上年增加 X): never a figure of its own
     # an earlier year's figure: 较2024年的2190万元 / 较上年8万元
-    if (
-        compatible
-        and anchor_fact is not None
-        and re.search(r"(?:比|较)(?:上年|上一年|(?:19|20)\d{2}年度?)(?:预算|决算)?(?:数)?的?$", left)
-    ):
+    if compatible and anchor_fact is not None and _PRIOR_FIGURE.search(left):
         base = base_of(left) or "上年"
         _prior_fact(st, j, m.start(), raw_value, raw_unit, base, anchor_fact)
         return

@@ -296,3 +296,11 @@ def test_a_second_comparison_after_a_semicolon_keeps_its_own_base() -> None:
     bases = {f.comparison.base: f.comparison for f in facts if f.comparison is not None}
     assert bases["上年"].amount == Decimal("10") and bases["2019"].amount == Decimal("5")
     assert bases["2019"].direction == "减少" and bases["2019"].rate == Decimal("11.11")
+
+
+def test_an_earlier_figure_named_after_the_base_is_last_years_figure() -> None:
+    doc = make_doc("2020年三公经费支出90万元，比上年累计支出100万元减少10万元，下降10%。", "t", "某局", 2020, "决算")
+    facts = extract_facts(doc, sections_of(doc))
+    assert all(f.metric == "三公经费" for f in facts), [f.metric for f in facts]
+    assert find(facts, "三公经费", "100").year == 2019
+    assert find(facts, "三公经费", "90").comparison is not None
