@@ -49,14 +49,14 @@ _FLAT = re.compile(
 _FUND_WORDS = re.compile(r"一般公共预算|政府性基金预算|国有资本经营预算|预算法|预算单位|预决算|预算管理|部门预算")
 _GENERIC = re.compile(
     r"^(?:其中|包括|另外|主要|全年|当年|本年|本年度|年初|年度|完成|实际|支出|费用|经费|安排|预算|决算|数|为|是|达|约|共|计|财政拨款|财政|拨款|"
-    r"共计|合计|总计|累计|小计|金额|资金|用于|分别|各|的|了|:|：)*$"
+    r"共计|合计|总计|累计|小计|总额|金额|资金|用于|分别|各|均|的|了|:|：)*$"
 )
 _LEAD_TRIM = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．](?!\d)|其中|包括|另外|此外|"
     r"\d{3,9}\s*[-－—]\s*|\d{3,9}\s+(?=[\u4e00-\u9fff])|"  # a budget-subject code: 20103-政府办公厅…
     r"主要用于|主要|以及|及|和|截至|截止|按[^,，]{0,10}划分|共有|现有|拥有|下属|共计|共|有|设|安排|累计|合计|预计)+"
 )
-_TAIL_TRIM = re.compile(r"(?:为|是|达到|达|约|:|：|等)+$")
+_TAIL_TRIM = re.compile(r"(?:均为|为|是|达到|达|约|:|：|等)+$")
 _QUOTED = re.compile(r"[“\"‘「]([^”\"’」]{1,20})[”\"’」]")
 _CLASS_LABEL = re.compile(r"\((?:类|款|项)\)")
 # written shorthand that canonical() would map to the wrong metric
@@ -70,6 +70,7 @@ _ELLIPTIC = {
 # words right before a short synonym that make it a different thing ("政府集中采购预算" is not 政府采购)
 _SCOPE_END = re.compile(
     r"(?:拨款|安排|资金|年度|年|部门|单位|本级|财政|全年|当年|本年|共计|合计|其中|包括|用于|预算|决算|收支|情况|说明|如下|的|及|和|为|是|类|"
+    r"实际支出|实际|使用|"
     r"中心|局|委|院|校|会|厅|部|府|镇|乡|县|市|区|处|所|站|队|园|:|：|[^\u4e00-\u9fff])$"
 )
 # how a comparison is measured (按同口径同比减少): not the name of a figure
@@ -192,7 +193,7 @@ def resolve_metric(phrase: str, kind: str) -> tuple[str, str] | None:
     if not phrase:
         return None
     money = kind == "money"
-    phrase = re.sub(r"[“”\"]", "", phrase)
+    phrase = re.sub(r"[“”\"]", "", phrase).replace("收、支", "收支")
     res = _resolve(phrase, kind, money)
     if res is not None and res[0] in _CAR_FAMILY:
         return _refine_car(phrase, res[0]), res[1]

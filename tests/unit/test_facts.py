@@ -304,3 +304,14 @@ def test_an_earlier_figure_named_after_the_base_is_last_years_figure() -> None:
     assert all(f.metric == "三公经费" for f in facts), [f.metric for f in facts]
     assert find(facts, "三公经费", "100").year == 2019
     assert find(facts, "三公经费", "90").comparison is not None
+
+
+def test_a_total_written_after_its_name_is_that_metric() -> None:
+    doc = make_doc(
+        "2021年财政拨款“三公”经费预算总额为 7.5万元。2021年实际支出“三公经费”决算为6万元。2021年度收、支总计均为300万元。",
+        "t", "某局", 2021, "决算",
+    )  # fmt: skip
+    facts = extract_facts(doc, sections_of(doc))
+    find(facts, "三公经费", "7.5")
+    find(facts, "三公经费", "6")
+    find(facts, "收支总预算", "300")
