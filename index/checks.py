@@ -219,10 +219,13 @@ def _check_changes(doc: Document, facts: Sequence[Fact], out: list[Finding]) -> 
             continue
         expected = c.amount / prior * 100
         places = _rate_places(c.rate)
-        if abs(expected - c.rate) > Decimal("0.5").scaleb(-places) + Decimal("0.0001"):
+        step = Decimal(1).scaleb(-places)
+        truncated = (expected // step) * step == c.rate  # 15.56% written 15%: cut, not rounded
+        if abs(expected - c.rate) > step / 2 + Decimal("0.0001"):
             msg = (
                 f"{f.metric}{_v(f)}（{_where(f)}）比{c.base}{c.direction}{fmt(c.amount)}{f.unit}，"
-                f"按上年{fmt(prior)}{f.unit}计算变动率应为{fmt(expected, 2)}%，文中写作{fmt(c.rate)}%。"
+                f"按上年{fmt(prior)}{f.unit}计算变动率应为{fmt(expected, 2)}%，文中写作{fmt(c.rate)}%"
+                + ("（截去了小数，而非四舍五入）。" if truncated else "。")
             )
             out.append(_finding(doc, "rate_mismatch", msg, f, expected.quantize(Decimal("0.01")), []))
 

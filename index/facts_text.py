@@ -66,6 +66,7 @@ _ELLIPTIC = {
     "购置及运行费": "公务用车购置及运行维护费",
     "购置费": "公务用车购置费",
     "运行费": "公务用车运行维护费",
+    "收支": "收支总预算",  # 收、支与上年相比减少…: the totals
 }
 # words right before a short synonym that make it a different thing ("政府集中采购预算" is not 政府采购)
 _SCOPE_END = re.compile(
@@ -136,6 +137,9 @@ def join_view(text: str, skip: Sequence[tuple[int, int]] = ()) -> _Joined:
                 pos.append(i)
             i = j
             continue
+        if ch == "、" and out and out[-1] == "收" and text.startswith("支", i + 1):
+            i += 1  # 收、支总计均为: one name (a 各 list splits it again)
+            continue
         if ch == "\n":
             j = i
             while j < n and text[j] in "\n \t\u00a0\u3000\r\f":
@@ -193,7 +197,7 @@ def resolve_metric(phrase: str, kind: str) -> tuple[str, str] | None:
     if not phrase:
         return None
     money = kind == "money"
-    phrase = re.sub(r"[“”\"]", "", phrase).replace("收、支", "收支")
+    phrase = re.sub(r"[“”\"]", "", phrase)
     res = _resolve(phrase, kind, money)
     if res is not None and res[0] in _CAR_FAMILY:
         return _refine_car(phrase, res[0]), res[1]
@@ -395,6 +399,8 @@ def _pair_lists(j: _Joined) -> list[tuple[int, int, list[str], str | None, list[
     for m in pat.finditer(j.text):
         nums = [x.rstrip("%") for x in re.split(r"[,，、]", m.group("nums"))]
         subj = re.sub(r"^.*年度?", "", m.group("subj"))
+        if subj.startswith("收支"):
+            subj = "收、" + subj[1:]  # 收支总计各是 A,B: two figures
         names: list[str] = []
         if subj and "、" in subj:
             parts = subj.split("、")
@@ -578,6 +584,10 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
         # the words before the base and the verb name the figure that changed; 减少30万元 alone names none
         before_verb = _CHANGE_VERB.sub("", left_full.rstrip())
         before_base = re.split(r"(?:比|较|与|同比)", _SCOPE_WORDS.sub("", before_verb))[0]
+        if not before_base and anchor is None:
+            # the subject in an earlier clause of the segment: 收、支与2023年度相比，减少17.84万元
+            subject = re.split(r"(?:比|较|与|同比)", _SCOPE_WORDS.sub("", seg_text))
+            before_base = subject[0] if len(subject) > 1 else ""
         own = resolve_metric(before_base, kind) if before_base else None
         if own is not None and (anchor_fact is None or own[0] != anchor_fact.metric):
             # the change of a figure stated earlier: 2020年度“三公”经费决算数比2019年度减少233.34万元
@@ -613,8 +623,8 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 st, j, m.start() - len(left) + prior.start("num"), prior.group("num"), raw_unit, base, anchor_fact
             )
         return
-    if verb and _BASE.search(left_full):
-        return  # the change of a figure that was not read (比上年增加 X): never a figure of its own
+    if verb and (_BASE.search(left_full) or is_generic(tidy_phrase(_CHANGE_VERB.sub("", left_full.rstrip())))):
+        return  # the change of a figure that was not read (比上年增加 X / 减少 X): never a figure of its own
     # an earlier year's figure: 较2024年的2190万元 / 较上年8万元
     if compatible and anchor_fact is not None and _PRIOR_FIGURE.search(left):
         base = base_of(left) or "上年"

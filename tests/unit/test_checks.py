@@ -74,5 +74,22 @@ def test_rate_findings() -> None:
 
 @needs_corpus
 def test_consistent_excerpts_stay_quiet() -> None:
-    for name in ("001", "003", "006", "014", "023", "025", "027", "029", "033", "038", "045", "047", "052"):
+    # (045 writes 15% for 0.28 / 1.80 = 15.56%: a cut rate, reported like 031's)
+    for name in ("001", "003", "006", "014", "023", "025", "027", "029", "033", "038", "047", "052"):
         assert findings_of(*doc_facts(name)) == [], name
+
+
+def test_a_rate_cut_to_whole_percent_is_named_as_such() -> None:
+    from index.facts import extract_facts
+    from tests.unit.test_facts import make_doc, sections_of
+
+    def rate_findings(text: str) -> list[Finding]:
+        doc = make_doc(text, "t", "某局", 2022, "决算")
+        return [f for f in findings_of(doc, tuple(extract_facts(doc, sections_of(doc)))) if f.check == "rate_mismatch"]
+
+    # 0.28 / 1.80 = 15.56%: written 15% it is cut, written 14% it is wrong, written 16% it is right
+    cut = rate_findings("公务接待费支出1.52万元，与2021年度相比，减少0.28万元，下降15%。")
+    assert cut and "15.56" in cut[0].message and "截去" in cut[0].message
+    wrong = rate_findings("公务接待费支出1.52万元，与2021年度相比，减少0.28万元，下降14%。")
+    assert wrong and "15.56" in wrong[0].message and "截去" not in wrong[0].message
+    assert rate_findings("公务接待费支出1.52万元，与2021年度相比，减少0.28万元，下降16%。") == []

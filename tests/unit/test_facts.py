@@ -308,10 +308,13 @@ def test_an_earlier_figure_named_after_the_base_is_last_years_figure() -> None:
 
 def test_a_total_written_after_its_name_is_that_metric() -> None:
     doc = make_doc(
-        "2021年财政拨款“三公”经费预算总额为 7.5万元。2021年实际支出“三公经费”决算为6万元。2021年度收、支总计均为300万元。",
+        "2021年财政拨款“三公”经费预算总额为 7.5万元。2021年实际支出“三公经费”决算为6万元。2021年度收、支总计均为300万元。"
+        "收、支与2020年度相比，减少20万元，下降6.25%。",
         "t", "某局", 2021, "决算",
     )  # fmt: skip
     facts = extract_facts(doc, sections_of(doc))
     find(facts, "三公经费", "7.5")
     find(facts, "三公经费", "6")
-    find(facts, "收支总预算", "300")
+    total = find(facts, "收支总预算", "300")
+    assert total.comparison is not None and total.comparison.amount == Decimal("20")
+    assert not [f for f in facts if f.metric in ("减少", "支")]
