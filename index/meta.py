@@ -78,7 +78,7 @@ _ORG_SUFFIX = (
 )
 # a named body inside the text: a place, then a short name, then an organisation suffix
 _ORG_IN_TEXT = re.compile(
-    rf"((?:{'|'.join(_PROVINCES)})?[{_CJK}]{{1,8}}?(?:市|县|区|州|旗)[{_CJK}]{{1,14}}?{_ORG_SUFFIX})"
+    rf"((?:{'|'.join(_PROVINCES)})?[{_CJK}]{{1,8}}?(?:市|县|区|州|旗)[{_CJK}]{{0,14}}?{_ORG_SUFFIX})"
 )
 _GENERIC_ORG = re.compile(r"^(?:本|我|该|各|全|某)|部门$|单位$|^(?:县|市|区|省)(?:级|本级)?$")
 _ORG_STOP = re.compile(r"[“”\"‘’「」（）()《》]|(?:部门|单位)?(?:预算|决算)|一般公共|财政拨款|三公|收支|公开|关于")
@@ -137,7 +137,8 @@ def detect_meta(text: str, source: str) -> DocMeta:
     opening = "\n".join(lines[:40])[:1500]
     year = detect_year(text, title_line, lines)
     kind = detect_kind(text, title_line, opening)
-    org = detect_org(text, title_line, lines) or _placeholder_org(source)
+    org = detect_org(text, title_line, lines)
+    org = expand_abbreviation(org, text) if org else _placeholder_org(source)
     region = detect_region(org) if not org.startswith(UNNAMED_ORG) else None
     title = title_line or _generated_title(org, year, kind)
     return DocMeta(title=title, org=org, year=year, kind=kind, region=region)
@@ -221,15 +222,19 @@ def detect_year(text: str, title: str | None, lines: list[str]) -> int | None:
         if re.match(r"\s*\d{1,2}\s*月", after) or "〔" in before[-1:] or re.match(r"修订|印发|起|以来", after):
             continue  # a date, a document number or a reference
         weight = 1.0
-        if _COMPARE_BEFORE.search(before) or re.match(r"\s*(?:相比|比较|同期)", after):
-            weight = 0.2
+        compared = bool(_COMPARE_BEFORE.search(before) or re.match(r"\s*(?:相比|比较|同期)", after))
         if _YEAR_CONTEXT.search(after):
             weight *= 2
         if m.start() < 300:
             weight *= 1.5
         if i == 0:
             weight *= 1.2
-        scores[year] += weight
+        if compared:
+            # 较2022年度决算数增加: a base year, and a sign that the document is about the year after
+            scores[year] += 0.2 * weight
+            scores[year + 1] += 0.6 * weight
+        else:
+            scores[year] += weight
     if not scores:
         return None
     best = max(scores.values())
@@ -238,6 +243,9 @@ def detect_year(text: str, title: str | None, lines: list[str]) -> int | None:
 
 # ---------------------------------------------------------------------------------------------------------------
 # kind
+
+
+_PROGRESS = re.compile(r"收支(?:完成|执行)情况|收入累计完成|支出累计完成")
 
 
 def detect_kind(text: str, title: str | None, opening: str) -> str:
@@ -253,8 +261,16 @@ def detect_kind(text: str, title: str | None, opening: str) -> str:
             return "决算"
         if "预算" in title:
             return "预算"
-    jue = len(re.findall(r"决算", opening))
-    yu = len(re.findall(r"(?<!一般公共)(?<!政府性基金)(?<!国有资本经营)(?<!年初)(?<!完成)预算(?!法)", opening))
+    if _PROGRESS.search(opening) and structure < 2 and not re.search(r"部门|单位", opening[:300]):
+        return "other"  # a government's monthly revenue and spending progress, not a department's accounts
+    # 与预算相比 / 完成预算 / 预算执行 compare the actual with the budget: words of a final account
+    jue = len(re.findall(r"决算|(?:与|比|较)(?:年初)?预算(?:数)?相?比|完成(?:年初)?预算|预算执行", opening))
+    yu = len(
+        re.findall(
+            r"(?<!一般公共)(?<!政府性基金)(?<!国有资本经营)(?<!年初)(?<!完成)(?<![与比较])预算(?!法|单位|数?相比|执行)",
+            opening,
+        )
+    )
     if jue and jue >= yu:
         return "决算"
     if yu:
@@ -295,13 +311,45 @@ def detect_org(text: str, title: str | None, lines: list[str]) -> str | None:
     if m and _valid_org(m.group(1)):
         return m.group(1)
     counts: dict[str, int] = defaultdict(int)
-    for m in _ORG_IN_TEXT.finditer(text[:20000]):
+    head = text[:20000]
+    for m in _ORG_IN_TEXT.finditer(head):
         name = re.sub(r"^.*?第[一二三四五六七八九十\d]+部分", "", m.group(1))
-        if _valid_org(name) and not _ORG_STOP.search(name):
-            counts[name] += 1
+        if not _valid_org(name) or _ORG_STOP.search(name) or _NOT_A_NAME.search(name):
+            continue
+        if head[m.end() : m.end() + 1] in _WORD_GOES_ON or head.rfind("《", 0, m.start()) > head.rfind(
+            "》", 0, m.start()
+        ):
+            continue  # part of a longer word (…暂行办法) or of a cited title (《…》)
+        # the body that discloses writes its name right before the year: 某县中学2021年一般公共预算…
+        counts[name] += 3 if _YEAR_RE.match(head, m.end()) else 1
     if counts:
         return max(counts, key=lambda k: (counts[k], -text.find(k)))
     return None
+
+
+# words that a sentence puts before a body's name, never inside it (主要用于经市外办批准的…)
+_NOT_A_NAME = re.compile(r"用于|主要|批准|按照|根据|关于|落实|要求|其中|包括")
+_WORD_GOES_ON = set("法规则例")  # 办法 / 规定 / 条例: the suffix was the start of another word
+
+
+def expand_abbreviation(org: str, text: str) -> str:
+    """The full name when the text also writes the body out (泉州台商区 in the title, 泉州台商投资区 in the body).
+
+    A fuller name keeps the short one's first two characters and its last one, has its characters in order and at most
+    four more; the most frequent such name wins.
+    """
+    if len(org) < 3:
+        return org
+    gap = rf"[{_CJK}]{{0,4}}?"
+    pat = re.compile(re.escape(org[:2]) + "".join(gap + re.escape(c) for c in org[2:]))
+    counts: dict[str, int] = defaultdict(int)
+    for m in pat.finditer(text[:20000]):
+        name = m.group(0)
+        if len(org) < len(name) <= len(org) + 4 and _valid_org(name):
+            counts[name] += 1
+    if not counts:
+        return org
+    return max(counts, key=lambda k: (counts[k], -text.find(k)))
 
 
 def _org_from_heading(line: str) -> str | None:
@@ -318,6 +366,9 @@ def _org_from_heading(line: str) -> str | None:
     cand = (after[: stop.start()] if stop else after).strip(" ：:—-")
     if _valid_org(cand):
         return cand
+    level = re.match(rf"[{_CJK}]{{1,12}}?本级", cand)  # 2024年中央本级经济分类支出决算: the level's own accounts
+    if level and _valid_org(level.group(0)):
+        return level.group(0)
     return None
 
 
@@ -328,6 +379,11 @@ def _valid_org(name: str) -> bool:
         return False
     if _GENERIC_ORG.search(name) or _ORG_STOP.search(name):
         return False
+    if re.search(r"(?:网站|门户|平台|网)$", name):
+        return False  # a link on the page (区县政府网站), not a body
+    level = re.fullmatch(r"(.+?)本级", name)
+    if level:
+        return level.group(1) == "中央" or bool(_PLACE_END.search(level.group(1)) and len(level.group(1)) > 1)
     if not (re.search(rf"{_ORG_SUFFIX}$", name) or _PLACE_END.search(name)):
         return False
     return not re.search(r"经费|支出|收入|情况|说明|合计|项目", name)
