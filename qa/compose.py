@@ -473,33 +473,18 @@ class Composer:
             if done is not None:
                 return done
         if pick is not None and self.comparison_fits(pick.fact, year):
-            f = pick.fact
-            c = f.comparison
-            assert c is not None
-            self.cite(f)
-            if c.amount is not None and c.direction != "持平":
-                sign = "-" if c.direction == "增加" else "+"
-                base_expr = f"({fmt(f.value)}{sign}{fmt(c.amount)})"
-                try:
-                    calc = calculate(f"{self.dv(c.amount, f.unit)}/{base_expr}*100")
-                except Exception:
-                    calc = None
-                if calc is not None:
-                    value = pct(calc.value)
-                    stated = f"（原文写作{fmt(c.rate)}%）" if c.rate is not None and pct(c.rate) != value else ""
-                    if c.rate is not None and abs(c.rate - value) > Decimal("0.51"):
-                        self.warnings.append(f"文件写明的变动率{fmt(c.rate)}%与按金额重算的{fmt(value)}%不一致。")
-                    word = "增长" if c.direction == "增加" else "下降"
-                    text = (
-                        f"{year_label(f.year)}{self.metric_label(metric, f)}{self.vv(f.value, f.unit)}，比上年{c.direction}{v(c.amount, f.unit)}，"
-                        f"{word}{fmt(value)}%{stated}。"
-                    )
-                    return self.answer("rate", text, value, "%", f"{calc.formula}")
-            if c.rate is not None:
-                word = "增长" if c.direction == "增加" else "下降" if c.direction == "减少" else "变动"
-                return self.answer(
-                    "rate", f"{year_label(f.year)}{self.metric_label(metric, f)}{word}{fmt(c.rate)}%。", c.rate, "%"
-                )
+            stated = self.comparison_rate(metric, pick.fact)
+            if stated is not None:
+                return stated
+        later = self.pick(metric, year + 1) if year is not None else None
+        if later is not None and (pick is None or pick.fact.comparison is None) and self.based_on(later.fact, year):
+            # 2017年…是多少？下降了多少比例？ asked of the year a later figure is compared with: that change's rate
+            prior = self.derived_prior_year(metric, year) if pick is None else None
+            stated = self.comparison_rate(metric, later.fact)
+            if stated is not None:
+                if prior is None:
+                    return stated
+                return replace(stated, answer=f"{prior.answer}{stated.answer}")
         two = self.two_years(metric, year)
         if two is not None:
             new, old = two
@@ -515,6 +500,46 @@ class Composer:
                 f"{moved}{v(abs(new.value - old.value), new.unit)}，{word}{fmt(abs(value))}%。"
             )
             return self.answer("rate", text, abs(value), "%", calc.formula)
+        return None
+
+    def based_on(self, f: Fact, year: int | None) -> bool:
+        """Whether the comparison stated with `f` is against `year`."""
+        c = f.comparison
+        if c is None or year is None:
+            return False
+        if c.base.isdigit():
+            return int(c.base) == year
+        return f.year is not None and f.year - 1 == year
+
+    def comparison_rate(self, metric: str, f: Fact) -> Answer | None:
+        """The rate of the change stated with `f`: recomputed from the amount, the written rate beside it."""
+        c = f.comparison
+        assert c is not None
+        self.cite(f)
+        if c.amount is not None and c.direction != "持平":
+            sign = "-" if c.direction == "增加" else "+"
+            base_expr = f"({fmt(f.value)}{sign}{fmt(c.amount)})"
+            try:
+                calc = calculate(f"{self.dv(c.amount, f.unit)}/{base_expr}*100")
+            except Exception:
+                calc = None
+            if calc is not None:
+                value = pct(calc.value)
+                stated = f"（原文写作{fmt(c.rate)}%）" if c.rate is not None and pct(c.rate) != value else ""
+                if c.rate is not None and abs(c.rate - value) > Decimal("0.51"):
+                    self.warnings.append(f"文件写明的变动率{fmt(c.rate)}%与按金额重算的{fmt(value)}%不一致。")
+                word = "增长" if c.direction == "增加" else "下降"
+                base = f"{c.base}年" if c.base.isdigit() else "上年"
+                text = (
+                    f"{year_label(f.year)}{self.metric_label(metric, f)}{self.vv(f.value, f.unit)}，比{base}{c.direction}{self.vv(c.amount, f.unit)}，"
+                    f"{word}{fmt(value)}%{stated}。"
+                )
+                return self.answer("rate", text, value, "%", f"{calc.formula}")
+        if c.rate is not None:
+            word = "增长" if c.direction == "增加" else "下降" if c.direction == "减少" else "变动"
+            return self.answer(
+                "rate", f"{year_label(f.year)}{self.metric_label(metric, f)}{word}{fmt(c.rate)}%。", c.rate, "%"
+            )
         return None
 
     def execution_rate(self, metric: str, year: int | None) -> Answer | None:

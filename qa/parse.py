@@ -187,6 +187,9 @@ class ClauseOp:
     weak: bool = False  # only a follow-up share/execution ask
 
 
+_ALSO = _P(r"^(?:了)?[、和及与,，]|以及|还有")
+
+
 def classify(clause: str, n_metrics: int, non_money: bool) -> tuple[str | None, bool, bool]:
     """(op, execution, ratio) of one clause with metric names masked as Ｍ; None when it asks nothing."""
     if REASON.search(clause):
@@ -197,6 +200,10 @@ def classify(clause: str, n_metrics: int, non_money: bool) -> tuple[str | None, 
         return "compare", False, False
     if RATE_EXEC.search(clause):
         return "rate", True, False
+    rate = RATE_SHARE_WORD.search(clause) or RATE.search(clause)
+    amount = DELTA.search(clause)
+    if rate and amount and amount.end() <= rate.start() and _ALSO.search(clause[amount.end() : rate.start()]):
+        return "delta", False, False  # 涨了多少、涨幅多少: the amount first, the rate as its companion
     if RATE_SHARE_WORD.search(clause):
         return "rate", False, False
     if RATIO.search(clause):

@@ -140,3 +140,16 @@ def test_injected_instruction_does_not_change_figures(tmp_path: Path) -> None:
     lib.ingest([tmp_path / "x.txt"])
     answer = Agent(lib).ask("公务接待费预算是多少？")
     assert answer.value == Decimal("7.4")
+
+
+def test_rate_asked_of_the_base_year_is_the_stated_change(two_org_agent: Agent) -> None:
+    # 2021's figure exists only as 2022's base: its rate is 2022's change, and its value is derived with a formula
+    answer = two_org_agent.ask("乙县审计局2021年公务接待费预算是多少？下降了多少比例？")
+    assert (answer.kind, answer.value, answer.unit) == ("rate", Decimal("5.13"), "%")
+    assert "7.8" in answer.answer and "7.4+0.4" in answer.answer and answer.citations
+
+
+def test_amount_and_rate_in_one_clause_lead_with_the_amount(two_org_agent: Agent) -> None:
+    answer = two_org_agent.ask("乙县审计局2022年三公经费比上年涨了多少、涨幅多少？")
+    assert (answer.kind, answer.value, answer.unit) == ("delta", Decimal("0.6"), "万元")
+    assert "5.56%" in answer.answer
