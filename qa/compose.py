@@ -476,15 +476,6 @@ class Composer:
             stated = self.comparison_rate(metric, pick.fact)
             if stated is not None:
                 return stated
-        later = self.pick(metric, year + 1) if year is not None else None
-        if later is not None and (pick is None or pick.fact.comparison is None) and self.based_on(later.fact, year):
-            # 2017年…是多少？下降了多少比例？ asked of the year a later figure is compared with: that change's rate
-            prior = self.derived_prior_year(metric, year) if pick is None else None
-            stated = self.comparison_rate(metric, later.fact)
-            if stated is not None:
-                if prior is None:
-                    return stated
-                return replace(stated, answer=f"{prior.answer}{stated.answer}")
         two = self.two_years(metric, year)
         if two is not None:
             new, old = two
@@ -500,6 +491,16 @@ class Composer:
                 f"{moved}{v(abs(new.value - old.value), new.unit)}，{word}{fmt(abs(value))}%。"
             )
             return self.answer("rate", text, abs(value), "%", calc.formula)
+        asked_base = self.q.compare_year in (None, year) or (year is not None and year + 1 in self.q.years)
+        later = self.pick(metric, year + 1) if year is not None and asked_base else None
+        if later is not None and (pick is None or pick.fact.comparison is None) and self.based_on(later.fact, year):
+            # 2017年…是多少？下降了多少比例？ asked of the year a later figure is compared with: that change's rate
+            prior = self.derived_prior_year(metric, year) if pick is None else None
+            stated = self.comparison_rate(metric, later.fact)
+            if stated is not None:
+                if prior is None:
+                    return stated
+                return replace(stated, answer=f"{prior.answer}{stated.answer}")
         return None
 
     def based_on(self, f: Fact, year: int | None) -> bool:
