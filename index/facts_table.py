@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from index.facts_text import make_fact, resolve_metric, tidy_phrase, unit_kind
@@ -581,6 +581,67 @@ def _group_label(doc: Document, lines: list[tuple[int, int]], i: int) -> str:
 # ---------------------------------------------------------------- entry point
 
 
+# ---------------------------------------------------------------- whole tables on one line (PDF pages read as text)
+
+_INLINE_COL = (
+    r"(?:(?:19|20)\d{2}年度?)?(?:全年|年初)?(?:预算数|决算数|执行数|上年数|本年数|预算|决算|增减额|增减率|增减)"
+)
+_INLINE_HEAD = re.compile(
+    rf"(?:项目名称|科目名称|项目|科目)(?P<cols>(?:{_INLINE_COL}(?:[(（](?:万元|元|%)[)）])?\s*){{2,6}})"
+)
+
+
+def _inline_tables(doc: Document, taken: Sequence[tuple[int, int]]) -> tuple[list[Fact], list[tuple[int, int]]]:
+    """``项目预算数决算数合计 65.00 64.87公务接待费 21.00 21.00…``: a header, then labels each followed by one number
+    per column, all on one line."""
+    text = doc.text
+    facts: list[Fact] = []
+    spans: list[tuple[int, int]] = []
+    for head in _INLINE_HEAD.finditer(text):
+        if any(s <= head.start() < e for s, e in taken):
+            continue
+        cols = [_column(c.group(0), doc.year) for c in re.finditer(_INLINE_COL, head.group("cols"))]
+        k = len(cols)
+        nums = rf"(?P<nums>(?:\s*(?:{NUMBER})%?){{{k}}})(?![\d.,%年月])"
+        row = re.compile(rf"\s*(?P<label>(?:其中[:：])?[\u4e00-\u9fff（）()、“”]{{2,30}}?){nums}")
+        orphan = re.compile(rf"(?:\s*(?:{NUMBER})%?){{{k}}}(?![\d.,%年月])")
+        unit = _unit_before(text, head.start())
+        titled = _YEAR_CELL.search(text[max(0, head.start() - 80) : head.start()])
+        if titled:  # the year in the table's title (2017年…决算表) dates columns without their own
+            cols = [replace(c, year=int(titled.group(1))) if not _YEAR_CELL.search(h.group(0)) else c
+                    for c, h in zip(cols, re.finditer(_INLINE_COL, head.group("cols")), strict=True)]  # fmt: skip
+        pos, rows = head.end(), 0
+        while True:
+            m = row.match(text, pos)
+            if m is None or "\n" in m.group(0) or _SECTION_START.search(m.group("label")):
+                lone = orphan.match(text, pos)
+                if lone is None or "\n" in lone.group(0):
+                    break
+                pos = lone.end()  # numbers whose label the page moved elsewhere: not guessed
+                continue
+            metric, raw = _label_metric(m.group("label"))
+            if _compact(m.group("label")) in _TOTAL:
+                metric = _title_metric(doc, head.start()) or metric
+            quote = _compact(m.group(0))
+            for col, cell in zip(cols, re.finditer(NUMBER, m.group("nums")), strict=False):
+                if col.role != "value":
+                    continue
+                c = Cell(cell.group(0), m.start("nums") + cell.start(), m.start("nums") + cell.end())
+                f = _fact(doc, metric, raw, c, unit, col.year, col.basis, quote)
+                if f is not None:
+                    facts.append(f)
+            rows += 1
+            pos = m.end()
+        if rows >= 2:
+            spans.append((head.start(), pos))
+        else:
+            facts = facts[: len(facts) - rows * k]
+    return facts, spans
+
+
+_SECTION_START = re.compile(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分")
+
+
 def extract_table_facts(doc: Document) -> tuple[list[Fact], list[tuple[int, int]]]:
     """Facts from the tables of `doc`, and the spans the tables take (the running-text reader skips them)."""
     text = doc.text
@@ -596,4 +657,7 @@ def extract_table_facts(doc: Document) -> tuple[list[Fact], list[tuple[int, int]
     row_facts, row_spans = _space_rows(doc, spans)
     facts.extend(row_facts)
     spans.extend(row_spans)
+    inline_facts, inline_spans = _inline_tables(doc, spans)
+    facts.extend(inline_facts)
+    spans.extend(inline_spans)
     return facts, spans

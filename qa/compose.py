@@ -295,7 +295,7 @@ class Composer:
         if asked and f.unit == f"万{asked}":
             return True
         if asked and asked not in ("个", "项") and f.unit != asked:
-            return {asked, f.unit} <= {"人", "名"} or {asked, f.unit} <= {"批次", "个"}
+            return any({asked, f.unit} <= same for same in _SAME_COUNT)
         return True
 
     def lookup(self) -> Answer | None:
@@ -757,6 +757,8 @@ _MULTI_YEAR = re.compile(
 )
 _VACANCY = re.compile(r"空着|空缺|缺编|空编|还差几个|还能进几")
 _EXCEPT = re.compile(r"除去|除了|扣除|去掉|减去.*还剩|还剩")
+# counters that count the same things: 几批 ~ 批次, 多少人 ~ 名/位 (staff) or 人次 (visitors received)
+_SAME_COUNT = ({"批", "批次", "个"}, {"人", "名", "位"}, {"人", "人次"}, {"辆", "台"})
 _CN_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 

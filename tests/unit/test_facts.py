@@ -318,3 +318,20 @@ def test_a_total_written_after_its_name_is_that_metric() -> None:
     total = find(facts, "收支总预算", "300")
     assert total.comparison is not None and total.comparison.amount == Decimal("20")
     assert not [f for f in facts if f.metric in ("减少", "支")]
+
+
+def test_a_whole_table_on_one_line() -> None:
+    # a PDF page read as text: header, then each label with one number per column; numbers without a label are left
+    doc = make_doc(
+        "一、2019年“三公”经费支出决算表 单位:万元 项 目 预算数 决算数 合 计 30.00 28.50 0 0 公务接待费 10.00 9.50 "
+        "公务用车购置及运行费 20.00 19.00 其中:公务用车运行维护费 20.00 19.00 公务用车购置 0 0 因公出国(境)费 "
+        "二、2019年“三公”经费支出情况说明 (一)总体情况说明。",
+        "t", "某局", 2019, "决算",
+    )  # fmt: skip
+    facts = extract_facts(doc, sections_of(doc))
+    find(facts, "三公经费", "30", basis="预算数", year=2019)
+    find(facts, "三公经费", "28.5", basis="决算数")
+    find(facts, "公务接待费", "9.5", basis="决算数")
+    find(facts, "公务用车运行维护费", "20", basis="预算数")
+    find(facts, "公务用车购置费", "0", basis="决算数")
+    assert not [f for f in facts if f.metric == "因公出国(境)费" or f.value == 2019]
