@@ -573,11 +573,20 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
         compatible = anchor.unit == normalise(number, raw_unit)[1]
     # a comparison amount: 比上年减少 2.28 万元
     verb = _CHANGE_VERB.search(left)
-    if verb and anchor is None and st.last_main is not None and _BASE.match(left_full):
+    if verb and anchor is None and st.last_main is not None and _BASE.match(_SCOPE_WORDS.sub("", left_full)):
         # a second comparison after a semicolon (…增长168.7%；比2019年减少24.87万元): the sentence's figure
-        main = st.facts[st.last_main]
-        if main.start >= j.pos[ctx.sent_start] and (main.unit == "万元") == (kind == "money"):
-            st.anchor = anchor = _Anchor(st.last_main, kind == "money", main.unit)
+        main_i = st.last_main
+        main = st.facts[main_i]
+        same_sentence = main.start >= j.pos[ctx.sent_start]
+        if not same_sentence and main_i in st.parent_of and ctx.clause_start == ctx.sent_start:
+            # 预算为3328万元。其中，A50万元,B478万元。同口径比2018年减少830万元: the total the list broke down
+            between = doc.text[main.end : j.pos[ctx.sent_start]]
+            if between.count("。") <= 1:
+                main_i = st.parent_of[main_i]
+                main = st.facts[main_i]
+                same_sentence = True
+        if same_sentence and (main.unit == "万元") == (kind == "money"):
+            st.anchor = anchor = _Anchor(main_i, kind == "money", main.unit)
             anchor_fact = main
             compatible = kind == "money" or main.unit == normalise(number, raw_unit)[1]
     if verb:

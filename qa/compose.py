@@ -361,7 +361,9 @@ class Composer:
 
         def fits(f: Fact) -> bool:
             c = f.comparison
-            if c is None or c.amount is None or (c.direction == "持平" and c.amount != 0):
+            if c is None or (c.amount is None and c.rate is None) or (c.direction == "持平" and c.amount != 0):
+                return False
+            if c.amount is None and (c.rate is None or (c.direction == "减少" and c.rate >= 100)):
                 return False
             return int(c.base) == year if c.base.isdigit() else year == base_year - 1
 
@@ -370,20 +372,30 @@ class Composer:
             found = [f for f in self.facts if f.metric == pick.fact.metric and f.year == base_year and fits(f)]
         if not found:
             return None
+        found.sort(key=lambda f: f.comparison is None or f.comparison.amount is None)  # a stated amount first
         f = found[0]
         c = f.comparison
-        assert c is not None and c.amount is not None
+        assert c is not None
         op = "-" if c.direction == "增加" else "+"
-        calc = calculate(f"{self.dv(f.value, f.unit)}{op}{self.dv(c.amount, f.unit)}")
+        if c.amount is not None:
+            calc = calculate(f"{self.dv(f.value, f.unit)}{op}{self.dv(c.amount, f.unit)}")
+            change = v(*self.convert(c.amount, f.unit))
+        else:
+            # only the rate is written (减少50%): last year = this year / (1 ∓ rate)
+            assert c.rate is not None
+            calc = calculate(f"{self.dv(f.value, f.unit)}/(1{'+' if op == '-' else '-'}{fmt(c.rate)}/100)")
+            change = f"{fmt(c.rate)}%"
         self.cite(f)
         value, unit = calc.value, self.du(f.unit)
         stated = pick_fact(self.facts, metric, year=year, basis=None)
         lead = "" if stated is not None else f"文件未直接列出{year}年的{self.metric_label(metric, f)}，"
         text = (
             f"{lead}按{base_year}年{v(*self.convert(f.value, f.unit))}"
-            f"{'比上年' if not c.base.isdigit() else f'比{c.base}年'}{c.direction}{v(*self.convert(c.amount, f.unit))}推算，"
+            f"{'比上年' if not c.base.isdigit() else f'比{c.base}年'}{c.direction}{change}推算，"
             f"{year}年为{v(value, unit)}（{calc.formula}）。"
         )
+        if c.amount is None:
+            text += "由变动率反推，结果受原文百分比舍入的影响。"
         if stated is not None:
             self.cite(stated.fact)
             if stated.fact.value != calc.value:
@@ -749,6 +761,9 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
     "收支总预算": ("收入合计", "支出合计"),
     "收入合计": ("收支总预算",),
     "支出合计": ("收支总预算", "收入合计"),
+    # 实有人数 often counts only the staff in post; a document that writes one of them answers the other
+    "实有人数": ("在职人数",),
+    "在职人数": ("实有人数",),
 }
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")

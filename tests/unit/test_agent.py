@@ -153,3 +153,15 @@ def test_amount_and_rate_in_one_clause_lead_with_the_amount(two_org_agent: Agent
     answer = two_org_agent.ask("乙县审计局2022年三公经费比上年涨了多少、涨幅多少？")
     assert (answer.kind, answer.value, answer.unit) == ("delta", Decimal("0.6"), "万元")
     assert "5.56%" in answer.answer
+
+
+def test_prior_year_from_a_stated_rate_alone(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text(
+        "2020年丙县档案馆“三公”经费预算情况说明\n2.公务接待费:2020年公务接待费预算数3万元,与上年预算数相比减少25%。\n",
+        "utf-8",
+    )
+    lib = Library(tmp_path / "lib", embedding="hash")
+    lib.ingest([tmp_path / "x.txt"])
+    answer = Agent(lib).ask("2019年公务接待费预算是多少？")
+    assert (answer.value, answer.unit) == (Decimal("4"), "万元")
+    assert "3/(1-25/100)" in (answer.formula or answer.answer) and answer.citations

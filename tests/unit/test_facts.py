@@ -335,3 +335,25 @@ def test_a_whole_table_on_one_line() -> None:
     find(facts, "公务用车运行维护费", "20", basis="预算数")
     find(facts, "公务用车购置费", "0", basis="决算数")
     assert not [f for f in facts if f.metric == "因公出国(境)费" or f.value == 2019]
+
+
+def test_a_subjectless_change_after_a_breakdown_belongs_to_the_total() -> None:
+    doc = make_doc(
+        "2020年“三公”经费预算为500万元。其中,因公出国(境)费20万元,公务接待费80万元。同口径比2019年减少50万元,下降9.09%。"
+        "其中:公务接待费同口径比2019年减少5万元。",
+        "t", "某局", 2020, "预算",
+    )  # fmt: skip
+    facts = extract_facts(doc, sections_of(doc))
+    total = find(facts, "三公经费", "500")
+    assert total.comparison is not None and total.comparison.amount == Decimal("50")
+    assert total.comparison.base == "2019"
+    guest = find(facts, "公务接待费", "80")
+    assert guest.comparison is not None and guest.comparison.amount == Decimal("5")
+    assert find(facts, "因公出国(境)费", "20").comparison is None
+
+
+def test_headcount_total_and_staff_in_post_are_two_figures() -> None:
+    doc = make_doc("本单位实有人数15人,其中:在职人员12人,退休人员3人。", "t", "某局", 2022, "决算")
+    facts = extract_facts(doc, sections_of(doc))
+    find(facts, "实有人数", "15")
+    find(facts, "在职人数", "12")
