@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from index.facts_text import make_fact, resolve_metric, tidy_phrase, unit_kind
-from index.metrics import BY_NAME, canonical, clean
+from index.metrics import BY_NAME, ancestors, canonical, clean
 from index.types import Comparison, Document, Fact
 from index.units import NUMBER, normalise, parse_number
 
@@ -85,7 +85,7 @@ def _column(header: str, doc_year: int | None) -> _Column:
     h = _compact(header)
     y = _YEAR_CELL.search(h)
     year = int(y.group(1)) if y else doc_year
-    if not h or any(w in h for w in ("原因", "说明", "行次", "栏次", "序号", "编码", "依据")):
+    if not h or any(w in h for w in ("原因", "说明", "行次", "栏次", "序号", "编码", "依据", "分项")):
         return _Column(year, None, "skip")
     if ("增减" in h and ("率" in h or "%" in h)) or h.endswith(("增长率", "增幅", "降幅")):
         return _Column(year, None, "rate")
@@ -105,11 +105,14 @@ def _label_metric(label: str) -> tuple[str, str]:
 
 
 def _common_parent(metrics: Sequence[str]) -> str | None:
-    parents = [BY_NAME[m].parent for m in metrics if m in BY_NAME and BY_NAME[m].parent]
+    parents = [p for m in metrics if m in BY_NAME and (p := BY_NAME[m].parent)]
     if not parents:
         return None
-    best = max(set(parents), key=parents.count)
-    return best
+    known = [m for m in metrics if m in BY_NAME]
+    for p in dict.fromkeys(parents):  # the parent every row falls under (三公经费 over 公务接待费 and 公务用车购置费)
+        if all(m == p or p in ancestors(m) for m in known):
+            return p
+    return max(dict.fromkeys(parents), key=parents.count)  # the most rows' parent, the first on a tie
 
 
 def _title_metric(doc: Document, start: int) -> str | None:
@@ -392,6 +395,27 @@ def _row_mode(
     return out
 
 
+_FUND_COLUMN = re.compile(r"^(?:一般公共预算|政府性基金(?:预算)?|国有资本经营(?:预算)?)(?:财政拨款)?$")
+
+
+def _grouped_header(top: list[Cell], sub: list[Cell], width: int) -> list[Cell] | None:
+    """``项目 | 预算数 | 决算数`` over ``合计 | 一般公共预算 | 政府性基金 | 合计 | …``: each sub-column under its group
+    (预算数合计, 决算数合计 …); a fund's share beside its group's 合计 is not the figure itself and is skipped."""
+    groups = [c for c in top[1:] if c.text]
+    subs = [c for c in sub if c.text]
+    if len(subs) == width + 1:
+        subs = subs[1:]  # the sub row has its own label cell
+    if len(groups) < 2 or len(subs) != width or width % len(groups) or width == len(groups):
+        return None
+    size = width // len(groups)
+    out = [top[0]]
+    for i, c in enumerate(subs):
+        group = subs[(i // size) * size : (i // size + 1) * size]
+        skip = _FUND_COLUMN.match(c.text) and any(g.text in _TOTAL for g in group)
+        out.append(Cell("分项" if skip else groups[i // size].text + c.text, c.start, c.end))
+    return out
+
+
 def _read_block(doc: Document, rows: list[list[Cell]], positional: bool, start: int) -> list[Fact]:
     unit = _unit_before(doc.text, start)
     for row in rows:
@@ -425,6 +449,8 @@ def _read_block(doc: Document, rows: list[list[Cell]], positional: bool, start: 
     labelled = [r for r in data if r and not r[0].number and any(c.number for c in r[1:])]
     if labelled:
         header = [c for hr in header_rows for c in hr] if not positional else (header_rows[-1] if header_rows else [])
+        if positional and len(header_rows) >= 2:
+            header = _grouped_header(header_rows[-2], header_rows[-1], max(len(r) for r in labelled) - 1) or header
         return _row_mode(doc, header, labelled, positional, start, unit)
     values = [c for c in data[0] if c.number]
     return _column_mode(doc, header_rows, values, start, unit)

@@ -121,6 +121,13 @@ class Agent:
         if not parsed.metrics and parsed.unknown_terms:
             terms = "、".join(parsed.unknown_terms)
             return self.not_found(parsed, Scope(tuple(docs)), f"文件中没有单独披露“{terms}”的数据，无法回答。")
+        named = [d for d in docs if d.org in parsed.org_mentions]
+        if parsed.metrics and len(parsed.org_mentions) > 1 and len({d.org for d in named}) > 1:
+            # two bodies named: 谁多/哪个高/差多少 is a comparison between them, 合计/加起来 their total
+            if _TOTAL_ASK.search(parsed.text):
+                return self.across(parsed, named, crossdoc.total)
+            if _WHICH_MORE.search(parsed.text) or parsed.op in ("diff", "compare"):
+                return self.across(parsed, named, crossdoc.ranking)
         if not parsed.metrics or _ENTITY_QUESTION.search(parsed.text):
             return self.textual(parsed, docs, open_question=True)
         having = self.lib.docs_with_metric(list(parsed.metrics), [d.doc_id for d in docs])  # one query, not one per doc
@@ -395,6 +402,10 @@ def _keywords(question: str) -> list[str]:
 # questions that ask for a name, a thing or a date, which a money figure never answers
 _ENTITY_QUESTION = re.compile(
     r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话"
+)
+_TOTAL_ASK = re.compile(r"合计|总共|一共|加起来|加在一起|总和|共计|之和|相加")
+_WHICH_MORE = re.compile(
+    r"(?:谁|哪个|哪一个|哪家|哪边|哪方)(?:的)?[^，。?？]{0,16}?(?:多|少|高|低|大|小)|相比[^，。?？]{0,6}(?:哪|谁)|差多少|相差|多多少|高多少"
 )
 _EXISTS = re.compile(r"有没有|有无|是否有|有.{1,14}吗")
 _ACTUAL = re.compile(r"实际|现在|目前|已经|完成了|实现了")

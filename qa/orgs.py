@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from rapidfuzz import fuzz
@@ -35,6 +35,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^中国共产党(.+?)委员会(.*)$"), r"\1委\2"),
     (re.compile(r"^中共(.+?)委员会(.*)$"), r"\1委\2"),
     (re.compile(r"^中共(.+)$"), r"\1"),
+    (re.compile(r"^(.+?[县市区州旗]委)(.{2,6}?)委员会$"), r"\1\2委"),  # …县委政法委员会 -> …县委政法委
     (re.compile(r"^(.+?)人民代表大会常务委员会(.*)$"), r"\1人大常委会\2"),
     (re.compile(r"^(.+?)人大常委会(.*)$"), r"\1人大\2"),
     (re.compile(r"^(.+?)人民政府(.*)$"), r"\1政府\2"),
@@ -208,13 +209,29 @@ def match_org(text: str, orgs: Sequence[str], *, cut: int | None = None) -> OrgM
             start = text.find(alias, end)
     hits.sort()
     if not hits:
-        return _fuzzy(terms, orgs)
+        first = _fuzzy(terms, orgs)
+        later = [_fuzzy([t], orgs).org for t in terms[1:]]  # 丁市质监局和丁市中院: each written short
+        more = [o for o in later if o is not None and o not in first.mentions]
+        if first.org is None or not more:
+            return first
+        return replace(first, mentions=(*first.mentions, *dict.fromkeys(more)))
     mentions: list[str] = []
     for _, _, names in hits:
         if len(names) == 1:
             (name,) = names
             if name not in mentions:
                 mentions.append(name)
+    for term in org_terms(text):
+        # a second body written short (海口中院, 县委政法委) beside one the aliases found
+        at = text.find(term)
+        if at < 0 or any(taken[at : at + len(term)]):
+            continue
+        other = _fuzzy([term], orgs)
+        if other.org is not None and other.org not in mentions:
+            mentions.append(other.org)
+            hits.append((at, term, frozenset((other.org,))))
+    hits.sort()
+    mentions = list(dict.fromkeys(next(iter(names)) for _, _, names in hits if len(names) == 1))
     first_alias, first_names = hits[0][1], hits[0][2]
     for _, alias, _ in hits:
         if alias not in terms:

@@ -129,6 +129,22 @@ def test_cross_document_comparison(two_org_agent: Agent) -> None:
     assert "乙县审计局" in answer.answer.split("最高的是")[1]
 
 
+@pytest.mark.parametrize(
+    ("question", "kind", "value"),
+    [
+        ("甲县司法局和乙县审计局的公务接待费预算，哪个多？", "compare", "3.4"),
+        ("甲县司法局和乙县审计局2022年公务接待费谁花得多？多多少？", "compare", "3.4"),
+        ("甲县司法局和乙县审计局的公务接待费预算分别是多少？合计多少？", "sum", "11.4"),
+    ],
+)
+def test_two_bodies_named_are_compared_or_added(two_org_agent: Agent, question: str, kind: str, value: str) -> None:
+    docs = [d.doc_id for d in two_org_agent.lib.document_list()]
+    for scope in (None, docs):  # the whole library, or the two documents picked in the UI
+        answer = two_org_agent.ask(question, doc_ids=scope)
+        assert (answer.kind, answer.value) == (kind, Decimal(value)), answer.answer
+        assert len(answer.citations) == 2
+
+
 def test_empty_question_asks_for_one(seed_agent: Agent) -> None:
     assert seed_agent.ask("  ").kind == "clarify"
 

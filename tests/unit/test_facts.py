@@ -357,3 +357,21 @@ def test_headcount_total_and_staff_in_post_are_two_figures() -> None:
     facts = extract_facts(doc, sections_of(doc))
     find(facts, "实有人数", "15")
     find(facts, "在职人数", "12")
+
+
+def test_grouped_pipe_header_dates_each_sub_column() -> None:
+    # 预算数 and 决算数 each span 合计 / 一般公共预算 / 政府性基金; the funds' shares beside 合计 are not the figure
+    doc = make_doc(
+        "一、2021年度“三公”经费支出决算表\n单位:万元\n项目 | 预算数 | 决算数 | ||||\n"
+        "合计 | 一般公共预算 | 政府性基金 | 合计 | 一般公共预算 | 政府性基金 |\n"
+        "公务接待费 | 6 | 6 | 0 | 3.5 | 3.5 | 0 |\n公务用车购置费 | 10 | 10 | 0 | 9.8 | 9.8 | 0 |\n"
+        "总计 | 16 | 16 | 0 | 13.3 | 13.3 | 0 |\n",
+        "t", "某局", 2021, "决算",
+    )  # fmt: skip
+    facts = [f for f in extract_facts(doc, sections_of(doc)) if f.source == "table"]
+    find(tuple(facts), "公务接待费", "6", basis="预算数")
+    find(tuple(facts), "公务接待费", "3.5", basis="决算数")
+    find(tuple(facts), "公务用车购置费", "9.8", basis="决算数")
+    find(tuple(facts), "三公经费", "13.3", basis="决算数")
+    assert not [f for f in facts if f.value == 0]
+    assert len(facts) == 6

@@ -203,6 +203,20 @@ def test_org_ambiguous_and_crossdoc() -> None:
     assert (p.op, p.org, p.org_mentions) == ("compare", "寿县司法局", ("寿县司法局", "青阳县审计局"))
 
 
+def test_a_second_body_written_short_is_a_mention() -> None:
+    orgs = (
+        "中国人民政治协商会议丙县委员会",
+        "中国共产党丙县委员会政法委员会",
+        "丁市中级人民法院",
+        "丁市质量技术监督局",
+    )
+    assert "丙县委政法委" in org_aliases("中国共产党丙县委员会政法委员会")
+    m = match_org("丙县政协和丙县委政法委2022年的三公经费决算，哪个高？", orgs)
+    assert m.mentions == ("中国人民政治协商会议丙县委员会", "中国共产党丙县委员会政法委员会")
+    m = match_org("丁市质监局和丁市中院2021年的公务接待费，哪个多？", orgs)
+    assert m.mentions == ("丁市质量技术监督局", "丁市中级人民法院")
+
+
 def test_org_terms_without_library() -> None:
     p = parse_question("湛江市委宣传部2017年的公务接待费是多少？")
     assert p.org is None and p.org_terms == ("湛江市委宣传部",)
