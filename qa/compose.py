@@ -484,6 +484,16 @@ class Composer:
             done = self.execution_rate(metric, year)
             if done is not None:
                 return done
+        if pick is not None and _VS_BUDGET.search(self.q.text):
+            # 比预算增长了多少%: the change the document states against the same year's budget
+            against = [
+                f for f in (pick.fact, *pick.alternatives, *self.facts)
+                if f.metric == pick.fact.metric and f.year == pick.fact.year
+                and f.comparison is not None and f.comparison.base == str(f.year)
+            ]  # fmt: skip
+            stated = self.comparison_rate(metric, against[0]) if against else None
+            if stated is not None:
+                return stated
         if pick is not None and self.comparison_fits(pick.fact, year):
             stated = self.comparison_rate(metric, pick.fact)
             if stated is not None:
@@ -542,7 +552,7 @@ class Composer:
                 if c.rate is not None and abs(c.rate - value) > Decimal("0.51"):
                     self.warnings.append(f"文件写明的变动率{fmt(c.rate)}%与按金额重算的{fmt(value)}%不一致。")
                 word = "增长" if c.direction == "增加" else "下降"
-                base = f"{c.base}年" if c.base.isdigit() else "上年"
+                base = "预算" if c.base == str(f.year) else f"{c.base}年" if c.base.isdigit() else "上年"
                 text = (
                     f"{year_label(f.year)}{self.metric_label(metric, f)}{self.vv(f.value, f.unit)}，比{base}{c.direction}{self.vv(c.amount, f.unit)}，"
                     f"{word}{fmt(value)}%{stated}。"
@@ -773,6 +783,7 @@ _MULTI_YEAR = re.compile(
 _VACANCY = re.compile(r"空着|空缺|缺编|空编|还差几个|还能进几")
 _EXCEPT = re.compile(r"除去|除了|扣除|去掉|减去.*还剩|还剩")
 # counters that count the same things: 几批 ~ 批次, 多少人 ~ 名/位 (staff) or 人次 (visitors received)
+_VS_BUDGET = re.compile(r"(?:比|较|与|相对于?)(?:年初)?预算(?:数)?(?:相比)?(?:增长|下降|增加|减少|多|少|超)")
 _SAME_COUNT = ({"批", "批次", "个"}, {"人", "名", "位"}, {"人", "人次"}, {"辆", "台"})
 _CN_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 

@@ -249,6 +249,10 @@ VERIFY = _P(
     r"是否有误|有误吗|等于[^，。?？]{0,20}吗|是否等于|等不等于|还是[^，。?？]{0,10}[?？]|超编"
 )
 COMPUTE = _P(r"精确|准确|重算|重新算|重新计算|算一下|帮我算|推算|计算|按文中")
+_CLAIMED_RATE = _P(
+    r"(?:比(?:年初)?预算(?:数)?|完成(?:了)?(?:年初)?预算(?:数)?的?)?(?:增长|下降|减少|降低|上升|提高|增加|增|降|减)?(?:了)?"
+    r"(?<![\d.])\d+(?:\.\d+)?%"
+)
 _CLAUSE_SPLIT = _P(r"[?？。!！;；，,]")
 _QUOTE = _P(r"[“\"「]([^”\"」]*)[”\"」]")
 
@@ -395,6 +399,12 @@ def parse_question(
     best = _combine(clause_ops)
     verify = bool(VERIFY.search(masked))
     op = best.op if best else ("lookup" if terms or verify else "text")
+    execution = bool(best and best.execution)
+    claimed = _CLAIMED_RATE.search(norm)
+    if verify and claimed and op in ("lookup", "delta", "diff", "count"):
+        # “比预算增长1.14%，对吗” / “增长2.8%对吗”: the figure being checked is a rate; answer with the recomputed rate
+        op = "rate"
+        execution = execution or "完成" in claimed.group(0)  # 比预算增长 X% is a change against the budget
 
     count_unit_m = _COUNT_UNIT.search(masked)
     count_unit = count_unit_m.group(1) if count_unit_m else None
@@ -420,7 +430,7 @@ def parse_question(
         if m.start() not in in_metric and not _within_actual(plain, m.start())
     ]
     basis_order = [b for _, b in sorted(bases)]
-    if best is not None and best.execution:
+    if execution:
         basis_order = ["决算", "预算"]
     return ParsedQuestion(
         text=text,
@@ -443,7 +453,7 @@ def parse_question(
         bases=tuple(dict.fromkeys(basis_order)),
         count_unit=count_unit,
         ratio=bool(best and best.ratio),
-        execution=bool(best and best.execution),
+        execution=execution,
         verify=verify,
         compute=bool(COMPUTE.search(masked)),
         unknown_terms=_unknown_terms(masked),

@@ -181,3 +181,15 @@ def test_prior_year_from_a_stated_rate_alone(tmp_path: Path) -> None:
     answer = Agent(lib).ask("2019年公务接待费预算是多少？")
     assert (answer.value, answer.unit) == (Decimal("4"), "万元")
     assert "3/(1-25/100)" in (answer.formula or answer.answer) and answer.citations
+
+
+def test_a_change_against_the_budget_is_checked_as_a_rate(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text(
+        "2021年丁县文化馆“三公”经费决算情况说明\n2.公务接待费支出3万元,与2021年度预算相比,增加1.5万元,增长1.5%。\n",
+        "utf-8",
+    )
+    lib = Library(tmp_path / "lib", embedding="hash")
+    lib.ingest([tmp_path / "x.txt"])
+    answer = Agent(lib).ask("2021年接待费比预算增长1.5%，这个说法对吗？")
+    assert (answer.kind, answer.value, answer.unit) == ("rate", Decimal("100.00"), "%")
+    assert "比预算增加1.5万元" in answer.answer and "1.5%" in answer.answer

@@ -203,6 +203,14 @@ def test_org_ambiguous_and_crossdoc() -> None:
     assert (p.op, p.org, p.org_mentions) == ("compare", "寿县司法局", ("寿县司法局", "青阳县审计局"))
 
 
+def test_a_claimed_rate_is_checked_as_a_rate() -> None:
+    p = parse_question("2021年培训费比预算增长3.5%，这个说法对吗？")
+    assert (p.op, p.verify, p.execution) == ("rate", True, False)
+    p = parse_question("支出“完成年初预算100%”说得通吗？")
+    assert (p.op, p.execution) == ("rate", True)
+    assert parse_question("公务接待费2.5万元对吗？").op == "lookup"
+
+
 def test_a_second_body_written_short_is_a_mention() -> None:
     orgs = (
         "中国人民政治协商会议丙县委员会",
