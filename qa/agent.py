@@ -283,7 +283,10 @@ class Agent:
             passage = best_sentence(chunks, parsed.metrics, terms, cue, parsed.text)
             if passage is None and cue is _PURPOSE_CUE:
                 passage = best_sentence(chunks, parsed.metrics, terms, _REASON_CUE, parsed.text)
-            if passage is None or not (inferred or _mentions(passage.text, parsed)):
+            # about what was asked: the sentence names it, or the section it sits in does (“(一)“三公”经费…说明”)
+            if passage is None or not (
+                inferred or _mentions(passage.text, parsed) or _mentions(passage.chunk.section or "", parsed)
+            ):
                 return self.not_found(parsed, scope, "文件没有说明相关原因。")
             text = f"根据文件：{reason_clause(passage.text)}。".replace("。。", "。")
             return Answer(parsed.text, text, "reason", citations=(citation_for(passage),))

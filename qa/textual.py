@@ -46,7 +46,14 @@ def sentences(chunk: Chunk) -> list[tuple[str, int]]:
     offset = 0
     for line in chunk.text.split("\n"):
         stripped = line.strip()
-        if len(stripped) >= 6 and re.search(r"\d", stripped) and not re.search(r"[。；]|[、，,]$", stripped):
+        # a row (“起始年度 2022 终止年度 2026”), not a PDF-broken line of prose (“29.2%,主要原因:一是…”)
+        row_like = "|" in stripped or bool(re.search(r"\S\s+\d", stripped)) or not re.search(r"[，,]", stripped)
+        if (
+            len(stripped) >= 6
+            and row_like
+            and re.search(r"\d", stripped)
+            and not re.search(r"[。；]|[、，,]$", stripped)
+        ):
             out.append((stripped, offset))
         offset += len(line) + 1
     return out

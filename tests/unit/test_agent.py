@@ -193,3 +193,20 @@ def test_a_change_against_the_budget_is_checked_as_a_rate(tmp_path: Path) -> Non
     answer = Agent(lib).ask("2021年接待费比预算增长1.5%，这个说法对吗？")
     assert (answer.kind, answer.value, answer.unit) == ("rate", Decimal("100.00"), "%")
     assert "比预算增加1.5万元" in answer.answer and "1.5%" in answer.answer
+
+
+def test_reason_in_a_section_about_the_figure_and_across_broken_lines(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text(
+        "2023年戊县档案馆“三公”经费决算情况说明\n(一)“三公”经费支出决算总体情况说明\n"
+        "2023年度“三公”经费支出决算为6.35万元,较上年增加0.61万元。决算数较上年增加的主要原因是接待批次增加。\n"
+        "(二)收入情况\n1.财政拨款收入382.17万元,较2022年度决算数减少15万元,下降\n"
+        "3.8%,主要原因:一是人员自然减员减少下拨相应的\n离退休费;二是压减了机构管理经费。\n",
+        "utf-8",
+    )
+    lib = Library(tmp_path / "lib", embedding="hash")
+    lib.ingest([tmp_path / "x.txt"])
+    agent = Agent(lib)
+    why_more = agent.ask("三公经费为什么比上年多？")
+    assert why_more.kind == "reason" and "接待批次增加" in why_more.answer
+    why_less = agent.ask("财政拨款收入为什么减少？")
+    assert why_less.kind == "reason" and "压减了机构管理经费" in why_less.answer
