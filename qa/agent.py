@@ -176,8 +176,29 @@ class Agent:
                 and f"{fmt(found.value)}{parsed.count_unit}" in quote.replace(" ", "")
             ):
                 return found
+        none = self.not_arranged(parsed, scope)
+        if none is not None:
+            return none
         names = "、".join(parsed.metric_terms or parsed.metrics)
         return self.not_found(parsed, scope, f"文件中没有找到“{names}”的相关数据，无法回答。")
+
+    def not_arranged(self, parsed: ParsedQuestion, scope: Scope) -> Answer | None:
+        """“公务接待费没预算” / “未安排因公出国(境)费”: the document says there is none, without writing a 0."""
+        if parsed.op not in ("lookup", "count") or len(scope.docs) > 3:
+            return None
+        words = [w for w in _metric_words(parsed) if len(w) >= 2]
+        for chunk in self.section_passages(list(scope.docs), []):
+            for text, _ in sentences(chunk):
+                for w in words:
+                    at = text.find(w)
+                    if at < 0:
+                        continue
+                    near = text[max(0, at - 14) : at + len(w) + 14]
+                    if _NONE_CUE.search(near):
+                        passage = Passage(text, chunk, 1.0)
+                        answer = f"文件写明：{text}即未安排这项经费，文件没有列出金额。"
+                        return Answer(parsed.text, answer, parsed.op, citations=(citation_for(passage),))
+        return None
 
     def not_found(self, parsed: ParsedQuestion, scope: Scope, message: str) -> Answer:
         hits = self.search(parsed.text, scope, k=3)
@@ -437,6 +458,21 @@ _BASIS_QUESTION = re.compile(r"依据|根据什么|怎么算|如何测算|测算
 _BASIS_CUE = re.compile(r"依据|根据|测算|通知|规范|办法")
 _PURPOSE_QUESTION = re.compile(r"用在哪|用在什么|干什么用|做什么用|用于什么|用于哪|用途|花在哪|主要用于")
 _PURPOSE_CUE = re.compile(r"用于|用在|用途")
+
+
+_NONE_CUE = re.compile(
+    r"没预算|没有预算|未安排|没有安排|不安排|未列支|未编列|未发生|无(?:此项|该项)?(?:预算|支出|安排)(?![\d.])"
+)
+
+
+def _metric_words(parsed: ParsedQuestion) -> list[str]:
+    from index.metrics import BY_NAME
+
+    words = [*parsed.metric_terms, *parsed.metrics]
+    for m in parsed.metrics:
+        if m in BY_NAME:
+            words.extend(BY_NAME[m].synonyms)
+    return list(dict.fromkeys(words))
 
 
 def _mentions(sentence: str, parsed: ParsedQuestion) -> bool:

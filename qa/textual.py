@@ -95,6 +95,7 @@ def best_sentence(
     best: tuple[float, Passage] | None = None
     for rank, chunk in enumerate(chunks):
         reason_column = "原因" in chunk.text and "|" in chunk.text
+        in_section = 1.5 if any(w in (chunk.section or "") for w in words) else 0.0  # under “8.上年结转和结余…”
         for text, _ in sentences(chunk):
             has_cue = bool(cue.search(text)) or (reason_column and "|" in text and bool(_LONG_CELL.search(text)))
             hits = sum(1 for w in words if w in text)
@@ -107,7 +108,10 @@ def best_sentence(
                 direction = 2.0 if re.search(r"减少|下降|压减|核减|降低", text_dir) else 0.0
             elif up and not down:
                 direction = 2.0 if re.search(r"增加|增长|提高|新增", text_dir) else 0.0
-            score = hits * 2 + (1 if has_cue else 0) + overlap * 0.5 + direction - min(rank, 10) * 0.2 - len(text) / 150
+            score = (
+                hits * 2 + in_section + (1 if has_cue else 0) + overlap * 0.5 + direction
+                - min(rank, 10) * 0.2 - len(text) / 150
+            )  # fmt: skip
             if best is None or score > best[0]:
                 best = (score, Passage(text, chunk, score))
     return best[1] if best else None

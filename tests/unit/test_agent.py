@@ -210,3 +210,17 @@ def test_reason_in_a_section_about_the_figure_and_across_broken_lines(tmp_path: 
     assert why_more.kind == "reason" and "接待批次增加" in why_more.answer
     why_less = agent.ask("财政拨款收入为什么减少？")
     assert why_less.kind == "reason" and "压减了机构管理经费" in why_less.answer
+
+
+def test_none_written_in_words_is_an_answer_without_a_number(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text(
+        "2018年己县“三公”经费预算情况说明\n2018年县级“三公”经费预算中公务用车运行维护费为20万元,比上年减少1万元。"
+        "因财力不足,因公出国(境)费、公务接待费没预算。\n",
+        "utf-8",
+    )
+    lib = Library(tmp_path / "lib", embedding="hash")
+    lib.ingest([tmp_path / "x.txt"])
+    agent = Agent(lib)
+    answer = agent.ask("2018年公务接待费预算多少？")
+    assert not answer.refused and answer.value is None and "没预算" in answer.answer and answer.citations
+    assert agent.ask("2018年会议费预算多少？").refused
