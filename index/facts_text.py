@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from index.metrics import BY_NAME, ancestors, canonical, clean, find_metrics
+from index.metrics import BY_NAME, ancestors, canonical, clean, find_metrics, strip_basis
 from index.types import Comparison, Document, Fact
 from index.units import NUMBER, normalise, parse_number
 
@@ -32,12 +32,15 @@ _HEADING = re.compile(
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*年(?:度)?(?![0-9]{1,2}月)")
 _BASE = re.compile(r"(?:比|较|与|同)(?:(上年|上一年|去年|同期)|((?:19|20)\d{2})年度?)")
 _CHANGE_VERB = re.compile(
-    r"(增加\(减少\)|增加（减少）|增减|增加了|减少了|增长了|下降了|降低了|增加|减少|增长|下降|降低|上升|提高|减|增|节约|少了|多了|少|多)$"
+    r"(增加\(减少\)|增加（减少）|增减|增加了|减少了|增长了|下降了|降低了|增加|减少|增长|下降|降低|上升|提高|增收|减收|增支|减支|减|增|节约|少了|多了|少|多)$"
 )
 _RATE_VERB = re.compile(r"(增长|下降|降低|减少|增加|上升|提高|增幅|降幅|增长率|下降率)(?:了|为)?$")
 _DOWN = ("减少", "下降", "降低", "减", "节约", "少")
 _SHARE = re.compile(r"^(?:其中)?占")
-_COMPLETION = re.compile(r"完成(?:全年|年初|当年)?(?:预算|计划)(?:数)?(?:的)?$")
+_COMPLETION = re.compile(
+    r"完成(?:了)?(?:全年|年初|当年|年度)?(?:预算|计划)(?:数)?(?:\s*[\d,]+(?:\.\d+)?\s*(?:万元|亿元|元))?(?:的)?$"
+)
+_BUDGET_OF = re.compile(r"完成(?:了)?(?:全年|年初|当年|年度)?(?:预算|计划)(?:数)?$")  # 完成年初预算数60999万元的40.4%
 _PRIOR_BARE = re.compile(rf"(?:比|较)(?:上年|上一年|(?:19|20)\d{{2}}年度?)(?:预算|决算)?(?:数)?的?(?P<num>{NUMBER})$")
 # an earlier year's figure named after the base: 较2024年的2190万元 / 比上年累计支出433万元
 _PRIOR_FIGURE = re.compile(
@@ -147,7 +150,8 @@ def join_view(text: str, skip: Sequence[tuple[int, int]] = ()) -> _Joined:
             line = text[line_start:i].strip()
             line_start = j
             heading_line = bool(_HEADING.match(line)) and len(line) <= 30 and not re.search(r"\d", line[2:])
-            if (heading_line or (j < n and _HEADING.match(text, j))) and out and out[-1] not in _SENT_END:
+            foreign = bool(re.search(r"[A-Za-z]{3,}[\W\d]*$", line))  # a line in English (a translated title)
+            if (heading_line or foreign or (j < n and _HEADING.match(text, j))) and out and out[-1] not in _SENT_END:
                 out.append("。")
                 pos.append(i)
             elif out and out[-1].isdigit() and j < n and text[j].isdigit():
@@ -200,7 +204,8 @@ def resolve_metric(phrase: str, kind: str) -> tuple[str, str] | None:
     phrase = re.sub(r"[“”\"]", "", phrase)
     res = _resolve(phrase, kind, money)
     if res is not None and res[0] in _CAR_FAMILY:
-        return _refine_car(phrase, res[0]), res[1]
+        own = re.split(r"\d[\d,.]*\s*(?:万元|亿元|元|万|%|辆|人次|人)?", phrase)[-1]  # not an earlier figure's words
+        return _refine_car(own, res[0]), res[1]
     return res
 
 
@@ -235,6 +240,8 @@ def _resolve(phrase: str, kind: str, money: bool) -> tuple[str, str] | None:
         raw = tidy_phrase(phrase[s:]) or alias
         if before and not _SCOPE_END.search(before) and (clean(alias) != name or len(alias) <= 6):
             written = tidy_phrase(phrase)
+            if re.fullmatch(r"(?:年初)?(?:预算|决算|执行)数?", tidy_phrase(phrase[_e:])):
+                written = strip_basis(written)  # 机关工资福利支出决算数: the basis is not part of the name
             return written, written
         return name, raw
     written = tidy_phrase(phrase)
@@ -638,6 +645,15 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     if compatible and anchor_fact is not None and _PRIOR_FIGURE.search(left):
         base = base_of(left) or "上年"
         _prior_fact(st, j, m.start(), raw_value, raw_unit, base, anchor_fact)
+        return
+    if kind == "money" and compatible and anchor_fact is not None and _BUDGET_OF.search(left):
+        # 累计完成24627万元,完成年初预算数60999万元的40.4%: the budget of the figure, which stays under discussion
+        f = make_fact(
+            doc, metric=anchor_fact.metric, metric_raw=anchor_fact.metric_raw, raw_value=raw_value, raw_unit=raw_unit,
+            start=start, end=end, year=anchor_fact.year, basis="预算数",
+        )  # fmt: skip
+        if f is not None:
+            st.facts.append(f)
         return
     if left.endswith(("差值为", "差额为", "差值", "差额")) or "涉及" in left_full:
         return  # a budget-versus-actual difference, or a scope statement (涉及…财政拨款 300 万元)

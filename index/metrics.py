@@ -53,6 +53,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("附属单位上缴收入", (), parent="收入合计"),
     Metric("其他收入", (), parent="收入合计"),
     Metric("上年结转", ("上年结转结余", "上年结余", "年初结转和结余", "结转结余")),
+    Metric("税收收入", ("税收",)),  # a government's revenue: 税收收入 and 非税收入 make up its 一般公共预算收入
+    Metric("非税收入", ()),
     Metric("一般公共预算支出", ("一般公共预算财政拨款支出", "一般公共预算拨款支出")),
     Metric("基本支出", ("基本支出预算",), parent="支出合计"),
     Metric("项目支出", ("项目支出预算", "项目经费"), parent="支出合计"),
@@ -182,11 +184,20 @@ def canonical(raw: str) -> str:
     stripped = _TRAILING.sub("", text) or text
     if stripped in _EXACT:
         return _EXACT[stripped]
+    kept = strip_basis(text)  # 中央本级支出决算数 -> 中央本级支出: 支出 stays when it is part of an unknown name
     # the longest known name inside the written one ("2023年公务接待费支出预算" -> 公务接待费)
     for cleaned, name, length in _CLEANED:
         if length >= 3 and cleaned in text:
             return name
-    return stripped
+    return kept
+
+
+_BASIS_TAIL = re.compile(r"(?<=.)(年初)?(预算数|决算数|执行数|预算|决算)(合计|小计|总计)?$")
+
+
+def strip_basis(name: str) -> str:
+    """A written name without the basis word it ends with: 机关工资福利支出决算数 -> 机关工资福利支出."""
+    return _BASIS_TAIL.sub("", name) or name
 
 
 def find_metrics(text: str) -> list[tuple[str, int, int]]:

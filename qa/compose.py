@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from index.facts_text import COMPLETION
 from index.metrics import BY_NAME, ancestors
 from index.types import Citation, Document, Fact, Finding
 from index.units import fmt
@@ -302,7 +303,8 @@ class Composer:
         metric = self.q.metrics[0]
         year = self.target_year()
         pick = self.pick(metric, year)
-        if pick is None or (self.q.compute and year != self.doc_year()):
+        undated_prior = self.q.relative_year == -1 and self.doc_year() is None  # 上年同期 in an undated report
+        if pick is None or undated_prior or (self.q.compute and year != self.doc_year()):
             derived = self.derived_prior_year(metric, year)
             if derived is not None or pick is None:
                 return derived
@@ -353,7 +355,8 @@ class Composer:
     def derived_prior_year(self, metric: str, year: int | None) -> Answer | None:
         """Last year's figure from this year's figure and the stated change (0.6 − 0.04 = 0.56)."""
         base_year = self.doc_year()
-        if year is None or base_year is None or year >= base_year:
+        undated = year is None and base_year is None and self.q.relative_year == -1  # 上年同期… of an undated report
+        if not undated and (year is None or base_year is None or year >= base_year):
             return None
         pick = self.pick(metric, base_year)
         if pick is None:
@@ -365,6 +368,8 @@ class Composer:
                 return False
             if c.amount is None and (c.rate is None or (c.direction == "减少" and c.rate >= 100)):
                 return False
+            if undated or year is None or base_year is None:
+                return undated and not c.base.isdigit()
             return int(c.base) == year if c.base.isdigit() else year == base_year - 1
 
         found = [f for f in (pick.fact, *pick.alternatives) if fits(f)]
@@ -387,12 +392,13 @@ class Composer:
             change = f"{fmt(c.rate)}%"
         self.cite(f)
         value, unit = calc.value, self.du(f.unit)
-        stated = pick_fact(self.facts, metric, year=year, basis=None)
-        lead = "" if stated is not None else f"文件未直接列出{year}年的{self.metric_label(metric, f)}，"
+        stated = pick_fact(self.facts, metric, year=year, basis=None) if not undated else None
+        asked = f"{year}年" if year is not None else "上年"
+        lead = "" if stated is not None else f"文件未直接列出{asked}的{self.metric_label(metric, f)}，"
         text = (
-            f"{lead}按{base_year}年{v(*self.convert(f.value, f.unit))}"
+            f"{lead}按{year_label(base_year) or '本期'}{v(*self.convert(f.value, f.unit))}"
             f"{'比上年' if not c.base.isdigit() else f'比{c.base}年'}{c.direction}{change}推算，"
-            f"{year}年为{v(value, unit)}（{calc.formula}）。"
+            f"{asked}为{v(value, unit)}（{calc.formula}）。"
         )
         if c.amount is None:
             text += "由变动率反推，结果受原文百分比舍入的影响。"
@@ -569,7 +575,7 @@ class Composer:
         final = pick_fact(self.facts, metric, year=year, basis="决算", findings=self.findings)
         budget = pick_fact(self.facts, metric, year=year, basis="预算", findings=self.findings)
         if final is None or budget is None or final.fact.basis is None or "决算" not in final.fact.basis:
-            return None
+            return self.stated_completion(metric, year)
         if budget.fact.basis is None or "预算" not in budget.fact.basis or budget.fact.value == 0:
             return None
         calc = calculate(
@@ -582,6 +588,18 @@ class Composer:
             f"年初预算{self.vv(budget.fact.value, budget.fact.unit)}，完成预算的{fmt(value)}%。"
         )
         return self.answer("rate", text, value, "%", calc.formula)
+
+    def stated_completion(self, metric: str, year: int | None) -> Answer | None:
+        """完成年初预算数60999万元的40.4%: the completion rate the document writes, when the two figures are not both
+        there to recompute it."""
+        stated = [f for f in self.facts if f.metric == metric + COMPLETION and f.year in (year, None)]
+        if not stated:
+            return None
+        f = stated[0]
+        self.cite(f)
+        return self.answer(
+            "rate", f"{year_label(f.year)}{self.metric_label(metric)}完成预算的{fmt(f.value)}%。", f.value, "%"
+        )
 
     def share(self) -> Answer | None:
         metric = self.q.metrics[0]
@@ -600,6 +618,8 @@ class Composer:
             whole_name = parent.parent if parent and parent.parent else None
         ratio = self.q.ratio or "倍" in self.q.text
         whole = self.pick(whole_name, year) if whole_name else None
+        if whole is not None and (whole.fact.doc_id, whole.fact.start) == (part.doc_id, part.start):
+            return None  # the part found as its own whole (X占X = 100%) answers nothing
         if whole is None and whole_name in ("支出合计", "收入合计"):
             whole = self.pick("收支总预算", year)
         if whole is None and part.share is not None and not ratio:

@@ -113,7 +113,7 @@ COMPARE = _P(
 )
 RATE_EXEC = _P(
     r"完成(?:了)?(?:年初)?(?:的)?预算(?:数)?[^，。?？]{0,4}?(?:百分之|多少|几|比例|比重|%|情况|程度)|预算完成(?:率|情况|比例|了多少|多少|度)|"
-    r"执行率|完成率|执行进度|预算执行|(?:用|花|使用|支出|执行)(?:掉|了)?(?:年初)?预算(?:数)?的(?:百分之|多少|几成|比例)|是(?:年初)?预算(?:数)?的(?:百分之|多少|几成)|占(?:年初)?预算(?:数)?的?(?:百分之|多少|比例|几成)"
+    r"执行率|完成率|进度|预算执行|(?:用|花|使用|支出|执行)(?:掉|了)?(?:年初)?预算(?:数)?的(?:百分之|多少|几成|比例)|是(?:年初)?预算(?:数)?的(?:百分之|多少|几成)|占(?:年初)?预算(?:数)?的?(?:百分之|多少|比例|几成)"
 )
 RATE_SHARE_WORD = _P(
     r"(?:增长|增加|下降|减少|降低|上升|上涨|变化|变动|缩减|压缩|削减)(?:了)?(?:多大|多少|什么)?(?:的)?(?:比例|幅度)"
@@ -293,7 +293,8 @@ def _combine(ops: Sequence[ClauseOp]) -> ClauseOp | None:
     first = ops[0]
     best = first
     for op in ops[1:]:
-        follow_up = not op.has_metric and ((op.op == "share" and not op.ratio) or op.execution)
+        # “X多少？占比？” / “X多少？税收占比？” / “花了多少？完成预算多少？”: the figure first, its share a companion
+        follow_up = (op.op == "share" and not op.ratio) or (op.execution and not op.has_metric)
         if first.op == "lookup" and follow_up:
             continue
         if RANK[op.op] > RANK[best.op]:

@@ -224,3 +224,25 @@ def test_none_written_in_words_is_an_answer_without_a_number(tmp_path: Path) -> 
     answer = agent.ask("2018年公务接待费预算多少？")
     assert not answer.refused and answer.value is None and "没预算" in answer.answer and answer.citations
     assert agent.ask("2018年会议费预算多少？").refused
+
+
+def test_an_undated_progress_report(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text(
+        "一、一般公共预算收支完成情况\n(一)一般公共预算收入情况\n"
+        "5月,一般公共预算收入累计完成3000万元,完成年初预算数9000万元的33.3%,比上年减收300万元,下降9.09%。"
+        "其中:税收收入1000万元,比上年增收100万元,增长11.1%;非税收入2000万元,比上年减收400万元。\n"
+        "(二)一般公共预算支出情况\n5月,一般公共预算支出累计完成8000万元,完成预算数20000万元的40%,比上年减支800万元。\n"
+        "二、政府性基金收支完成情况\n政府性基金预算收入累计完成500万元,完成年初预算数2500万元的20%,财政拨款执行正常。\n",
+        "utf-8",
+    )
+    lib = Library(tmp_path / "lib", embedding="hash")
+    lib.ingest([tmp_path / "x.txt"])
+    agent = Agent(lib)
+    prior = agent.ask("上年同期一般公共预算收入是多少？")
+    assert (prior.value, prior.unit) == (Decimal("3300"), "万元") and "3000+300" in (prior.formula or "")
+    share = agent.ask("税收占一般公共预算收入的比例？")
+    assert (share.kind, share.value) == ("share", Decimal("33.33"))
+    progress = agent.ask("一般公共预算收入进度是多少？")
+    assert (progress.kind, progress.unit) == ("rate", "%") and progress.value in (Decimal("33.3"), Decimal("33.33"))
+    both = agent.ask("一般公共预算收入多少？税收占比？")
+    assert (both.value, both.unit) == (Decimal("3000"), "万元") and "1000" in both.answer

@@ -375,3 +375,41 @@ def test_grouped_pipe_header_dates_each_sub_column() -> None:
     find(tuple(facts), "三公经费", "13.3", basis="决算数")
     assert not [f for f in facts if f.value == 0]
     assert len(facts) == 6
+
+
+def test_a_part_in_brackets_after_its_total_keeps_its_own_name() -> None:
+    doc = make_doc(
+        "公务用车购置及运行费60.00 万元(公务用车购置费20.00 万元,比上年增加0 万元;公务用车运行维护费40.00 万元。)",
+        "t", "某局", 2022, "预算",
+    )  # fmt: skip
+    facts = extract_facts(doc, sections_of(doc))
+    find(facts, "公务用车购置及运行维护费", "60")
+    find(facts, "公务用车购置费", "20")
+    find(facts, "公务用车运行维护费", "40")
+
+
+def test_revenue_progress_sentences() -> None:
+    # a government's monthly report: 减收/减支 are changes, 完成年初预算数 X 的 Y% names the budget and the completion
+    doc = make_doc(
+        "5月,一般公共预算收入累计完成3000万元,完成年初预算数9000万元的33.3%,比上年减收300万元,下降9.1%。"
+        "其中:税收收入1000万元,比上年增收100万元,增长11.1%。一般公共预算支出累计完成8000万元,比上年减支800万元。",
+        "t", "某县", 2024, "other",
+    )  # fmt: skip
+    facts = extract_facts(doc, sections_of(doc))
+    income = find(facts, "一般公共预算财政拨款收入", "3000")
+    assert income.comparison is not None and (income.comparison.direction, income.comparison.amount) == ("减少", 300)
+    find(facts, "一般公共预算财政拨款收入", "9000", basis="预算数")
+    find(facts, "一般公共预算财政拨款收入完成率", "33.3")
+    tax = find(facts, "税收收入", "1000")
+    assert tax.comparison is not None and tax.comparison.direction == "增加"
+    spend = find(facts, "一般公共预算支出", "8000")
+    assert spend.comparison is not None and spend.comparison.amount == 800
+
+
+def test_a_line_in_english_ends_a_clause() -> None:
+    doc = make_doc(
+        "关于2024年某级支出决算的说明\nDescription of Expenditure of General Public Budget\n2024年本级支出决算数为500亿元。",
+        "t", "某级", 2024, "决算",
+    )  # fmt: skip
+    facts = extract_facts(doc, sections_of(doc))
+    assert [f.value for f in facts] == [Decimal("5000000")]
