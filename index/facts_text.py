@@ -26,6 +26,7 @@ COMPLETION = "完成率"
 
 _SENT_END = "。；;！？!?"
 _CLAUSE_END = ",，、:：" + _SENT_END
+_BRACKET_LIST = ("(其中", "（其中", "(包括", "（包括")
 _HEADING = re.compile(
     r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+部分)"
 )
@@ -485,6 +486,8 @@ def extract_text_facts(doc: Document, skip: Sequence[tuple[int, int]] = ()) -> l
             st.anchor = None
             st.last_comparison = None
         clause_start = max(max(jt.rfind(c, 0, ts) for c in _CLAUSE_END) + 1, seg_start)
+        # X亿元(其中A18.20亿元、…): a bracketed breakdown starts a clause of its own
+        clause_start = max(clause_start, max(jt.rfind(o, 0, ts) for o in _BRACKET_LIST) + 1)
         long = ts - clause_start > 60
         if long:
             clause_start = max(ts - 30, prev_end)  # no punctuation for long: a form; read only the nearest words

@@ -413,3 +413,11 @@ def test_a_line_in_english_ends_a_clause() -> None:
     )  # fmt: skip
     facts = extract_facts(doc, sections_of(doc))
     assert [f.value for f in facts] == [Decimal("5000000")]
+
+
+def test_a_bracketed_breakdown_gives_each_part_its_own_fact() -> None:
+    doc = make_doc("本年支出合计25.6亿元(其中基本建设18.20亿元、其他运转7.40亿元)。", "t", "某县", 2024, "决算")
+    facts = extract_facts(doc, sections_of(doc))
+    find(facts, "支出合计", "256000")
+    find(facts, "基本建设", "182000")
+    find(facts, "其他运转", "74000")
