@@ -13,7 +13,7 @@ from decimal import Decimal
 from index.store import Library
 from index.types import Chunk, Citation, Document, Fact
 from index.units import fmt
-from qa import crossdoc
+from qa import crossdoc, sumcheck
 from qa.compose import Composer, cite
 from qa.evidence import Scope
 from qa.parse import parse_question
@@ -103,6 +103,12 @@ class Agent:
             return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
         if parsed.op == "compare" or (len(docs) > 1 and parsed.op in ("compare",)):
             return self.compare(parsed, docs)
+        if len(docs) == 1 and sumcheck.applies(parsed.text):
+            d = docs[0]
+            composer = Composer(parsed, Scope((d,)), self.lib.facts(doc_id=d.doc_id), self.lib.findings(d.doc_id))
+            checked = sumcheck.check_sum(composer)
+            if checked is not None:
+                return checked
         if parsed.op in ("reason", "definition", "text"):
             return self.textual(parsed, docs)
         if (
