@@ -99,6 +99,15 @@ def resolve_doc(ref: str, set_dir: Path) -> Path:
     raise EvalInputError(f"document “{ref}” not found next to the set ({set_dir}), in {CORPUS} or in the samples")
 
 
+def half_of(gold: dict[str, Any]) -> str:
+    """Which half of the corpus a question belongs to: "odd"/"even" by its (first) excerpt's number, "seed" for the
+    seed document, "other" for documents without a number. Development follows one half; the other checks it."""
+    name = Path(gold_docs(gold)[0]).stem
+    if not name.isdigit():
+        return "seed" if "seed" in str(gold.get("id", "")) or "seed" in gold_docs(gold)[0] else "other"
+    return "odd" if int(name) % 2 else "even"
+
+
 def gold_docs(gold: dict[str, Any]) -> list[str]:
     doc = gold["doc"]
     return [str(d) for d in doc] if isinstance(doc, list) else [str(doc)]
@@ -202,7 +211,7 @@ def ask_all(
             "doc": gold["doc"],
             "expected": {"value": gold.get("answer_value"), "unit": gold.get("answer_unit"),
                          "text": gold.get("answer_text"), "evidence": gold.get("evidence") or []},
-            "got": got, "correct": correct, "reason": reason, "citation_ok": cited, "ms": round(ms, 1),
+            "half": half_of(gold), "got": got, "correct": correct, "reason": reason, "citation_ok": cited, "ms": round(ms, 1),
         })  # fmt: skip
         if console is not None and (i % 25 == 0 or i == len(questions)):
             console.print(f"  answered {i}/{len(questions)}", style="dim")
@@ -269,6 +278,12 @@ def print_summary(console: Console, summary: dict[str, Any], rows: Sequence[dict
         f"拒答召回率 refusal recall: {_pct(summary['refusal_recall'])}  "
         f"延迟 latency p50/p95: {summary['latency_ms_p50']:.0f}/{summary['latency_ms_p95']:.0f} ms"
     )
+    halves = summary.get("by_half") or {}
+    if len(halves) > 1:
+        console.print(
+            "按半集 by half: "
+            + "  ".join(f"{h} {_pct(v['accuracy'])} ({v['correct']}/{v['n']})" for h, v in halves.items())
+        )
     failures = [r for r in rows if not r["correct"]]
     if failures:
         console.print(f"[bold]失败 failures ({len(failures)}):[/]")
@@ -320,6 +335,10 @@ def evaluate(
     summary["by_set"] = {
         name: {k: v for k, v in summarise(outcomes([r for r in rows if r["set"] == name])).items() if k != "by_type"}
         for name in dict.fromkeys(r["set"] for r in rows)
+    }
+    summary["by_half"] = {
+        half: {k: v for k, v in summarise(outcomes([r for r in rows if r["half"] == half])).items() if k != "by_type"}
+        for half in sorted({r["half"] for r in rows})
     }
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
