@@ -8,12 +8,17 @@ document: same unit class (money compared in 万元, percentages in %, counts ex
 precision the gold writes (``eval.score.numeric_match``). The answer engine cannot give a figure the table does not
 hold, so this is the ceiling of every stated-figure answer. Reported overall, for the odd- and even-numbered excerpts
 and for the seed document, with the misses listed (question, expected figure, the document's nearest facts).
+
+``--tokens`` measures the same without gold questions, so it holds for any document: every figure written with a unit
+(``12.5万元``, ``3辆``, ``8批次``, ``15%``) and every bare decimal (a table cell such as ``| 0.56 |``) must be covered by a
+fact: the fact's own figure, or a change, rate or share stated with it. The uncovered ones are printed with their line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -57,6 +62,88 @@ def covered(gold: dict[str, Any], facts: Sequence[Any]) -> bool:
     return False
 
 
+_FIGURE = re.compile(
+    r"(?<![\d.,第])(\d[\d,]*(?:\.\d+)?)\s*(万元|亿元|千元|元|万人次|人次|批次|万人|人|名|辆|个|条|期|次|%|％|个百分点)"
+    r"|(?<![\d.,第])(\d[\d,]*\.\d+)(?![\d.])"
+)
+
+
+def figure_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, as written) of every figure with a unit and of every bare decimal in a document's text."""
+    out = []
+    for m in _FIGURE.finditer(text):
+        number = m.group(1) or m.group(3)
+        if m.group(3) is not None and re.fullmatch(r"(?:19|20)\d{2}\.\d{1,2}", number):
+            continue  # a date such as 2023.12
+        out.append((m.start(), m.end(), m.group(0)))
+    return out
+
+
+def token_coverage(text: str, facts: Sequence[Any]) -> tuple[int, list[tuple[int, str]]]:
+    """(figures in the text, the uncovered ones as (offset, written)). A figure is covered by a fact whose span
+    overlaps it, or by a change/rate/share stated with a fact whose quote holds it."""
+    spans = sorted((f.start, f.end) for f in facts)
+    attached: set[str] = set()
+    for f in facts:
+        for extra in (
+            f.share,
+            f.comparison.amount if f.comparison else None,
+            f.comparison.rate if f.comparison else None,
+        ):
+            if extra is not None:
+                attached.add(_plain(extra))
+    figures = figure_spans(text)
+    missing = []
+    import bisect
+
+    for start, end, written in figures:
+        i = bisect.bisect_left(spans, (end, end))
+        overlap = any(s < end and e > start for s, e in spans[max(0, i - 8) : i])
+        number = re.match(r"[\d,.]+", written)
+        value = _plain(number.group(0).replace(",", "")) if number else ""
+        if not overlap and value not in attached:
+            missing.append((start, written))
+    return len(figures), missing
+
+
+def _plain(value: Any) -> str:
+    from decimal import Decimal
+
+    d = Decimal(str(value)).normalize()
+    return format(d, "f")
+
+
+def measure_tokens(paths: Sequence[Path], *, library: Path | None) -> dict[str, Any]:
+    lib = open_library(library, paths, "hash")
+    per_doc: dict[str, Any] = {}
+    try:
+        doc_ids, errors = ingest(lib, paths)
+        for path, doc_id in sorted(doc_ids.items()):
+            doc = lib.document(doc_id)
+            total, missing = token_coverage(doc.text, lib.facts(doc_id=doc_id))
+            lines = [doc.text[max(0, doc.text.rfind("\n", 0, at) + 1) : at + 1 + len(w)][-60:] for at, w in missing]
+            per_doc[path.name] = {
+                "figures": total,
+                "missing": [f"{w} ← {line}" for (at, w), line in zip(missing, lines, strict=True)],
+            }
+    finally:
+        lib.close()
+    halves: dict[str, list[int]] = {}
+    for name, row in per_doc.items():
+        stem = Path(name).stem
+        half = ("odd" if int(stem) % 2 else "even") if stem.isdigit() else "seed"
+        acc = halves.setdefault(half, [0, 0])
+        acc[0] += row["figures"] - len(row["missing"])
+        acc[1] += row["figures"]
+    return {
+        "by_half": {
+            h: {"covered": c, "figures": n, "coverage": c / n if n else None} for h, (c, n) in sorted(halves.items())
+        },
+        "documents": per_doc,
+        "failed": [p.name for p in errors],
+    }
+
+
 def measure(sets: Sequence[Path], *, library: Path | None, embedding: str | None) -> dict[str, Any]:
     questions = stated_questions(collect(sets))
     docs = sorted({p for q in questions for p in q.docs})
@@ -80,7 +167,9 @@ def measure(sets: Sequence[Path], *, library: Path | None, embedding: str | None
         "n": len(total),
         "covered": sum(total),
         "coverage": sum(total) / len(total) if total else None,
-        "by_half": {h: {"n": len(v), "covered": sum(v), "coverage": sum(v) / len(v)} for h, v in sorted(by_half.items())},
+        "by_half": {
+            h: {"n": len(v), "covered": sum(v), "coverage": sum(v) / len(v)} for h, v in sorted(by_half.items())
+        },
         "misses": [asdict(m) for m in misses],
     }
 
@@ -91,7 +180,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--library", type=Path)
     parser.add_argument("--embedding", default="hash", help="only chunks need it; facts do not depend on it")
     parser.add_argument("--json", type=Path, help="write the result here")
+    parser.add_argument("--tokens", action="store_true", help="SETS are documents or folders: every written figure")
+    parser.add_argument("--show", type=int, default=0, help="with --tokens: print up to N uncovered figures a document")
     args = parser.parse_args(argv)
+    if args.tokens:
+        paths = sorted({p for s in args.sets for p in (sorted(s.glob("*.txt")) if s.is_dir() else [s])})
+        tokens = measure_tokens(paths, library=args.library)
+        for half, row in tokens["by_half"].items():
+            print(f"written-figure coverage {half}: {row['covered']}/{row['figures']} = {row['coverage']:.1%}")
+        for name, row in tokens["documents"].items():
+            if row["missing"] and args.show:
+                print(f"  {name}: {len(row['missing'])}/{row['figures']} uncovered")
+                for m in row["missing"][: args.show]:
+                    print(f"    {m}")
+        if args.json is not None:
+            args.json.write_text(json.dumps(tokens, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        return 0
     try:
         result = measure(args.sets, library=args.library, embedding=args.embedding)
     except EvalInputError as exc:

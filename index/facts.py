@@ -34,4 +34,18 @@ def extract_facts(doc: Document, sections: Sequence[Section]) -> list[Fact]:
     indicator_facts = [f for f in extract_indicator_facts(doc) if (f.start, f.year, f.value) not in taken]
     facts = [_locate(doc, ordered, f) for f in (*table_facts, *text_facts, *indicator_facts)]
     facts.sort(key=lambda f: (f.start, f.end))
-    return facts
+    return share_comparisons(facts)
+
+
+def share_comparisons(facts: Sequence[Fact]) -> list[Fact]:
+    """A figure restated (a summary sentence, then a paragraph of changes) is one figure: a restatement without a
+    comparison takes the one stated with its twin (same metric, year, basis, value and unit)."""
+    stated: dict[tuple[object, ...], Fact] = {}
+    for f in facts:
+        if f.comparison is not None:
+            stated.setdefault((f.metric, f.year, f.basis, f.value, f.unit), f)
+    out = []
+    for f in facts:
+        twin = stated.get((f.metric, f.year, f.basis, f.value, f.unit)) if f.comparison is None else None
+        out.append(replace(f, comparison=twin.comparison) if twin is not None else f)
+    return out

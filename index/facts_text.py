@@ -751,17 +751,20 @@ def _prior_fact(st: _State, j: _Joined, jstart: int, raw_value: str, raw_unit: s
 
 
 def _find_figure(st: _State, metric: str, kind: str, year: int | None, basis: str | None, at: int) -> int | None:
-    """The latest figure of `metric` (same kind of unit, year and — when stated — basis) stated shortly before `at`."""
-    best = None
+    """The latest figure of `metric` (same kind of unit, year and — when stated — basis) stated shortly before `at`;
+    else, further back, the latest such figure that has no comparison yet (a paragraph of changes after the figures:
+    “…公务接待费支出决算4,895元。…。其中：公务接待费支出决算减少12,625元”)."""
+    near = far = None
     for i, f in enumerate(st.facts):
-        if at - f.start > 300:
-            continue
         if f.metric != metric or unit_kind(f.raw_unit) != kind or (year is not None and f.year != year):
             continue
         if basis is not None and f.basis is not None and f.basis != basis:
             continue
-        best = i
-    return best
+        if at - f.start <= 300:
+            near = i
+        elif at - f.start <= 3000 and f.comparison is None and year is not None:
+            far = i
+    return near if near is not None else far
 
 
 _TOTALS = ("收入合计", "支出合计", "收支总预算", "财政拨款收支总预算", "一般公共预算支出", "一般公共预算财政拨款收入")

@@ -547,7 +547,7 @@ class Composer:
         self.cite(f)
         if c.amount is not None and c.direction != "持平":
             sign = "-" if c.direction == "增加" else "+"
-            base_expr = f"({fmt(f.value)}{sign}{fmt(c.amount)})"
+            base_expr = f"({self.dv(f.value, f.unit)}{sign}{self.dv(c.amount, f.unit)})"  # both in the shown unit
             try:
                 calc = calculate(f"{self.dv(c.amount, f.unit)}/{base_expr}*100")
             except Exception:
