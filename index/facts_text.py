@@ -342,6 +342,7 @@ def make_fact(
     if number is None:
         return None
     value, unit = normalise(number, raw_unit)
+    unit = counted_unit(metric, unit)
     return Fact(
         doc_id=doc.doc_id,
         org=doc.org,
@@ -363,6 +364,14 @@ def make_fact(
         share=share,
         comparison=comparison,
     )
+
+
+def counted_unit(metric: str, unit: str) -> str:
+    """A count named by what it counts takes that as its unit: 接待批次23个 is 23 批次, 接待人次142人 is 142 人次."""
+    for noun in ("批次", "人次"):
+        if metric.endswith(noun) and unit in ("个", "人", "次", "名"):
+            return noun
+    return unit
 
 
 def _value_in(unit: str, raw: str, target_unit: str) -> Decimal | None:
@@ -617,6 +626,7 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 year_in(j.text[ctx.sent_start : m.start()], doc.year),
                 basis_of(before_base),
                 j.pos[m.start()],
+                clean(tidy_phrase(before_base)),
             )
             if target is None:
                 return
@@ -750,10 +760,12 @@ def _prior_fact(st: _State, j: _Joined, jstart: int, raw_value: str, raw_unit: s
         st.facts.append(f)
 
 
-def _find_figure(st: _State, metric: str, kind: str, year: int | None, basis: str | None, at: int) -> int | None:
+def _find_figure(
+    st: _State, metric: str, kind: str, year: int | None, basis: str | None, at: int, written: str = ""
+) -> int | None:
     """The latest figure of `metric` (same kind of unit, year and — when stated — basis) stated shortly before `at`;
     else, further back, the latest such figure that has no comparison yet (a paragraph of changes after the figures:
-    “…公务接待费支出决算4,895元。…。其中：公务接待费支出决算减少12,625元”)."""
+    “…公务接待费支出决算4,895元。…。其中：公务接待费支出决算减少12,625元”), written with the same words."""
     near = far = None
     for i, f in enumerate(st.facts):
         if f.metric != metric or unit_kind(f.raw_unit) != kind or (year is not None and f.year != year):
@@ -762,7 +774,7 @@ def _find_figure(st: _State, metric: str, kind: str, year: int | None, basis: st
             continue
         if at - f.start <= 300:
             near = i
-        elif at - f.start <= 3000 and f.comparison is None and year is not None:
+        elif at - f.start <= 3000 and f.comparison is None and year is not None and clean(f.metric_raw) == written:
             far = i
     return near if near is not None else far
 

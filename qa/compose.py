@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -447,6 +447,11 @@ class Composer:
                     r = calculate(f"{self.dv(c.amount, f.unit)}/{fmt(prior.value)}*100")
                     text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(pct(r.value))}%（按金额计算：{r.formula}）"
                 return self.answer("delta", text + "。", amount, unit, formula)
+            if c.rate is not None:
+                # 增长了多少 where the document states only the rate (增长27.8%): the rate is the change it gives
+                stated = self.comparison_rate(metric, f)
+                if stated is not None:
+                    return stated
         return self.recomputed_delta(metric, year, None)
 
     def recomputed_delta(self, metric: str, year: int | None, stated: Fact | None) -> Answer | None:
@@ -715,7 +720,30 @@ class Composer:
         prior = self.derived_prior_year(metric, year)
         if prior is not None:
             return prior
-        return self.lookup()
+        return self.counted_instances(metric, year) or self.lookup()
+
+    def counted_instances(self, metric: str, year: int | None) -> Answer | None:
+        """“国内外公务接待合计多少人次”: one counted metric stated for several groups (国内…接待人次28598人；国外…
+        接待人次142人), each in a clause of its own, added up. Only counts, only when the question says 合计/一共."""
+        if not _ALTOGETHER.search(self.q.text) and "内外" not in self.q.text:
+            return None
+        found = [
+            f for f in self.facts
+            if (f.metric == metric or f.metric.endswith(metric))  # 国内公务接待批次 is a group's 接待批次
+            and f.unit not in ("万元", "%") and (year is None or f.year in (None, year))
+        ]  # fmt: skip
+        distinct: list[Fact] = []
+        for f in found:
+            if all(f.value != o.value for o in distinct):
+                distinct.append(f)
+        if len(distinct) < 2 or len({f.unit for f in distinct}) > 1 or len({f.quote for f in distinct}) < len(distinct):
+            return None
+        calc = calculate("+".join(fmt(f.value) for f in distinct))
+        self.cite(*distinct)
+        unit = distinct[0].unit
+        items = "＋".join(f"{v(f.value, unit)}" for f in distinct)
+        text = f"{year_label(year)}{self.metric_label(metric, distinct[0])}合计{v(calc.value, unit)}（{items}）。"
+        return self.answer("sum", text, calc.value, unit, calc.formula)
 
     def difference(self) -> Answer | None:
         year = self.target_year()
@@ -761,13 +789,49 @@ class Composer:
         op = self.q.op
         handlers = {
             "lookup": self.lookup,
-            "count": self.lookup,
+            "count": lambda: self.counted_instances(self.q.metrics[0], self.target_year()) or self.lookup(),
             "delta": self.delta,
             "rate": self.rate,
             "share": self.share,
             "sum": self.total,
             "diff": self.difference,
         }
+        result = self.by_op(op, handlers)
+        if result is not None and not result.refused:
+            result = self.with_companions(result, op, handlers)
+        return result
+
+    def with_companions(self, main: Answer, op: str, handlers: dict[str, Callable[[], Answer | None]]) -> Answer:
+        """A two-part question (“X是多少？比上年少多少？”, “X多少？占比？”) gets every part it asks, in the order
+        asked; the headline value stays the main part's. A part whose figure the main answer already shows is not
+        repeated, and a part that cannot be answered is left to the main answer's words."""
+        others = [o for o in self.q.sub_ops if o != op and o in handlers]
+        if not others:
+            return main
+        texts = {op: main.answer}
+        citations, warnings = list(main.citations), list(main.warnings)
+        asked = self.q
+        for other in others:
+            self.q = replace(asked, op=other)
+            self.citations, self.warnings = [], []
+            try:
+                extra = handlers[other]()
+            finally:
+                self.q = asked
+            if extra is None or extra.refused or extra.value is None or fmt(extra.value) in main.answer:
+                continue
+            texts[other] = extra.answer
+            citations += [c for c in extra.citations if c not in citations]
+            warnings += [w for w in extra.warnings if w not in warnings]
+        if len(texts) == 1:
+            return main
+        text = ""
+        for part in (texts[o] for o in self.q.sub_ops if o in texts):
+            if not set(_NUMBER.findall(part)) <= set(_NUMBER.findall(text)):  # a part that adds no figure is left out
+                text += part
+        return replace(main, answer=text, citations=tuple(citations), warnings=tuple(warnings))
+
+    def by_op(self, op: str, handlers: dict[str, Callable[[], Answer | None]]) -> Answer | None:
         handler = handlers.get(op)
         if _EXCEPT.search(self.q.text) and op in ("diff", "lookup", "sum"):
             handler = self.remainder
@@ -779,9 +843,10 @@ class Composer:
             if result is not None:
                 missing = {"delta": "与上年的比较", "rate": "计算变动率所需的数据", "share": "所占总额的数据",
                            "sum": "相加所需的分项数据", "diff": "比较所需的另一项数据"}.get(op, "所需数据")  # fmt: skip
-                note = f"文件中没有找到{missing}，只能给出该项数值：{result.answer}"
-                result = Answer(result.question, note, result.kind, result.value, result.unit, result.formula,
-                                result.citations, (*result.warnings, f"无法按问题要求计算：缺少{missing}。"))  # fmt: skip
+                # the level is not the change, rate or share asked: no headline figure, the level only as context
+                note = f"文件中没有找到{missing}，无法按问题计算。文件披露的相关数值：{result.answer}"
+                result = Answer(result.question, note, "refuse", None, None, None, result.citations,
+                                (*result.warnings, f"无法按问题要求计算：缺少{missing}。"), refused=True)  # fmt: skip
         return result
 
 
@@ -795,6 +860,7 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
     "实有人数": ("在职人数",),
     "在职人数": ("实有人数",),
 }
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")
 _MULTI_YEAR = re.compile(

@@ -185,6 +185,7 @@ class ClauseOp:
     execution: bool = False  # a rate of 决算 against 预算
     ratio: bool = False  # share asked as a multiple (倍)
     weak: bool = False  # only a follow-up share/execution ask
+    descriptive: bool = False  # 怎么变 / 有何变化: the change described, no figure of its own asked
 
 
 _ALSO = _P(r"^(?:了)?[、和及与,，]|以及|还有")
@@ -287,6 +288,10 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_DESCRIBED_CHANGE = _P(r"怎么变|怎样变|如何变|有何变化|有什么变化|变化情况|变化如何|什么变化|怎么样")
+_HOW_MUCH = _P(r"多少|几|多大|百分")
+
+
 def _combine(ops: Sequence[ClauseOp]) -> ClauseOp | None:
     if not ops:
         return None
@@ -294,7 +299,7 @@ def _combine(ops: Sequence[ClauseOp]) -> ClauseOp | None:
     best = first
     for op in ops[1:]:
         # “X多少？占比？” / “X多少？税收占比？” / “花了多少？完成预算多少？”: the figure first, its share a companion
-        follow_up = (op.op == "share" and not op.ratio) or (op.execution and not op.has_metric)
+        follow_up = (op.op == "share" and not op.ratio) or (op.execution and not op.has_metric) or op.descriptive
         if first.op == "lookup" and follow_up:
             continue
         if RANK[op.op] > RANK[best.op]:
@@ -396,7 +401,8 @@ def parse_question(
         non_money = any(t.metric in _NON_MONEY_COUNT for t in inside)
         op, execution, ratio = classify(clause, len(inside), non_money)
         if op:
-            clause_ops.append(ClauseOp(op, start, end, bool(inside), execution, ratio))
+            descriptive = op == "delta" and bool(_DESCRIBED_CHANGE.search(clause)) and not _HOW_MUCH.search(clause)
+            clause_ops.append(ClauseOp(op, start, end, bool(inside), execution, ratio, descriptive=descriptive))
     best = _combine(clause_ops)
     verify = bool(VERIFY.search(masked))
     op = best.op if best else ("lookup" if terms or verify else "text")
@@ -417,7 +423,8 @@ def parse_question(
     whole, whole_term = _whole(_mask(norm, org_spans, "Ｏ"), masked, op, terms)
     parts = [t for t in terms if t is not whole_term]
     metric_names = list(dict.fromkeys(t.metric for t in parts))
-    if op == "count":
+    if op == "count" or (count_unit is not None and op in ("sum", "diff", "delta", "compare")):
+        # 合计多少人次 / 多了几批: the same counted things, added or compared
         metric_names = _count_metrics(metric_names, masked, count_unit)
     if whole is not None and op == "share" and whole in metric_names and len(metric_names) > 1:
         metric_names.remove(whole)

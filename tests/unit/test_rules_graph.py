@@ -30,6 +30,7 @@ def facts_of(raw: str) -> list[Fact]:
 
 
 def ask(tmp_path: Path, raw: str, question: str) -> Answer:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "x.txt").write_text(raw, "utf-8")
     lib = Library(tmp_path / "lib", embedding="hash")
     try:
@@ -80,3 +81,37 @@ def test_a_restated_figure_shares_the_comparison_of_its_twin() -> None:
 
 def _fields(f: Fact) -> dict[str, object]:
     return {name: getattr(f, name) for name in f.__slots__}  # type: ignore[attr-defined]
+
+
+RECEPTION_GROUPS = (
+    "2021年庚县三公经费决算情况\n一、公务接待\n2021年一般公共预算财政拨款“三公”经费支出决算20万元。\n"
+    "2021年庚县国内公务接待批次120个,接待人次900人;国(境)外公务接待批次3个,接待人次25人。\n"
+)
+
+
+def test_a_count_named_by_what_it_counts_takes_that_unit() -> None:
+    units = {(f.metric, f.value, f.unit) for f in facts_of(RECEPTION_GROUPS)}
+    assert ("接待人次", Decimal(900), "人次") in units
+    assert any(m.endswith("接待批次") and (v, u) == (Decimal(3), "批次") for m, v, u in units)
+
+
+def test_groups_of_one_count_add_up_when_the_question_says_so(tmp_path: Path) -> None:
+    answer = ask(tmp_path, RECEPTION_GROUPS, "2021年国内外公务接待合计多少人次？")
+    assert (answer.kind, answer.value, answer.unit) == ("sum", Decimal(925), "人次")
+    single = ask(tmp_path / "b", RECEPTION_GROUPS, "2021年国内公务接待多少人次？")
+    assert single.value == Decimal(900)  # without 合计 the groups are not added
+
+
+def test_a_two_part_question_gets_both_parts(tmp_path: Path) -> None:
+    raw = "2023年辛县档案馆部门预算\n一、三公经费\n2023年“三公”经费预算20万元,比上年减少5万元。其中公务接待费预算8万元,占40%。\n"
+    answer = ask(tmp_path, raw, "公务接待费预算是多少？占比多少？")
+    assert (answer.value, answer.unit) == (Decimal(8), "万元") and "40%" in answer.answer
+    changed = ask(tmp_path / "b", raw, "三公经费预算多少？比上年怎么变？")
+    assert (changed.kind, changed.value) == ("lookup", Decimal(20)) and "减少" in changed.answer
+
+
+def test_a_change_asked_where_only_the_level_is_stated_gives_no_figure(tmp_path: Path) -> None:
+    raw = "2023年辛县档案馆部门预算\n一、三公经费\n2023年一般公共预算财政拨款“三公”经费预算20万元，其中公务接待费预算8万元。\n"
+    answer = ask(tmp_path, raw, "公务接待费比上年增长了百分之几？")
+    assert answer.refused and answer.value is None  # the level 8万元 is not a rate
+    assert "8万元" in answer.answer  # what the document does disclose, as context
