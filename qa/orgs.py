@@ -191,8 +191,12 @@ def _subsequence(short: str, long: str) -> bool:
     return all(ch in it for ch in short)
 
 
-def match_org(text: str, orgs: Sequence[str], *, cut: int | None = None) -> OrgMatch:
-    """The library org(s) a question names. `cut`: where the org part of the question ends, for the fuzzy fallback."""
+def match_org(
+    text: str, orgs: Sequence[str], *, cut: int | None = None, items: Sequence[tuple[int, int]] = ()
+) -> OrgMatch:
+    """The library org(s) a question names. `cut`: where the org part of the question ends, for the fuzzy fallback;
+    `items`: spans of longer document item names, inside which an org's short name is part of the item
+    (“政府办公厅事务” holds 政府办)."""
     terms = list(org_terms(text, cut))
     if not orgs:
         return OrgMatch(None, (), (), tuple(terms))
@@ -202,7 +206,8 @@ def match_org(text: str, orgs: Sequence[str], *, cut: int | None = None) -> OrgM
         start = text.find(alias)
         while start >= 0:
             end = start + len(alias)
-            if not any(taken[start:end]):
+            part_of_item = any(s <= start and end <= e and end - start < e - s for s, e in items)
+            if not part_of_item and not any(taken[start:end]):
                 for i in range(start, end):
                     taken[i] = True
                 hits.append((start, alias, names))

@@ -386,8 +386,10 @@ def parse_question(
     quoted = _mask_quotes(norm)
     first_year = _YEAR.search(norm)
     cuts = [first_year.start()] if first_year else []
-    cuts += [t.start for t in find_terms(norm, metrics)[:1]]
-    org_match = match_org(norm, orgs, cut=min(cuts) if cuts else None)
+    first_terms = find_terms(norm, metrics)
+    cuts += [t.start for t in first_terms[:1]]
+    items = [(t.start, t.end) for t in first_terms if t.library]
+    org_match = match_org(norm, orgs, cut=min(cuts) if cuts else None, items=items)
     org_spans = [(m.start(), m.end()) for t in org_match.terms for m in re.finditer(re.escape(t), norm)]
     terms = find_terms(norm, metrics, blocked=org_spans)
     masked = _mask(quoted, [(t.start, t.end) for t in terms], "Ｍ")

@@ -127,6 +127,7 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
         if _free(taken, term.start, term.end):
             _claim(taken, term.start, term.end)
             found.append(term)
+    found.extend(_abbreviated(text, library, taken))
     found.extend(_fuzzy(text, library, taken))
     for word, name in BARE:
         for m in re.finditer(word, text):
@@ -145,6 +146,38 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
 
 def found_at(found: Sequence[Term], index: int) -> bool:
     return any(t.start <= index < t.end for t in found)
+
+
+def _abbreviated(text: str, library: Sequence[str], taken: list[bool]) -> list[Term]:
+    """Library item names written short, keeping their first and last words in order: “政府办公厅事务” for
+    “政府办公厅(室)及相关机构事务”. The question's span must start and end like the name, be a subsequence of it and
+    cover at least 40% of it."""
+    out: list[Term] = []
+    for cleaned, name in _library_items(tuple(library)):
+        if len(cleaned) < 6 or not _CJK.match(cleaned):
+            continue
+        head, tail = cleaned[:2], cleaned[-2:]
+        start = text.find(head)
+        while start >= 0:
+            end = text.find(tail, start + 2, start + len(cleaned))
+            if end >= 0:
+                span = text[start : end + 2]
+                if (
+                    len(span) >= max(4, len(cleaned) * 2 // 5)
+                    and span != cleaned
+                    and _is_subsequence(span, cleaned)
+                    and _free(taken, start, end + 2)
+                ):
+                    _claim(taken, start, end + 2)
+                    out.append(Term(name, start, end + 2, span, True))
+                    break
+            start = text.find(head, start + 1)
+    return out
+
+
+def _is_subsequence(needle: str, hay: str) -> bool:
+    it = iter(hay)
+    return all(ch in it for ch in needle)
 
 
 def _fuzzy(text: str, library: Sequence[str], taken: list[bool]) -> list[Term]:

@@ -115,3 +115,24 @@ def test_a_change_asked_where_only_the_level_is_stated_gives_no_figure(tmp_path:
     answer = ask(tmp_path, raw, "公务接待费比上年增长了百分之几？")
     assert answer.refused and answer.value is None  # the level 8万元 is not a rate
     assert "8万元" in answer.answer  # what the document does disclose, as context
+
+
+def test_an_item_written_short_keeps_its_first_and_last_words() -> None:
+    from qa.terms import find_terms
+
+    library = ["文化旅游体育与传媒(室)及相关服务事务", "市场监督管理事务"]
+    found = find_terms("文化旅游服务事务支出比市场监督管理事务多多少？", library)
+    assert [t.metric for t in found][:2] == library
+    assert find_terms("文化事务是多少？", library) == [] or all(
+        t.metric != library[0] for t in find_terms("文化事务是多少？", library)
+    )
+
+
+def test_an_org_short_name_inside_an_item_name_is_part_of_the_item() -> None:
+    from qa.parse import parse_question
+
+    orgs, items = ["甲区人民政府办公室", "乙县审计局"], ["政府办公厅(室)及相关机构事务"]
+    inside = parse_question("政府办公厅事务支出是多少？", orgs=orgs, metrics=items)
+    assert (inside.org, inside.metrics) == (None, tuple(items))
+    alone = parse_question("政府办的公务接待费是多少？", orgs=orgs, metrics=items)
+    assert (alone.org, alone.metrics) == ("甲区人民政府办公室", ("公务接待费",))
