@@ -233,6 +233,11 @@ def _cells_of_pipe_block(text: str, start: int, end: int) -> tuple[list[list[Cel
     multi = [r for r in line_rows if sum(1 for c in r if c.text) >= 2]
     if len(multi) >= max(2, len(line_rows) // 2):
         return [r if r[-1].text else r[:-1] for r in line_rows], True
+    single = [r for r in line_rows if sum(1 for c in r if c.text) == 1]
+    if not multi and len(single) >= 4 and len(single) * 4 >= len(line_rows) * 3:
+        # one cell per line, each closed by a pipe (“合计 |” / “4432 |”): a label followed by its numbers, as in a
+        # table flattened to one cell per line
+        return _group_cells([c for r in line_rows for c in r if c.text]), False
     rows: list[list[Cell]] = [[]]
     pos = 0
     for piece in block.split("|"):
@@ -462,19 +467,31 @@ def _rows_of_cell_block(text: str, start: int, end: int) -> list[list[Cell]]:
         t = _compact(text[start + s : start + e])
         if t:
             cells.append(Cell(t, start + s, start + e))
-    # header cells, then rows: a label followed by its numbers; a run of numbers after the header is one row
+    return _group_cells(cells)
+
+
+def _group_cells(cells: list[Cell]) -> list[list[Cell]]:
+    """Header cells, then rows: a label followed by its numbers; a run of numbers after the header is one row."""
     rows: list[list[Cell]] = [[]]
     for c in cells:
         if not c.number and rows[-1] and rows[-1][-1].number:
             rows.append([])
-        if c.number and rows[-1] and not rows[-1][-1].number and len(rows) == 1 and not _is_label(rows[-1][-1].text):
-            rows.append([])
+        if c.number and rows[-1] and not rows[-1][-1].number and len(rows) == 1:
+            if not _is_label(rows[-1][-1].text):
+                rows.append([])
+            elif len(rows[-1]) > 1:
+                rows.append([rows[-1].pop()])  # 项目 | 预算数 | 合计 | 4432: the headers, then the first row's label
         rows[-1].append(c)
     return [r for r in rows if r]
 
 
 def _is_label(text: str) -> bool:
-    return bool(re.match(r"^[一二三四五六七八九十]+、", text)) or text.endswith(("收入", "支出"))
+    """A row's label rather than a column header: a numbered item, an income/expense line or a total."""
+    return (
+        bool(re.match(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[.、．](?!\d))", text))
+        or text.endswith(("收入", "支出"))
+        or text in ("合计", "总计", "小计", "共计", "总额")
+    )
 
 
 # ---------------------------------------------------------------- PDF rows of space-separated numbers

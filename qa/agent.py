@@ -186,6 +186,23 @@ class Agent:
         if none is not None:
             return none
         names = "、".join(parsed.metric_terms or parsed.metrics)
+        nearby: list[Fact] = []
+        for f in facts:
+            if f.metric in parsed.metrics and f.unit != "%" and all((f.year, f.value) != (o.year, o.value) for o in nearby):
+                nearby.append(f)
+        nearby = nearby[:3]
+        names = re.sub(r"[“”\"]", "", names)
+        if nearby:
+            # the figure exists, not for what was asked (another year, another basis): say what the document does give
+            asked = f"{parsed.year}年" if parsed.year else ""
+            given = "；".join(
+                f"{f.year or ''}{'年' if f.year else ''}{f.metric}{fmt(f.value)}{f.unit}（{f.basis or '未注明口径'}）"
+                for f in nearby
+            )
+            return refuse(
+                parsed, f"文件中没有给出{asked}“{names}”的数额，无法回答。文件披露的相关数值：{given}。",
+                [cite(f, scope.doc(f.doc_id)) for f in nearby[:2]],
+            )  # fmt: skip
         return self.not_found(parsed, scope, f"文件中没有找到“{names}”的相关数据，无法回答。")
 
     def not_arranged(self, parsed: ParsedQuestion, scope: Scope) -> Answer | None:

@@ -136,3 +136,29 @@ def test_an_org_short_name_inside_an_item_name_is_part_of_the_item() -> None:
     assert (inside.org, inside.metrics) == (None, tuple(items))
     alone = parse_question("政府办的公务接待费是多少？", orgs=orgs, metrics=items)
     assert (alone.org, alone.metrics) == ("甲区人民政府办公室", ("公务接待费",))
+
+
+PIPE_CELLS = (
+    "2021年壬县本级“三公”经费预算公开\n2021年壬县本级一般公共预算中“三公”经费支出预算为120万元,与2020年预算基本持平。\n"
+    "2021年壬县本级“三公”经费预算支出表\n单位:万元\n项目 |\n预算数 |\n合计 |\n120 |\n1.因公出国(境)费用 |\n10 |\n"
+    "2.公务接待费 |\n30 |\n3.公务用车购置及运行维护费 |\n80 |\n"
+)
+
+
+def test_a_pipe_table_of_one_cell_per_line_reads_label_then_value() -> None:
+    table = {(f.metric, f.value, f.basis) for f in facts_of(PIPE_CELLS) if f.source == "table"}
+    assert ("三公经费", Decimal(120), "预算数") in table  # 合计 is the first row's label, not a header
+    assert ("公务接待费", Decimal(30), "预算数") in table
+    assert all(not m.startswith("项目") for m, _, _ in table)
+
+
+def test_a_scope_within_a_budget_keeps_the_canonical_name_and_about_the_same_derives_nothing() -> None:
+    text_facts = [f for f in facts_of(PIPE_CELLS) if f.source == "text" and f.value == Decimal(120)]
+    assert [f.metric for f in text_facts] == ["三公经费"]
+    assert text_facts[0].comparison is None  # 基本持平 states no amount
+
+
+def test_a_figure_for_another_year_is_named_when_refusing(tmp_path: Path) -> None:
+    answer = ask(tmp_path, PIPE_CELLS, "2020年“三公”经费预算具体是多少？")
+    assert answer.refused and answer.value is None
+    assert "2021年三公经费120万元" in answer.answer
