@@ -623,6 +623,8 @@ class Composer:
             whole_name = parent.parent if parent and parent.parent else None
         ratio = self.q.ratio or "倍" in self.q.text
         whole = self.pick(whole_name, year) if whole_name else None
+        if whole is None and len(self.q.metrics) > 1 and whole_name != self.q.metrics[1]:
+            whole = self.pick(self.q.metrics[1], year)  # 占这个单位三公预算: the written total named a known metric
         if whole is not None and (whole.fact.doc_id, whole.fact.start) == (part.doc_id, part.start):
             return None  # the part found as its own whole (X占X = 100%) answers nothing
         if whole is None and whole_name in ("支出合计", "收入合计"):

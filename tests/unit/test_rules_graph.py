@@ -162,3 +162,12 @@ def test_a_figure_for_another_year_is_named_when_refusing(tmp_path: Path) -> Non
     answer = ask(tmp_path, PIPE_CELLS, "2020年“三公”经费预算具体是多少？")
     assert answer.refused and answer.value is None
     assert "2021年三公经费120万元" in answer.answer
+
+
+def test_a_share_of_a_total_written_with_a_qualifier(tmp_path: Path) -> None:
+    raw = (
+        "2018年癸县档案馆“三公”经费预算公开\n一、三公经费\n2018年一般公共预算财政拨款“三公”经费预算总额为2.5万元，"
+        "其中公务用车购置及运行费1.5万元，公务接待费1万元。\n"
+    )
+    answer = ask(tmp_path, raw, "2018年公车费用占这个单位三公预算的比例？")
+    assert (answer.kind, answer.value, answer.unit) == ("share", Decimal("60.00"), "%")
