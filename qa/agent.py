@@ -400,12 +400,23 @@ class Agent:
         value, unit = number_near(text, focus, parsed.count_unit, bare=bare_numbers)
         if parsed.op not in ("lookup", "count") or _ENTITY_QUESTION.search(parsed.text):
             value, unit = None, None
+        elif value is None and bare_numbers and _AMOUNT_ASK.search(parsed.text):
+            # an amount asked, a passage that mentions the thing but gives it no figure of its own: never the
+            # neighbouring total (“媒体宣传项目300万元，用于…视频号制作发布”)
+            return refuse(
+                parsed, f"文件没有单独列出这一项的金额。相关内容：{text.rstrip('。')}。", [citation_for(passage)]
+            )  # fmt: skip
         kind = parsed.op if value is not None else "text"
         return Answer(
             parsed.text, f"根据文件：{text}", kind, value=value, unit=unit, citations=(citation_for(passage),)
         )
 
 
+# words every budget passage has: they place no figure (“视频号…安排了多少钱” is not the figure after 安排)
+_GENERIC_WORDS = frozenset(
+    "安排 支出 经费 资金 预算 决算 项目 金额 单独 一共 花了 用了 费用 情况 合计 总额 今年 去年 上年 本年 全年 元钱 多钱".split()
+)
+_AMOUNT_ASK = re.compile(r"多少钱|多少万|多少元|金额是?多少|花了多少|安排了?多少|预算是?多少|拨了?多少")
 _NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|亿元|元|人次|批次|人|名|辆|条|期|次|个|%)")
 
 
@@ -413,9 +424,12 @@ def number_near(
     text: str, focus: Sequence[str], unit: str | None, *, bare: bool = True
 ) -> tuple[Decimal | None, str | None]:
     """The first number with a unit after the question's words in a passage (the unit asked for, if any)."""
-    positions = [text.find(w) for w in focus if w in text]
+    salient = [w for w in focus if w in text and w not in _GENERIC_WORDS]
+    positions = [text.find(w) for w in (salient or [w for w in focus if w in text])]
     start = min(positions) if positions else 0
     for m in _NUMBER_UNIT.finditer(text, start):
+        if salient and re.search(r"[。；;]", text[start : m.start()]):
+            break  # the figure of another sentence: the question's own words name nothing with a figure
         if unit is None or m.group(2) == unit:
             return Decimal(m.group(1)), m.group(2)
     if unit is not None and bare:  # a table row: “互联网舆情年报 2 2 2” answers “几期” in the unit asked

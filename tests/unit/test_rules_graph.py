@@ -171,3 +171,13 @@ def test_a_share_of_a_total_written_with_a_qualifier(tmp_path: Path) -> None:
     )
     answer = ask(tmp_path, raw, "2018年公车费用占这个单位三公预算的比例？")
     assert (answer.kind, answer.value, answer.unit) == ("share", Decimal("60.00"), "%")
+
+
+def test_an_item_inside_a_total_s_use_list_gets_no_figure_of_its_own(tmp_path: Path) -> None:
+    raw = (
+        "2023年子县融媒体中心部门预算公开\n一、总体\n本部门2023年一般公共预算财政拨款收支总预算500万元。\n九、项目支出安排情况\n2023年项目支出200万元，具体使用情况如下：宣传项目200万元，"
+        "主要用于舆情监测；公众号、短视频账号制作发布等宣传经费支出。\n"
+    )
+    answer = ask(tmp_path, raw, "短视频账号制作发布单独安排了多少钱？")
+    assert answer.refused and answer.value is None
+    assert "200万元" in answer.answer  # the passage, as context only
