@@ -188,7 +188,11 @@ class Agent:
         names = "、".join(parsed.metric_terms or parsed.metrics)
         nearby: list[Fact] = []
         for f in facts:
-            if f.metric in parsed.metrics and f.unit != "%" and all((f.year, f.value) != (o.year, o.value) for o in nearby):
+            if (
+                f.metric in parsed.metrics
+                and f.unit != "%"
+                and all((f.year, f.value) != (o.year, o.value) for o in nearby)
+            ):
                 nearby.append(f)
         nearby = nearby[:3]
         names = re.sub(r"[“”\"]", "", names)
@@ -414,7 +418,31 @@ class Agent:
 
 # words every budget passage has: they place no figure (“视频号…安排了多少钱” is not the figure after 安排)
 _GENERIC_WORDS = frozenset(
-    "安排 支出 经费 资金 预算 决算 项目 金额 单独 一共 花了 用了 费用 情况 合计 总额 今年 去年 上年 本年 全年 元钱 多钱".split()
+    [
+        "安排",
+        "支出",
+        "经费",
+        "资金",
+        "预算",
+        "决算",
+        "项目",
+        "金额",
+        "单独",
+        "一共",
+        "花了",
+        "用了",
+        "费用",
+        "情况",
+        "合计",
+        "总额",
+        "今年",
+        "去年",
+        "上年",
+        "本年",
+        "全年",
+        "元钱",
+        "多钱",
+    ]
 )
 _AMOUNT_ASK = re.compile(r"多少钱|多少万|多少元|金额是?多少|花了多少|安排了?多少|预算是?多少|拨了?多少")
 _NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|亿元|元|人次|批次|人|名|辆|条|期|次|个|%)")
