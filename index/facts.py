@@ -25,13 +25,14 @@ def _locate(doc: Document, sections: Sequence[Section], fact: Fact) -> Fact:
 def extract_facts(doc: Document, sections: Sequence[Section]) -> list[Fact]:
     """Facts from the tables and the running text of `doc`, in document order.
 
-    Tables are read first; the running-text reader skips the spans the tables took, so a figure is read once.
+    Tables and indicator rows are read first; the running-text reader skips the spans they took, so a figure is read
+    once.
     """
     ordered = sorted(sections, key=lambda s: s.start)
     table_facts, spans = extract_table_facts(doc)
-    text_facts = extract_text_facts(doc, spans)
     taken = {(f.start, f.year, f.value) for f in table_facts}
     indicator_facts = [f for f in extract_indicator_facts(doc) if (f.start, f.year, f.value) not in taken]
+    text_facts = extract_text_facts(doc, [*spans, *((f.start, f.end) for f in indicator_facts)])
     facts = [_locate(doc, ordered, f) for f in (*table_facts, *text_facts, *indicator_facts)]
     facts.sort(key=lambda f: (f.start, f.end))
     return share_comparisons(facts)

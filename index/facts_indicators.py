@@ -15,7 +15,13 @@ from index.types import Document, Fact
 
 _HEADER = re.compile(r"近两年指标值")
 _YEARS = re.compile(r"(20\d\d)年")
-_CELL = r"(\d+(?:\.\d+)?)\s*(万人次|万人|人次|万元|条|期|次|个|人|名|辆|场|篇|项|户|%)?"
+_UNITS = r"万人次|万人|人次|万元|条|期|次|个|人|名|辆|场|篇|项|户|%"
+# a year's value, or a dash / 无 where that year had none (微信粉丝量 无 15万人 15万人)
+_CELL = rf"(?:[≥≤>＞<＜]?\s*(\d+(?:\.\d+)?)\s*({_UNITS})?|(?:无|—|－|-|/|／))"
+# a project's own indicator, this year's target only: “舆情月报 12 期 绩效目标” / “发布数量 ≥500 条 绩效目标”
+_TARGET_ROW = re.compile(
+    rf"^(?P<name>[^\d|≥≤]{{2,30}}?)\s*[≥≤>＞<＜]?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{_UNITS})\s*绩效(?:考核)?目标"
+)
 _ROW = re.compile(rf"^(?P<name>[^\d|]{{0,30}}?)\s*{_CELL}\s+{_CELL}\s+{_CELL}(?![\d.])")
 _NOT_NAME = re.compile(r"指标|^值|年$|^\s*$|^(产出|效益|数量|质量|时效|成本|标|值|依据)$")
 _WINDOW = 60  # lines after a header in which rows are looked for
@@ -47,7 +53,7 @@ def extract_indicator_facts(doc: Document) -> list[Fact]:
             if m is None:
                 continue
             units = {m.group(k) for k in (3, 5, 7) if m.group(k)}
-            if len(units) != 1:
+            if len(units) != 1 or sum(1 for k in (2, 4, 6) if m.group(k)) < 2:
                 continue
             unit = units.pop()
             name = _name(m.group("name"), lines, j)
@@ -57,6 +63,8 @@ def extract_indicator_facts(doc: Document) -> list[Fact]:
             row = lines[j].strip()
             quote = re.sub(r"\s+", " ", row if row.startswith(name[:2]) else f"{name} {row}")[:120]
             for k, year in zip((2, 4, 6), cols, strict=True):
+                if m.group(k) is None:
+                    continue  # no value that year
                 fact = make_fact(
                     doc, metric=canonical(name), metric_raw=name, raw_value=m.group(k), raw_unit=unit,
                     start=start, end=offsets[j] + len(lines[j]), year=year, source="table", basis="目标值", quote=quote,
@@ -64,7 +72,26 @@ def extract_indicator_facts(doc: Document) -> list[Fact]:
                 if fact is not None:
                     facts.append(fact)
         i += 1
-    return facts
+    return facts + _target_rows(doc, lines, offsets)
+
+
+def _target_rows(doc: Document, lines: list[str], offsets: list[int]) -> list[Fact]:
+    """Rows of a project's 绩效目标表 that give only this year's target value."""
+    out: list[Fact] = []
+    for j, line in enumerate(lines):
+        m = _TARGET_ROW.match(line.strip())
+        if m is None or _NOT_NAME.search(re.sub(r"\s", "", m.group("name"))):
+            continue
+        name = re.sub(r"[\s“”\"]", "", m.group("name"))
+        start = offsets[j] + line.find(line.strip())
+        fact = make_fact(
+            doc, metric=canonical(name), metric_raw=name, raw_value=m.group("num"), raw_unit=m.group("unit"),
+            start=start, end=offsets[j] + len(line), year=doc.year, source="table", basis="目标值",
+            quote=re.sub(r"\s+", " ", line.strip())[:120],
+        )  # fmt: skip
+        if fact is not None:
+            out.append(fact)
+    return out
 
 
 def _name(inline: str, lines: list[str], j: int) -> str:

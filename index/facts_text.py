@@ -501,6 +501,9 @@ def extract_text_facts(doc: Document, skip: Sequence[tuple[int, int]] = ()) -> l
         long = ts - clause_start > 60
         if long:
             clause_start = max(ts - 30, prev_end)  # no punctuation for long: a form; read only the nearest words
+            dated = list(_YEAR.finditer(jt, clause_start, ts))
+            if dated and dated[-1].start() > prev_end:
+                clause_start, long = dated[-1].start(), False  # …情况2021年项目预算470万: a dated statement starts
         left_full = jt[clause_start:ts]
         left = jt[max(clause_start, prev_end) : ts]
         ctx = _Ctx(sent_start, seg_start, clause_start, left, left_full, long)

@@ -181,3 +181,31 @@ def test_an_item_inside_a_total_s_use_list_gets_no_figure_of_its_own(tmp_path: P
     answer = ask(tmp_path, raw, "短视频账号制作发布单独安排了多少钱？")
     assert answer.refused and answer.value is None
     assert "200万元" in answer.answer  # the passage, as context only
+
+
+def test_a_dated_statement_after_a_long_unpunctuated_form_is_read() -> None:
+    raw = (
+        "2023年丑县融媒体中心部门预算公开\n1.宣传项目申报表\n项目总预算 300\n项目当年预算300\n项目前两年预算及当年\n预算变动情况\n"
+        "2021 年项目预算 470 万，2022 年项目预算 470 万，2023 年 300 万，较上年减少 170 万。\n"
+    )
+    years = {(f.year, f.value) for f in facts_of(raw) if f.value in (Decimal(470), Decimal(300))}
+    assert {(2021, Decimal(470)), (2022, Decimal(470)), (2023, Decimal(300))} <= years
+
+
+def test_indicator_rows_with_a_missing_year_and_single_target_rows() -> None:
+    raw = (
+        "2023年寅县融媒体中心部门预算公开\n整体支出绩效目标表\n年度绩效目标 一级指标 指标值 近两年指标值 预期当年实现值2021年 2022年\n"
+        "数量指标\n公众号粉丝量 无 12万人 12万人 绩效考核目标\n宣传项目绩效目标表\n短视频月报 12 期 绩效目标\n"
+        "短视频发布数量 ≥600 条 绩效目标\n"
+    )
+    found = {(f.metric_raw, f.year, f.value, f.unit) for f in facts_of(raw)}
+    assert ("公众号粉丝量", 2022, Decimal(12), "万人") in found or (
+        "公众号粉丝量",
+        2022,
+        Decimal(120000),
+        "人",
+    ) in found
+    assert not any(name == "公众号粉丝量" and year == 2021 for name, year, _, _ in found)  # 无: no value that year
+    assert ("短视频月报", 2022, Decimal(12), "期") in found  # this year's target (the test document's year: 2022)
+    assert ("短视频发布数量", 2022, Decimal(600), "条") in found
+    assert not any(name.startswith(("宣传项目", "绩效目标")) for name, _, _, _ in found)  # read once, by its row
