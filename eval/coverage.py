@@ -22,6 +22,7 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +91,8 @@ def token_coverage(text: str, facts: Sequence[Any]) -> tuple[int, list[tuple[int
             f.comparison.amount if f.comparison else None,
             f.comparison.rate if f.comparison else None,
         ):
-            if extra is not None:
-                attached.add(_plain(extra))
+            if extra is not None:  # stored in 万元: written in 元, 万元 or 亿元
+                attached.update(_plain(extra * factor) for factor in (1, 10000, Decimal("0.0001")))
     figures = figure_spans(text)
     missing = []
     import bisect
@@ -107,8 +108,6 @@ def token_coverage(text: str, facts: Sequence[Any]) -> tuple[int, list[tuple[int
 
 
 def _plain(value: Any) -> str:
-    from decimal import Decimal
-
     d = Decimal(str(value)).normalize()
     return format(d, "f")
 

@@ -608,6 +608,11 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 main_i = st.parent_of[main_i]
                 main = st.facts[main_i]
                 same_sentence = True
+        elif not same_sentence and ctx.clause_start == ctx.sent_start and main.comparison is None:
+            # X382.17万元，为…拨付的资金。较2020年度决算数减少157.86万元: a sentence that opens with its base
+            # and names nothing continues the previous sentence's figure
+            previous = j.text.rfind("。", 0, max(ctx.sent_start - 1, 0)) + 1
+            same_sentence = main.start >= j.pos[previous] and main_i not in st.parent_of
         if same_sentence and (main.unit == "万元") == (kind == "money"):
             st.anchor = anchor = _Anchor(main_i, kind == "money", main.unit)
             anchor_fact = main

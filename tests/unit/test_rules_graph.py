@@ -209,3 +209,12 @@ def test_indicator_rows_with_a_missing_year_and_single_target_rows() -> None:
     assert ("短视频月报", 2022, Decimal(12), "期") in found  # this year's target (the test document's year: 2022)
     assert ("短视频发布数量", 2022, Decimal(600), "条") in found
     assert not any(name.startswith(("宣传项目", "绩效目标")) for name, _, _, _ in found)  # read once, by its row
+
+
+def test_a_sentence_opening_with_its_base_continues_the_previous_figure() -> None:
+    raw = (
+        "2021年卯县退役军人事务局部门决算公开\n一、收入\n1.一般公共预算财政拨款收入300.5万元,为本级财政\n当年拨付的资金。"
+        "较2020年度决算数减少50.5万元,下降14.39%。\n"
+    )
+    [income] = [f for f in facts_of(raw) if f.value == Decimal("300.5")]
+    assert income.comparison == Comparison("2020", "减少", Decimal("50.5"), Decimal("14.39"))
