@@ -186,6 +186,7 @@ class ClauseOp:
     ratio: bool = False  # share asked as a multiple (倍)
     weak: bool = False  # only a follow-up share/execution ask
     descriptive: bool = False  # 怎么变 / 有何变化: the change described, no figure of its own asked
+    asks_figure: bool = True  # False for a yes/no clause (是不是全花在接待上？): no quantity word
 
 
 _ALSO = _P(r"^(?:了)?[、和及与,，]|以及|还有")
@@ -289,7 +290,8 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 
 _DESCRIBED_CHANGE = _P(r"怎么变|怎样变|如何变|有何变化|有什么变化|变化情况|变化如何|什么变化|怎么样")
-_HOW_MUCH = _P(r"多少|几|多大|百分")
+_HOW_MUCH = _P(r"多少|几|多大|百分|比例|比重")
+_YES_NO = _P(r"是不是|是否|有没有|吗|对不对")
 
 
 def _combine(ops: Sequence[ClauseOp]) -> ClauseOp | None:
@@ -300,7 +302,7 @@ def _combine(ops: Sequence[ClauseOp]) -> ClauseOp | None:
     for op in ops[1:]:
         # “X多少？占比？” / “X多少？税收占比？” / “花了多少？完成预算多少？”: the figure first, its share a companion
         follow_up = (op.op == "share" and not op.ratio) or (op.execution and not op.has_metric) or op.descriptive
-        if first.op == "lookup" and follow_up:
+        if first.op == "lookup" and first.asks_figure and follow_up:
             continue
         if RANK[op.op] > RANK[best.op]:
             best = op
@@ -404,7 +406,10 @@ def parse_question(
         op, execution, ratio = classify(clause, len(inside), non_money)
         if op:
             descriptive = op == "delta" and bool(_DESCRIBED_CHANGE.search(clause)) and not _HOW_MUCH.search(clause)
-            clause_ops.append(ClauseOp(op, start, end, bool(inside), execution, ratio, descriptive=descriptive))
+            asks_figure = bool(_HOW_MUCH.search(clause)) or not _YES_NO.search(clause)
+            clause_ops.append(
+                ClauseOp(op, start, end, bool(inside), execution, ratio, descriptive=descriptive, asks_figure=asks_figure)
+            )
     best = _combine(clause_ops)
     verify = bool(VERIFY.search(masked))
     op = best.op if best else ("lookup" if terms or verify else "text")
@@ -423,6 +428,13 @@ def parse_question(
         unit = {"万": "万元", "亿": "亿元"}.get(money_unit_m.group(1), money_unit_m.group(1))
 
     whole, whole_term = _whole(_mask(norm, org_spans, "Ｏ"), masked, op, terms)
+    if whole is None and op == "share" and best is not None and len({t.metric for t in terms}) > 1:
+        # “三公预算是不是全花在接待上？接待费占多大比例？”: the part is named in the clause that asks the share,
+        # the whole in another
+        inside = [t for t in terms if best.start <= t.start < best.end]
+        outside = [t for t in terms if t not in inside and t.metric not in {i.metric for i in inside}]
+        if inside and outside:
+            whole, whole_term = outside[0].metric, outside[0]
     parts = [t for t in terms if t is not whole_term]
     metric_names = list(dict.fromkeys(t.metric for t in parts))
     if op == "count" or (count_unit is not None and op in ("sum", "diff", "delta", "compare")):

@@ -218,3 +218,12 @@ def test_a_sentence_opening_with_its_base_continues_the_previous_figure() -> Non
     )
     [income] = [f for f in facts_of(raw) if f.value == Decimal("300.5")]
     assert income.comparison == Comparison("2020", "减少", Decimal("50.5"), Decimal("14.39"))
+
+
+def test_a_yes_no_clause_leaves_the_headline_to_the_share_asked() -> None:
+    from qa.parse import parse_question
+
+    p = parse_question("三公预算是不是全花在接待上？接待费占多大比例？")
+    assert (p.op, p.metrics, p.whole) == ("share", ("公务接待费",), "三公经费")
+    kept = parse_question("其他收入是多少？占多少？")
+    assert kept.op == "lookup"  # a figure asked first stays the headline; its share is a companion
