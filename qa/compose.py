@@ -307,7 +307,7 @@ class Composer:
         if pick is None or undated_prior or (self.q.compute and year != self.doc_year()):
             derived = self.derived_prior_year(metric, year)
             if derived is not None or pick is None:
-                return derived
+                return derived or self.whole_from_parts(metric, year)
         if not self.unit_fits(pick.fact):
             return None
         f = pick.fact
@@ -328,6 +328,48 @@ class Composer:
         text = text + ("，" + "，".join(extras) if extras else "") + "。"
         kind = "count" if self.q.op == "count" or not BY_NAME.get(metric, BY_NAME["收支总预算"]).money else "lookup"
         return self.answer(kind, text, value, unit)
+
+    def whole_from_parts(self, metric: str, year: int | None) -> Answer | None:
+        """A total the document never writes, only names as the whole its parts are shares of (“基本支出X元，占一般公共
+        预算支出的84.06%… 项目支出Y元，占一般公共预算支出的15.94%”): the parts added up. One part alone gives the
+        whole only approximately (X ÷ 84.06%), and the answer says so."""
+        doc = self.doc
+        if doc is None:
+            return None
+        meta = BY_NAME.get(metric)
+        words = {w for w in (metric, *(meta.synonyms if meta else ()), *self.q.metric_terms) if len(w) >= 3}
+        parts: list[Fact] = []
+        for f in self.facts:
+            if f.share is None or f.unit != "万元" or (year is not None and f.year not in (None, year)):
+                continue
+            named = _SHARE_OF.search(doc.text[f.end : f.end + 40].replace("\n", "").replace(" ", ""))
+            if named is None or not any(w in named.group(1) for w in words):
+                continue
+            if all(f.value != o.value or f.metric != o.metric for o in parts):
+                parts.append(f)
+        if not parts:
+            return None
+        self.cite(*parts)
+        unit = self.du("万元")
+        shares = sum((f.share for f in parts if f.share is not None), Decimal(0))
+        label = self.q.metric_terms[0] if self.q.metric_terms else metric
+        if len(parts) >= 2:
+            calc = calculate("+".join(self.dv(f.value, f.unit) for f in parts))
+            items = "＋".join(f"{self.metric_label(f.metric, f)}{self.vv(f.value, f.unit)}" for f in parts)
+            if abs(shares - 100) > Decimal("0.1") * len(parts):
+                self.warnings.append(f"各部分写明的占比合计为{fmt(shares)}%，不是100%，文件的占比与金额不一致。")
+            text = f"文件没有直接写出{year_label(year)}{label}，按其组成部分相加：{items}＝{v(calc.value, unit)}。"
+            return self.answer("lookup", text, calc.value, unit, calc.formula)
+        part = parts[0]
+        assert part.share is not None
+        calc = calculate(f"{self.dv(part.value, part.unit)}/{fmt(part.share)}*100")
+        approx = calc.value.quantize(Decimal("0.01"))
+        self.warnings.append("按四舍五入后的占比推算，结果只是近似值。")
+        text = (
+            f"文件没有直接写出{year_label(year)}{label}；{self.metric_label(part.metric, part)}"
+            f"{self.vv(part.value, part.unit)}占其{fmt(part.share)}%，推算约为{v(approx, unit)}。"
+        )
+        return self.answer("lookup", text, approx, unit, calc.formula)
 
     def basis_word(self, f: Fact) -> str:
         if "预算" in f.metric or "决算" in f.metric or f.unit != "万元":
@@ -863,6 +905,7 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
     "在职人数": ("实有人数",),
 }
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_SHARE_OF = re.compile(r"^[^。；;]{0,5}?占([^，,。；;\d%]{2,24})")  # 元,占一般公共预算支出的84.06%
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")
 _MULTI_YEAR = re.compile(

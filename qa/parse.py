@@ -414,6 +414,8 @@ def parse_question(
     verify = bool(VERIFY.search(masked))
     op = best.op if best else ("lookup" if terms or verify else "text")
     execution = bool(best and best.execution)
+    if op == "delta" and re.search(r"(?:比|较)Ｍ", masked) and len({t.metric for t in terms}) >= 2:
+        op = "diff"  # “A比B还多？多多少？”: the gap between two items, not a change over time
     claimed = _CLAIMED_RATE.search(norm)
     if verify and claimed and op in ("lookup", "delta", "diff", "count"):
         # “比预算增长1.14%，对吗” / “增长2.8%对吗”: the figure being checked is a rate; answer with the recomputed rate

@@ -227,3 +227,23 @@ def test_a_yes_no_clause_leaves_the_headline_to_the_share_asked() -> None:
     assert (p.op, p.metrics, p.whole) == ("share", ("公务接待费",), "三公经费")
     kept = parse_question("其他收入是多少？占多少？")
     assert kept.op == "lookup"  # a figure asked first stays the headline; its share is a companion
+
+
+SHARES_OF_AN_UNWRITTEN_WHOLE = (
+    "2024年辰县档案馆部门预算公开\n一、支出\n本部门2024年一般公共预算财政拨款收支总预算300万元。\n"
+    "1. 基本支出预算 2400000.00 元,占一般公共预算支出\n的80%,同比减少 1000 元。\n"
+    "2. 项目支出 600000 元,占一般公共预算支出的 20%,同比增加 700 元。\n"
+)
+
+
+def test_a_whole_written_only_as_what_its_parts_are_shares_of(tmp_path: Path) -> None:
+    answer = ask(tmp_path, SHARES_OF_AN_UNWRITTEN_WHOLE, "2024年一般公共预算支出合计多少元？")
+    assert (answer.value, answer.unit) == (Decimal("3000000.00"), "元")
+    assert answer.formula is not None and "2400000" in answer.formula and "600000" in answer.formula
+
+
+def test_a_diff_between_two_items_asked_in_two_clauses() -> None:
+    from qa.parse import parse_question
+
+    assert parse_question("政府采购预算比项目支出还多？多多少？").op == "diff"
+    assert parse_question("公务接待费和公车运行费分别比上年增加多少").op == "delta"
