@@ -533,7 +533,10 @@ class Composer:
         metric = self.q.metrics[0]
         year = self.target_year()
         pick = self.pick(metric, year)
-        if self.q.execution or self.q.basis == "决算" or "完成" in self.q.text or "执行" in self.q.text:
+        over_years = bool(_OVER_YEARS.search(self.q.text)) or self.q.compare_year is not None
+        if self.q.execution or (
+            not over_years and (self.q.basis == "决算" or "完成" in self.q.text or "执行" in self.q.text)
+        ):  # 决算较上年增长: a change over the years, not the execution of the budget
             done = self.execution_rate(metric, year)
             if done is not None:
                 return done
@@ -843,6 +846,8 @@ class Composer:
         result = self.by_op(op, handlers)
         if result is not None and not result.refused:
             result = self.with_companions(result, op, handlers)
+            if self.q.verify:
+                result = verdict(result, self.q.text)
         return result
 
     def with_companions(self, main: Answer, op: str, handlers: dict[str, Callable[[], Answer | None]]) -> Answer:
@@ -905,6 +910,7 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
     "在职人数": ("实有人数",),
 }
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_OVER_YEARS = re.compile(r"上年|去年|上一年|同比|前一年|比\d{4}年|较\d{4}年")
 _SHARE_OF = re.compile(r"^[^。；;]{0,5}?占([^，,。；;\d%]{2,24})")  # 元,占一般公共预算支出的84.06%
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")
@@ -917,6 +923,33 @@ _EXCEPT = re.compile(r"除去|除了|扣除|去掉|减去.*还剩|还剩")
 _VS_BUDGET = re.compile(r"(?:比|较|与|相对于?)(?:年初)?预算(?:数)?(?:相比)?(?:增长|下降|增加|减少|多|少|超)")
 _SAME_COUNT = ({"批", "批次", "个"}, {"人", "名", "位"}, {"人", "人次"}, {"辆", "台"})
 _CN_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+_CLAIM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|％|万元|亿元|元|人|辆|个|批次|人次)")
+
+
+def verdict(answer: Answer, question: str) -> Answer:
+    """A check question (“增长10.63%，对吗？”) answered 对/不对 up front: the figure it quotes against the one computed,
+    equal within the precision the question writes it in."""
+    if answer.value is None or answer.unit is None or answer.answer.startswith(("对", "不对")):
+        return answer
+    money = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+    for m in _CLAIM.finditer(question):
+        claimed, unit = Decimal(m.group(1)), m.group(2).replace("％", "%")
+        if unit == answer.unit:
+            got = answer.value
+        elif unit in money and answer.unit in money:
+            got = answer.value * money[answer.unit] / money[unit]
+        else:
+            continue
+        places = -claimed.as_tuple().exponent if isinstance(claimed.as_tuple().exponent, int) else 0
+        tolerance = Decimal(5).scaleb(-max(places, 0) - 1)
+        if abs(got) == claimed:
+            return replace(answer, answer=f"对。{answer.answer}")
+        if abs(abs(got) - claimed) <= tolerance:
+            return replace(answer, answer=f"对（{m.group(0)}是{fmt(abs(got))}{unit}四舍五入后的写法）。{answer.answer}")
+        return replace(answer, answer=f"不对：问题中的{m.group(0)}与文件数据计算的{fmt(got)}{unit}不符。{answer.answer}")
+    return answer
 
 
 def _cn_int(text: str) -> int | None:

@@ -247,3 +247,20 @@ def test_a_diff_between_two_items_asked_in_two_clauses() -> None:
 
     assert parse_question("政府采购预算比项目支出还多？多多少？").op == "diff"
     assert parse_question("公务接待费和公车运行费分别比上年增加多少").op == "delta"
+
+
+CHECKED = (
+    "2023年巳县档案馆“三公”经费决算公开\n一、总体\n2023年度一般公共预算财政拨款“三公”经费支出预算为8.00万元,支出决算为8.00万元,"
+    "完成预算的100%;较上年增加1.00万元,增长14.29%。\n"
+)
+
+
+def test_a_rate_over_the_years_is_not_the_execution_rate_and_a_check_gets_a_verdict(tmp_path: Path) -> None:
+    right = ask(tmp_path / "a", CHECKED, "三公决算较上年增长14.29%，对吗？")
+    assert (right.kind, right.value) == ("rate", Decimal("14.29")) and right.answer.startswith("对。")
+    wrong = ask(tmp_path / "b", CHECKED, "三公决算较上年增长20%，对吗？")
+    assert wrong.value == Decimal("14.29") and wrong.answer.startswith("不对")
+    rounded = ask(tmp_path / "c", CHECKED, "三公决算较上年增长14%，对吗？")
+    assert rounded.answer.startswith("对（")
+    execution = ask(tmp_path / "d", CHECKED, "三公经费决算完成预算的百分之几？")
+    assert execution.value == Decimal("100.00")
