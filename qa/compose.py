@@ -942,7 +942,8 @@ def verdict(answer: Answer, question: str) -> Answer:
             got = answer.value * money[answer.unit] / money[unit]
         else:
             continue
-        places = -claimed.as_tuple().exponent if isinstance(claimed.as_tuple().exponent, int) else 0
+        exponent = claimed.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) else 0
         tolerance = Decimal(5).scaleb(-max(places, 0) - 1)
         if abs(got) == claimed:
             return replace(answer, answer=f"对。{answer.answer}")
