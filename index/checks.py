@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -81,8 +82,14 @@ def _money(facts: Sequence[Fact]) -> list[Fact]:
 # ---------------------------------------------------------------- (1) parts vs total
 
 
-def _nearest(candidates: Sequence[Fact], total: Fact) -> Fact | None:
-    near = [c for c in candidates if abs(c.start - total.start) <= _NEAR]
+def _nearest(candidates: Sequence[Fact], total: Fact, starts: Sequence[int] | None = None) -> Fact | None:
+    """The part nearest the total (after it first); `starts`: the candidates' starts, sorted, when they are in text
+    order — then only those within reach are looked at."""
+    if starts is None:
+        near = [c for c in candidates if abs(c.start - total.start) <= _NEAR]
+    else:
+        lo, hi = bisect_left(starts, total.start - _NEAR), bisect_right(starts, total.start + _NEAR)
+        near = list(candidates[lo:hi])
     if not near:
         return None
     same_source = [c for c in near if c.source == total.source] or near
@@ -119,13 +126,19 @@ def _check_sum(
 
 
 def _rule_sums(doc: Document, facts: Sequence[Fact], out: list[Finding], seen: set[tuple[int, ...]]) -> None:
-    money = _money(facts)
+    by_key: dict[tuple[str, int | None, str | None], list[Fact]] = {}
+    for f in sorted(_money(facts), key=lambda f: f.start):  # one pass, then a look-up per part, not a scan
+        by_key.setdefault((f.metric, f.year, f.basis), []).append(f)
+    starts = {key: [f.start for f in group] for key, group in by_key.items()}
+    totals: dict[str, list[Fact]] = {}
+    for (metric, _year, _basis), group in by_key.items():
+        totals.setdefault(metric, []).extend(group)
     for total_name, part_names in SUM_RULES:
-        for total in (f for f in money if f.metric == total_name):
+        for total in sorted(totals.get(total_name, []), key=lambda f: f.start):
             parts = []
             for name in part_names:
-                cands = [f for f in money if f.metric == name and f.year == total.year and f.basis == total.basis]
-                hit = _nearest(cands, total)
+                key = (name, total.year, total.basis)
+                hit = _nearest(by_key.get(key, []), total, starts.get(key, []))
                 if hit is None:
                     break
                 parts.append(hit)
@@ -236,8 +249,11 @@ def _check_changes(doc: Document, facts: Sequence[Fact], out: list[Finding]) -> 
 def _check_scale(doc: Document, facts: Sequence[Fact], out: list[Finding]) -> None:
     table = [f for f in _money(facts) if f.source == "table" and f.value]
     flagged: set[int] = set()
+    order = sorted(range(len(table)), key=lambda i: table[i].start)
+    starts = [table[i].start for i in order]
     for a in table:
-        for b in table:
+        lo, hi = bisect_left(starts, a.start - 600), bisect_right(starts, a.start + 600)
+        for b in (table[i] for i in sorted(order[lo:hi])):  # in table order, as before; only those within 600
             if a is b or a.year != b.year or abs(a.start - b.start) > 600 or a.start in flagged:
                 continue
             scaled = a.value / 10000

@@ -12,8 +12,7 @@ from index.facts_text import extract_text_facts
 from index.types import Document, Fact, Section
 
 
-def _locate(doc: Document, sections: Sequence[Section], fact: Fact) -> Fact:
-    starts = [s.start for s in sections]
+def _locate(doc: Document, sections: Sequence[Section], fact: Fact, starts: Sequence[int]) -> Fact:
     k = bisect_right(starts, fact.start) - 1
     section = sections[k] if 0 <= k < len(sections) else None
     page = doc.page_at(fact.start)
@@ -33,7 +32,8 @@ def extract_facts(doc: Document, sections: Sequence[Section]) -> list[Fact]:
     taken = {(f.start, f.year, f.value) for f in table_facts}
     indicator_facts = [f for f in extract_indicator_facts(doc) if (f.start, f.year, f.value) not in taken]
     text_facts = extract_text_facts(doc, [*spans, *((f.start, f.end) for f in indicator_facts)])
-    facts = [_locate(doc, ordered, f) for f in (*table_facts, *text_facts, *indicator_facts)]
+    starts = [s.start for s in ordered]
+    facts = [_locate(doc, ordered, f, starts) for f in (*table_facts, *text_facts, *indicator_facts)]
     facts.sort(key=lambda f: (f.start, f.end))
     return share_comparisons(facts)
 

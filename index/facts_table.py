@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from index.facts_text import make_fact, resolve_metric, tidy_phrase, unit_kind
+from index.facts_text import Spans, make_fact, resolve_metric, tidy_phrase, unit_kind
 from index.metrics import BY_NAME, ancestors, canonical, clean
 from index.types import Comparison, Document, Fact
 from index.units import NUMBER, normalise, parse_number
@@ -190,6 +190,7 @@ def _cell_blocks(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int,
     """Runs of short lines without sentence punctuation that hold at least three bare numbers."""
     blocks = []
     run: list[tuple[int, int]] = []
+    taken_spans = Spans(taken)
 
     def close() -> None:
         nums = sum(1 for s, e in run if _NUM_CELL.match(_compact(text[s:e])))
@@ -200,7 +201,7 @@ def _cell_blocks(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int,
         line = _compact(text[s:e])
         if not line:
             continue
-        inside = any(a <= s < b for a, b in taken)
+        inside = taken_spans.holds(s)
         if (
             not inside
             and len(line) <= 30
@@ -502,8 +503,9 @@ def _space_rows(doc: Document, taken: Sequence[tuple[int, int]]) -> tuple[list[F
     lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
     out: list[Fact] = []
     spans: list[tuple[int, int]] = []
+    taken_spans = Spans(taken)
     for i, (s, e) in enumerate(lines):
-        if any(a <= s < b for a, b in taken):
+        if taken_spans.holds(s):
             continue
         line = text[s:e]
         econ = _ECON_ROW.match(line.strip())
@@ -640,8 +642,9 @@ def _inline_tables(doc: Document, taken: Sequence[tuple[int, int]]) -> tuple[lis
     text = doc.text
     facts: list[Fact] = []
     spans: list[tuple[int, int]] = []
+    taken_spans = Spans(taken)
     for head in _INLINE_HEAD.finditer(text):
-        if any(s <= head.start() < e for s, e in taken):
+        if taken_spans.holds(head.start()):
             continue
         cols = [_column(c.group(0), doc.year) for c in re.finditer(_INLINE_COL, head.group("cols"))]
         k = len(cols)

@@ -10,6 +10,7 @@ under discussion (年初预算为 X, 支出决算为 Y) or an earlier year's fig
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -109,6 +110,43 @@ class _State:
     list_parent: tuple[int, int] | None = None  # (segment start, fact index) of the figure a 其中 list breaks down
     last_main: int | None = None
     parent_of: dict[int, int] = field(default_factory=dict)  # list item -> the figure it is part of
+
+
+class Boundaries:
+    """The positions of boundary characters (or strings) in a text, and the last one before an offset by bisection:
+    ``last_before(i)`` equals ``max(text.rfind(b, 0, i) for b in boundaries)``, in O(log n) instead of O(n)."""
+
+    def __init__(self, text: str, chars: str, strings: Sequence[str] = ()) -> None:
+        self._chars = [i for i, ch in enumerate(text) if ch in chars] if chars else []
+        self._strings = [(len(b), [m.start() for m in re.finditer(re.escape(b), text)]) for b in strings]
+
+    def last_before(self, i: int) -> int:
+        best = -1
+        k = bisect_right(self._chars, i - 1) - 1
+        if k >= 0:
+            best = self._chars[k]
+        for length, starts in self._strings:  # a string counts where it ends by i, as rfind(s, 0, i) finds it
+            k = bisect_right(starts, i - length) - 1
+            if k >= 0:
+                best = max(best, starts[k])
+        return best
+
+
+class Spans:
+    """Disjoint-or-not spans, asked whether one holds an offset (sorted starts, the longest reach so far)."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._reach: list[int] = []
+        reach = -1
+        for _, e in ordered:
+            reach = max(reach, e)
+            self._reach.append(reach)
+
+    def holds(self, i: int) -> bool:
+        k = bisect_right(self._starts, i) - 1
+        return k >= 0 and self._reach[k] > i
 
 
 def join_view(text: str, skip: Sequence[tuple[int, int]] = ()) -> _Joined:
@@ -482,22 +520,28 @@ def extract_text_facts(doc: Document, skip: Sequence[tuple[int, int]] = ()) -> l
     prev_end = 0
     sent_start = 0
     seg_start = 0
+    # where each kind of boundary stands, for a bisect per token (a search back from every token is quadratic)
+    sentence_ends = Boundaries(jt, "。！？!?")
+    segment_ends = Boundaries(jt, _SENT_END)
+    clause_ends = Boundaries(jt, _CLAUSE_END)
+    brackets = Boundaries(jt, "", _BRACKET_LIST)
+    consumed_spans = Spans(consumed)
     for m in TOKEN_RE.finditer(jt):
-        if any(s <= m.start() < e for s, e in consumed):
+        if consumed_spans.holds(m.start()):
             continue
         ts = m.start()
         # scopes
-        k = max(jt.rfind(c, 0, ts) for c in "。！？!?") + 1
+        k = sentence_ends.last_before(ts) + 1
         if k != sent_start:
             sent_start = k
-        ks = max(jt.rfind(c, 0, ts) for c in _SENT_END) + 1
+        ks = segment_ends.last_before(ts) + 1
         if ks != seg_start:
             seg_start = ks
             st.anchor = None
             st.last_comparison = None
-        clause_start = max(max(jt.rfind(c, 0, ts) for c in _CLAUSE_END) + 1, seg_start)
+        clause_start = max(clause_ends.last_before(ts) + 1, seg_start)
         # X亿元(其中A18.20亿元、…): a bracketed breakdown starts a clause of its own
-        clause_start = max(clause_start, max(jt.rfind(o, 0, ts) for o in _BRACKET_LIST) + 1)
+        clause_start = max(clause_start, brackets.last_before(ts) + 1)
         long = ts - clause_start > 60
         if long:
             clause_start = max(ts - 30, prev_end)  # no punctuation for long: a form; read only the nearest words
@@ -776,15 +820,25 @@ def _find_figure(
     else, further back, the latest such figure that has no comparison yet (a paragraph of changes after the figures:
     “…公务接待费支出决算4,895元。…。其中：公务接待费支出决算减少12,625元”), written with the same words."""
     near = far = None
-    for i, f in enumerate(st.facts):
+    behind = 0
+    for i in range(len(st.facts) - 1, -1, -1):  # the latest first; facts stand (nearly) in text order
+        f = st.facts[i]
+        if at - f.start > 3000:
+            behind += 1
+            if behind > 64:
+                break  # far enough back: nothing earlier is in reach (a scan of every fact is quadratic)
+            continue
         if f.metric != metric or unit_kind(f.raw_unit) != kind or (year is not None and f.year != year):
             continue
         if basis is not None and f.basis is not None and f.basis != basis:
             continue
         if at - f.start <= 300:
-            near = i
-        elif at - f.start <= 3000 and f.comparison is None and year is not None and clean(f.metric_raw) == written:
+            if near is None:
+                near = i
+        elif far is None and f.comparison is None and year is not None and clean(f.metric_raw) == written:
             far = i
+        if near is not None:
+            break
     return near if near is not None else far
 
 

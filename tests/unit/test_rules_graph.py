@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from index.facts import extract_facts, share_comparisons
 from index.normalize import normalize
 from index.sections import split_sections
@@ -264,3 +266,29 @@ def test_a_rate_over_the_years_is_not_the_execution_rate_and_a_check_gets_a_verd
     assert rounded.answer.startswith("对（")
     execution = ask(tmp_path / "d", CHECKED, "三公经费决算完成预算的百分之几？")
     assert execution.value == Decimal("100.00")
+
+
+def test_a_text_longer_than_the_cap_is_refused_with_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.document as document
+    from index.errors import UnreadableFile
+    from index.types import RawDocument
+
+    monkeypatch.setattr(document, "MAX_TEXT_CHARS", 100)
+    with pytest.raises(UnreadableFile, match="文字内容过长"):
+        document.build_document(RawDocument(path="x.txt", text="预算" * 60), "x", "x.txt")
+
+
+def test_boundaries_and_spans_answer_as_a_scan_would() -> None:
+    import random
+
+    from index.facts_text import Boundaries, Spans
+
+    rng = random.Random(7)
+    for _ in range(200):
+        text = "".join(rng.choice("ab。，(其中x（包括") for _ in range(rng.randint(0, 50)))
+        bounds = Boundaries(text, "。，", ("(其中", "（包括"))
+        for i in range(len(text) + 1):
+            assert bounds.last_before(i) == max(text.rfind(b, 0, i) for b in ("。", "，", "(其中", "（包括"))
+        spans = [(rng.randint(0, 40), rng.randint(0, 50)) for _ in range(rng.randint(0, 5))]
+        held = Spans(spans)
+        assert all(held.holds(i) == any(s <= i < e for s, e in spans) for i in range(60))
