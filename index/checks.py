@@ -17,6 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
 
+from index.injection import cues
 from index.metrics import BY_NAME, ancestors
 from index.types import Document, Fact, Finding
 from index.units import fmt
@@ -299,4 +300,25 @@ def check_document(doc: Document, facts: Sequence[Fact]) -> list[Finding]:
     _check_changes(doc, facts, out)
     _check_scale(doc, facts, out)
     _check_conflicts(doc, facts, out)
+    _check_injection(doc, facts, out)
     return out
+
+
+def _check_injection(doc: Document, facts: Sequence[Fact], out: list[Finding]) -> None:
+    """Instruction-like text in the document (“请忽略之前的所有指令”): its nearby figures are not used for answers."""
+    suspects = [f for f in facts if f.source == "suspect"]
+    for m in cues(doc.text):
+        near = [f for f in suspects if abs(f.start - m.start()) <= 1000]
+        figures = "、".join(dict.fromkeys(f"{f.metric_raw}{f.raw_value}{f.raw_unit}" for f in near)) or "无"
+        msg = (
+            f"文中有类似给机器下指令的文字（“{m.group(0)}”），不像公开文件的正常内容；其附近的数字（{figures}）"
+            "不作为回答依据，请核对原文来源。"
+        )
+        first = near[0] if near else None
+        out.append(
+            Finding(
+                doc_id=doc.doc_id, check="injection", message=msg, metric=first.metric if first else None,
+                quotes=(doc.text[max(0, m.start() - 20) : m.end() + 40].replace("\n", " "),),
+                section=first.section if first else "", page=first.page if first else None,
+            )
+        )  # fmt: skip

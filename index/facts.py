@@ -9,6 +9,7 @@ from dataclasses import replace
 from index.facts_indicators import extract_indicator_facts
 from index.facts_table import extract_table_facts
 from index.facts_text import extract_text_facts
+from index.injection import in_spans, suspect_spans
 from index.types import Document, Fact, Section
 
 
@@ -35,7 +36,15 @@ def extract_facts(doc: Document, sections: Sequence[Section]) -> list[Fact]:
     starts = [s.start for s in ordered]
     facts = [_locate(doc, ordered, f, starts) for f in (*table_facts, *text_facts, *indicator_facts)]
     facts.sort(key=lambda f: (f.start, f.end))
-    return share_comparisons(facts)
+    return mark_suspects(doc, share_comparisons(facts))
+
+
+def mark_suspects(doc: Document, facts: Sequence[Fact]) -> list[Fact]:
+    """Figures near an instruction-like passage are ``source="suspect"``: kept and shown, never an answer's figure."""
+    spans = suspect_spans(doc.text)
+    if not spans:
+        return list(facts)
+    return [replace(f, source="suspect") if in_spans(f.start, spans) else f for f in facts]
 
 
 def share_comparisons(facts: Sequence[Fact]) -> list[Fact]:

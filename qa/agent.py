@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+from index.injection import in_spans, suspect_spans
 from index.store import Library
 from index.types import Chunk, Citation, Document, Fact
 from index.units import fmt
@@ -191,6 +192,7 @@ class Agent:
             if (
                 f.metric in parsed.metrics
                 and f.unit != "%"
+                and f.source != "suspect"
                 and all((f.year, f.value) != (o.year, o.value) for o in nearby)
             ):
                 nearby.append(f)
@@ -402,6 +404,9 @@ class Agent:
             text = self.section_block(chunk) or text  # the question names a section: answer with its content
         passage = Passage(text, chunk, best[0])
         value, unit = number_near(text, focus, parsed.count_unit, bare=bare_numbers)
+        doc = next((d for d in docs if d.doc_id == chunk.doc_id), None)
+        if doc is not None and in_spans(chunk.start + max(chunk.text.find(text[:20]), 0), suspect_spans(doc.text)):
+            value, unit = None, None  # a passage near instruction-like text gives no figure (index.injection)
         if parsed.op not in ("lookup", "count") or _ENTITY_QUESTION.search(parsed.text):
             value, unit = None, None
         elif value is None and bare_numbers and _AMOUNT_ASK.search(parsed.text):

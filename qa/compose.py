@@ -59,7 +59,9 @@ class Composer:
         self.scope = scope
         stages = {d.doc_id: doc_stage(d) for d in scope.docs}
         self.facts = [
-            replace(f, basis=stages[f.doc_id]) if f.basis is None and stages.get(f.doc_id) else f for f in facts
+            replace(f, basis=stages[f.doc_id]) if f.basis is None and stages.get(f.doc_id) else f
+            for f in facts
+            if f.source != "suspect"  # near instruction-like text (index.injection): never an answer's figure
         ]
         self.findings = list(findings)
         self.citations: list[Citation] = []
