@@ -16,6 +16,7 @@ from index.units import fmt
 from qa import crossdoc, sumcheck
 from qa.compose import Composer, cite
 from qa.evidence import Scope
+from qa.followup import answer_context, covered_years, follow_up
 from qa.parse import parse_question
 from qa.textual import (
     _DEFINITION_CUE,
@@ -70,7 +71,7 @@ class Agent:
             if named:
                 parsed = replace(parsed, metrics=tuple(named), metric_terms=tuple(named))
         if previous is not None:
-            parsed = follow_up(parsed, previous)
+            parsed = follow_up(parsed, previous, covered_years(list(self._docs.values())) or None)
         return parsed
 
     # ---- the entry point -------------------------------------------------------------------------------------------
@@ -88,12 +89,21 @@ class Agent:
             return Answer(question, "请输入问题，例如：“公务接待费增长多少？”", "clarify", id=qid)
         parsed = self.parse(question, previous)
         answer = self.answer(parsed, doc_ids=doc_ids)  # milliseconds; the LLM's answer is checked against it
+        if answer.refused and previous is not None:
+            # a year carried over from an earlier question must not block this one: try the question's own year
+            own = self.parse(question)
+            if (own.year, own.relative_year) != (parsed.year, parsed.relative_year):
+                loose = replace(parsed, year=own.year, relative_year=own.relative_year)
+                retried = self.answer(loose, doc_ids=doc_ids)
+                if not retried.refused:
+                    parsed, answer = loose, retried
         if self.llm is not None:
             from qa.llm import ask_llm
 
             answer = ask_llm(self, parsed, doc_ids=doc_ids, model=self.llm, deterministic=answer) or answer
         extra = dict(answer.extra)
         extra["parsed"] = parsed
+        extra["context"] = answer_context(answer, parsed, self.scope_docs(parsed, doc_ids))
         extra["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return replace(answer, id=qid, extra=extra)
 
@@ -101,6 +111,12 @@ class Agent:
         docs = self.scope_docs(parsed, doc_ids)
         if not docs:
             return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
+        elsewhere = other_body(parsed, docs, selected=doc_ids is not None)
+        if elsewhere is not None:
+            return refuse(parsed, elsewhere)
+        beyond = uncovered_year(parsed, docs)
+        if beyond is not None:
+            return refuse(parsed, beyond)
         if parsed.op == "compare" or (len(docs) > 1 and parsed.op in ("compare",)):
             return self.compare(parsed, docs)
         if len(docs) == 1 and sumcheck.applies(parsed.text):
@@ -503,24 +519,39 @@ def _mentions(sentence: str, parsed: ParsedQuestion) -> bool:
     return False
 
 
+def _doc_names(docs: Sequence[Document]) -> str:
+    return "、".join(dict.fromkeys(f"{d.org}{f' {d.year}年' if d.year else ''}{d.kind if d.kind != 'other' else ''}" for d in docs))
+
+
+def other_body(parsed: ParsedQuestion, docs: Sequence[Document], *, selected: bool) -> str | None:
+    """A question naming a body the selected document is not about: say so rather than answer with another's figure."""
+    if not selected:
+        return None
+    orgs = {d.org for d in docs}
+    named = [o for o in parsed.org_mentions if o not in orgs]
+    if parsed.org is not None and parsed.org not in orgs:
+        named = [parsed.org, *named]
+    if not named or any(o in orgs for o in parsed.org_mentions):
+        return None
+    return (
+        f"问题问的是“{named[0]}”，但当前选定的文档是{_doc_names(docs)}。"
+        "请在“文档范围”中选择该单位的文件，或选择“全部文档”。"
+    )
+
+
+def uncovered_year(parsed: ParsedQuestion, docs: Sequence[Document]) -> str | None:
+    """A year later than every document in scope (“2024年预算” over a 2023 budget): no figure can answer it."""
+    years = [d.year for d in docs if d.year]
+    if parsed.year is None or not years or len(years) < len(docs) or parsed.year <= max(years):
+        return None
+    return (
+        f"资料库中没有{parsed.year}年的文件：当前范围内的文件是{_doc_names(docs)}"
+        f"（可回答{min(years) - 1}—{max(years)}年的数据）。请换一个年度提问，或先导入{parsed.year}年的文件。"
+    )
+
+
 def refuse(parsed: ParsedQuestion, text: str, citations: list | None = None) -> Answer:  # type: ignore[type-arg]
     return Answer(parsed.text, text, "refuse", refused=True, citations=tuple(citations or ()))
-
-
-def follow_up(parsed: ParsedQuestion, previous: ParsedQuestion) -> ParsedQuestion:
-    """“那公用经费呢？” keeps the previous question's org, year and operation."""
-    changes: dict[str, object] = {}
-    if parsed.org is None and previous.org is not None:
-        changes["org"] = previous.org
-    if parsed.year is None and previous.year is not None:
-        changes["year"] = previous.year
-    short = len(parsed.text) <= 12 and re.search(r"(呢|那|还有)", parsed.text)
-    if short and parsed.metrics and previous.op not in ("text",):
-        changes["op"] = previous.op
-    if not parsed.metrics and previous.metrics and short:
-        changes["metrics"] = previous.metrics
-        changes["metric_terms"] = previous.metric_terms
-    return replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]
 
 
 _JUNK_METRIC = re.compile(

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from index.types import Citation
 from index.units import fmt
-from qa.types import Answer
+from qa.types import Answer, AnswerContext
 
 # One pass over the text: the HTML specials (as html.escape does) and the characters Markdown, GFM autolinks or KaTeX
 # would interpret, all as entities. A single str.translate, so no entity is escaped twice.
@@ -135,11 +135,19 @@ def render_warnings(warnings: Iterable[str]) -> str:
     return "".join(f'<div class="bqa-warning">⚠ {safe_text(w)}</div>' for w in warnings)
 
 
+def render_context(answer: Answer) -> str:
+    """The line that says which document, year and basis the answer assumes (follow-ups inherit it)."""
+    context = answer.extra.get("context")
+    if not isinstance(context, AnswerContext):
+        return ""
+    return f'<div class="bqa-context">{safe_text(context.label())}</div>'
+
+
 def render_answer(answer: Answer) -> str:
     """The whole answer as one HTML block (no blank lines, so Markdown leaves it alone)."""
     values = cited_values(answer)
     css = "bqa-answer bqa-refused" if answer.refused else "bqa-answer"
-    head = f'<div class="bqa-text">{safe_text(answer.answer)}</div>'
+    head = f'{render_context(answer)}<div class="bqa-text">{safe_text(answer.answer)}</div>'
     sources = "".join(render_citation(i, c, values) for i, c in enumerate(answer.citations, 1))
     return f'<div class="{css}">{head}{render_figure(answer)}{render_warnings(answer.warnings)}{sources}</div>'
 
@@ -164,6 +172,7 @@ def stream_pieces(text: str, steps: int = 8) -> list[str]:
 ANSWER_CSS = """
 .bqa-answer { line-height: 1.7; }
 .bqa-figure { margin-top: .4em; padding: .3em .6em; background: var(--background-fill-secondary); border-radius: 6px; }
+.bqa-context { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .2em; }
 .bqa-key { color: var(--body-text-color-subdued); }
 .bqa-warning { margin-top: .4em; padding: .3em .6em; border-left: 4px solid #d97706; background: rgba(217,119,6,.08); }
 .bqa-error .bqa-warning { border-left-color: #dc2626; background: rgba(220,38,38,.08); }

@@ -188,8 +188,23 @@ def test_respond_streams_then_renders_sources(ctx: WebContext) -> None:
     shown, history, parsed, box = updates[-1]
     assert "0.04" in shown[-1]["content"] and "<details" in shown[-1]["content"]
     assert parsed is not None and box == ""
+    assert "bqa-context" in shown[-1]["content"] and "依据：武昌区融媒体中心 2023年预算" in shown[-1]["content"]
     follow = list(respond(ctx, "那公用经费呢？", history, parsed, ALL_DOCS))[-1]
     assert "公用经费" in follow[0][-1]["content"]
+
+
+def test_respond_follow_ups_show_the_year_they_assume(ctx: WebContext) -> None:
+    from qa.web_chat import respond
+
+    history: list[dict[str, str]] = []
+    parsed = None
+    contents = []
+    for question in ("2024年预算是多少", "招待费是多少", "那去年呢？"):
+        shown, history, parsed, _ = list(respond(ctx, question, history, parsed, ALL_DOCS))[-1]
+        contents.append(shown[-1]["content"])
+    assert "没有2024年的文件" in contents[0]
+    assert "0.6" in contents[1] and "年度：2023年" in contents[1]
+    assert "0.56" in contents[2] and "年度：2022年" in contents[2]
 
 
 def test_respond_keeps_the_question_on_error(ctx: WebContext) -> None:
