@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from functools import lru_cache
 
 from index.store import Library
 from index.types import Chunk, Citation, Document, Fact
@@ -18,6 +19,7 @@ from qa.compose import Composer, cite
 from qa.evidence import Scope
 from qa.followup import answer_context, covered_years, follow_up
 from qa.parse import parse_question
+from qa.question import check_length, hint
 from qa.textual import (
     _DEFINITION_CUE,
     _REASON_CUE,
@@ -85,8 +87,10 @@ class Agent:
     ) -> Answer:
         started = time.perf_counter()
         question = question.strip()
-        if not question:
-            return Answer(question, "请输入问题，例如：“公务接待费增长多少？”", "clarify", id=qid)
+        check_length(question)
+        hinted = hint(question)
+        if hinted is not None:
+            return Answer(question, hinted, "clarify", id=qid)
         parsed = self.parse(question, previous)
         answer = self.answer(parsed, doc_ids=doc_ids)  # milliseconds; the LLM's answer is checked against it
         if answer.refused and previous is not None:
@@ -425,14 +429,42 @@ def number_near(
 
 
 def strip_names(question: str, names: Sequence[str]) -> str:
-    """The question without the parts that repeat an org's name or a title (every passage shares those)."""
-    text = question
-    for n in range(len(text), 2, -1):
-        for i in range(len(text) - n + 1):
-            piece = text[i : i + n]
-            if len(piece) == n and any(piece in name for name in names):
-                text = text.replace(piece, " ")
-    return text
+    """The question without the parts that repeat an org's name or a title (every passage shares those).
+
+    Longest pieces first, each at least three characters and inside one name, never overlapping a piece already taken:
+    linear in the question's length (the names bound how far a piece reaches from its start).
+    """
+    question = question.replace("\x00", " ")
+    joined, trigrams = _name_index(tuple(names))
+    longest = max((len(n) for n in names), default=0)
+    found: list[tuple[int, int]] = []  # (-length, start)
+    for i in range(len(question) - 2):
+        if question[i : i + 3] not in trigrams:
+            continue
+        best = 3
+        for end in range(i + 4, min(len(question), i + longest) + 1):
+            if question[i:end] not in joined:
+                break  # a longer piece would contain this one
+            best = end - i
+        found.append((-best, i))
+    taken = [False] * len(question)
+    spans: list[tuple[int, int]] = []
+    for neg, start in sorted(found):
+        end = start - neg
+        if not any(taken[start:end]):
+            taken[start:end] = [True] * (end - start)
+            spans.append((start, end))
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        out.append(question[pos:start] + " ")
+        pos = end
+    return "".join(out) + question[pos:]
+
+
+@lru_cache(maxsize=64)
+def _name_index(names: tuple[str, ...]) -> tuple[str, frozenset[str]]:
+    """The names joined by a separator no question holds, and their three-character pieces."""
+    return "\x00".join(names), frozenset(n[i : i + 3] for n in names for i in range(len(n) - 2))
 
 
 _STOP = set("的了吗呢是有多少什么怎么哪个哪些为什么这个那个单位部门年度一下请问文件里中和与及或")
@@ -520,7 +552,9 @@ def _mentions(sentence: str, parsed: ParsedQuestion) -> bool:
 
 
 def _doc_names(docs: Sequence[Document]) -> str:
-    return "、".join(dict.fromkeys(f"{d.org}{f' {d.year}年' if d.year else ''}{d.kind if d.kind != 'other' else ''}" for d in docs))
+    return "、".join(
+        dict.fromkeys(f"{d.org}{f' {d.year}年' if d.year else ''}{d.kind if d.kind != 'other' else ''}" for d in docs)
+    )
 
 
 def other_body(parsed: ParsedQuestion, docs: Sequence[Document], *, selected: bool) -> str | None:

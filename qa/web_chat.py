@@ -13,6 +13,7 @@ from qa.web_context import ALL_DOCS, ALL_DOCS_LABEL, WebContext
 import gradio as gr  # isort: skip  (after qa.web_context, which sets the offline environment)
 
 from index.errors import BudgetQAError
+from qa.question import EMPTY_HINT, MAX_QUESTION_CHARS
 from qa.types import Answer, ParsedQuestion
 from qa.web_render import render_answer, render_error, render_partial, safe_text, stream_pieces
 
@@ -56,6 +57,7 @@ def respond(
     text = (question or "").strip()
     shown = list(history or [])
     if not text:
+        gr.Warning(EMPTY_HINT)  # a toast: nothing is added to the conversation
         yield shown, shown, previous, gr.update()
         return
     shown.append({"role": "user", "content": safe_text(text)})
@@ -94,7 +96,8 @@ def build_chat_tab(ctx: WebContext) -> ChatTab:
     )  # fmt: skip
     with gr.Row():
         question = gr.Textbox(
-            label="问题", placeholder="输入问题后按回车，例如：公务接待费增长多少？", lines=1, max_lines=4,
+            label="问题", placeholder=f"输入问题后按回车（{MAX_QUESTION_CHARS}字以内），例如：公务接待费增长多少？",
+            lines=1, max_lines=4,
             scale=5, elem_id="bqa-question", autofocus=True,
         )  # fmt: skip
         with gr.Column(scale=1, min_width=120):
@@ -135,7 +138,7 @@ def register_api(ctx: WebContext) -> None:
         """Answer one question over the library and return the answer JSON.
 
         Parameters:
-            question: the question in Chinese, e.g. 公务接待费增长多少？
+            question: the question in Chinese, at most 500 characters, e.g. 公务接待费增长多少？
             doc: 全部文档 (default), or a document id, id prefix or file name from /documents
         """
         try:

@@ -238,3 +238,15 @@ def test_concurrent_ingest_and_questions_keep_the_library_whole(tmp_path: Path) 
     assert all(d["facts"] > 0 for d in docs)
     assert len(list((library.home / "files").iterdir())) == len(docs)
     library.close()
+
+
+def test_respond_too_long_empty_and_english(ctx: WebContext) -> None:
+    from qa.question import MAX_QUESTION_CHARS
+    from qa.web_chat import respond
+
+    shown, _, _, box = list(respond(ctx, "公" * (MAX_QUESTION_CHARS + 1), [], None, ALL_DOCS))[-1]
+    assert "问题太长" in shown[-1]["content"] and not isinstance(box, str)  # the question stays in the box
+    with pytest.warns(UserWarning, match="请输入问题"):  # gr.Warning outside a request: the toast's text
+        assert list(respond(ctx, "  ", [], None, ALL_DOCS))[-1][0] == []  # nothing in the conversation
+    shown, *_ = list(respond(ctx, "How much is the reception budget?", [], None, ALL_DOCS))[-1]
+    assert "请用中文提问" in shown[-1]["content"]
