@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from index.types import Citation
 from index.units import fmt
+from qa.render import render_text
 from qa.types import Answer, AnswerContext
 
 # One pass over the text: the HTML specials (as html.escape does) and the characters Markdown, GFM autolinks or KaTeX
@@ -149,7 +150,8 @@ def render_answer(answer: Answer) -> str:
     css = "bqa-answer bqa-refused" if answer.refused else "bqa-answer"
     head = f'{render_context(answer)}<div class="bqa-text">{safe_text(answer.answer)}</div>'
     sources = "".join(render_citation(i, c, values) for i, c in enumerate(answer.citations, 1))
-    return f'<div class="{css}">{head}{render_figure(answer)}{render_warnings(answer.warnings)}{sources}</div>'
+    plain = f'<div class="bqa-plain">{safe_text(render_text(answer))}</div>'  # what 复制 copies (COPY_SCRIPT)
+    return f'<div class="{css}">{head}{render_figure(answer)}{render_warnings(answer.warnings)}{sources}{plain}</div>'
 
 
 def render_partial(text: str) -> str:
@@ -180,5 +182,33 @@ ANSWER_CSS = """
 .bqa-source summary { cursor: pointer; font-weight: 600; }
 .bqa-quote { margin: .4em 0; padding-left: .6em; border-left: 3px solid var(--border-color-accent); }
 .bqa-quote mark { background: #fde68a; color: #111; padding: 0 .1em; }
+.bqa-plain { display: none; }
 .bqa-refused .bqa-text { color: var(--body-text-color-subdued); }
+"""
+
+# The chat's copy button copies a message's content, which is our HTML: copy the answer's plain text instead (its
+# hidden .bqa-plain block: value, formula, warnings, sources), through the clipboard API or the textarea fallback.
+COPY_SCRIPT = """
+<script>
+(() => {
+  const plain = (text) => {
+    if (typeof text !== "string" || !text.includes("bqa-answer")) return text;
+    const doc = new DOMParser().parseFromString(text.replace(/<br\\s*\\/?>/gi, "\\n"), "text/html");
+    const own = doc.querySelector(".bqa-plain");
+    return (own || doc.body).textContent.trim();
+  };
+  const clip = navigator.clipboard;
+  if (clip && clip.writeText) {
+    const write = clip.writeText.bind(clip);
+    clip.writeText = (text) => write(plain(text));
+  }
+  document.addEventListener("copy", (event) => {
+    const el = document.activeElement;
+    if (el && el.tagName === "TEXTAREA" && el.value.includes("bqa-answer")) {
+      event.clipboardData.setData("text/plain", plain(el.value));
+      event.preventDefault();
+    }
+  }, true);
+})();
+</script>
 """

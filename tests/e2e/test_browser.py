@@ -131,6 +131,65 @@ def test_follow_up_and_example(page: Page) -> None:
     shot(page, "02-follow-up-and-example")
 
 
+def test_follow_ups_show_their_context_and_survive_an_unknown_year(page: Page) -> None:
+    future = ask(page, "2024年预算是多少")
+    assert "没有2024年的文件" in future.inner_text()
+    first = ask(page, "招待费是多少")
+    assert "0.6" in first.inner_text() and "年度：2023年" in first.locator(".bqa-context").inner_text()
+    last_year = ask(page, "那去年呢？")
+    assert "0.56" in last_year.inner_text()
+    line = last_year.locator(".bqa-context")
+    assert line.is_visible() and "依据：武昌区融媒体中心 2023年预算" in line.inner_text()
+    assert "年度：2022年" in line.inner_text() and "口径：预算数" in line.inner_text()
+    other = ask(page, "那公用经费呢？")
+    assert "76.12" in other.inner_text() and "年度：2022年" in other.locator(".bqa-context").inner_text()
+    shot(page, "07-follow-ups-with-context")
+
+
+def test_copy_copies_plain_text(page: Page, server: str) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.rstrip("/"))
+    answer = ask(page, "公务接待费增长多少？")
+    answer.hover()
+    bot = page.locator("#bqa-chat .message-row.bot-row, #bqa-chat [data-testid='bot']").last
+    bot.hover()
+    page.locator("#bqa-chat button[aria-label*='opy']").last.click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()).includes('0.04')")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "<" not in copied and "bqa" not in copied, copied
+    assert "依据：武昌区融媒体中心" in copied and "数值：0.04万元" in copied and "计算：" in copied
+    assert "[1] 武昌区融媒体中心" in copied and "公务接待费" in copied
+
+
+def test_long_question_through_ask_is_refused_at_once(server: str) -> None:
+    import os
+    import time
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(server, verbose=False)
+    client.predict(question="公务接待费增长多少？", api_name="/ask")
+    text = ("武昌区融媒体中心的主要职能和机构设置是怎样的，媒体宣传项目做了哪些工作？" * 200)[:5000]
+    started = time.perf_counter()
+    with pytest.raises(AppError, match="问题太长"):
+        client.predict(question=text, api_name="/ask")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_empty_and_english_questions_get_a_hint(page: Page) -> None:
+    page.fill("#bqa-question textarea", "")
+    page.click("#bqa-send")
+    page.wait_for_function("() => document.body.innerText.includes('请输入问题')")
+    english = ask(page, "How much is the reception budget?")
+    assert "请用中文提问" in english.inner_text()
+    long = "公务接待费" * 101
+    page.fill("#bqa-question textarea", long)
+    page.click("#bqa-send")
+    page.wait_for_function("() => document.body.innerText.includes('问题太长')")
+    assert page.input_value("#bqa-question textarea") == long  # the question stays in the box
+
+
 def test_fact_table_filters(page: Page) -> None:
     page.get_by_role("tab", name="数据表").click()
     page.fill("#bqa-metric textarea, #bqa-metric input", "招待费")

@@ -250,3 +250,15 @@ def test_respond_too_long_empty_and_english(ctx: WebContext) -> None:
         assert list(respond(ctx, "  ", [], None, ALL_DOCS))[-1][0] == []  # nothing in the conversation
     shown, *_ = list(respond(ctx, "How much is the reception budget?", [], None, ALL_DOCS))[-1]
     assert "请用中文提问" in shown[-1]["content"]
+
+
+def test_answer_carries_its_plain_text_for_copy() -> None:
+    import html as std_html
+    import re
+
+    rendered = render_answer(evil_answer())
+    block = re.search(r'<div class="bqa-plain">(.*?)</div>', rendered)
+    assert block is not None and "<script" not in block.group(1)
+    text = std_html.unescape(block.group(1).replace("<br>", "\n"))
+    assert text.splitlines()[0].startswith("增加0.04万元。")
+    assert "数值：0.04万元" in text and "计算：0.6-0.56 = 0.04" in text and "[1] 某单位<b> 2023年" in text
