@@ -14,7 +14,7 @@ import gradio as gr  # isort: skip  (after qa.web_context, which sets the offlin
 
 from qa.web_chat import build_chat_tab, register_api
 from qa.web_docs import MAX_UPLOAD_BYTES, build_docs_tab, refresh_docs
-from qa.web_facts import build_facts_tab, refresh_facts
+from qa.web_facts import SORT_SCRIPT, build_facts_tab, refresh_facts
 from qa.web_render import ANSWER_CSS, COPY_SCRIPT
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def launch_kwargs() -> dict[str, Any]:
         "max_file_size": MAX_UPLOAD_BYTES,
         "theme": theme(),
         "css": APP_CSS,
-        "head": COPY_SCRIPT,
+        "head": COPY_SCRIPT + SORT_SCRIPT,
         "footer_links": ["api"],
         "show_error": True,
         "pwa": False,

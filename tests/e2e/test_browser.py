@@ -196,6 +196,21 @@ def test_fact_table_filters(page: Page) -> None:
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelector('#bqa-facts').textContent.includes('公务接待费')")
     shot(page, "03-fact-table")
+
+
+def test_fact_table_sorts_by_clicking_a_header(page: Page) -> None:
+    page.get_by_role("tab", name="数据表").click()
+    page.wait_for_function("() => document.querySelector('#bqa-facts').textContent.includes('编制人数')")
+    first_value = (
+        "() => document.querySelector('#bqa-facts .virtual-row').querySelectorAll('.body-cell')[4].innerText.trim()"
+    )
+    header = page.locator("#bqa-facts thead th").nth(4)
+    assert "数值" in header.inner_text()
+    header.locator(".header").click()
+    page.wait_for_function(f"() => ({first_value})() === '0'")
+    header.locator(".header").click()
+    page.wait_for_function(f"() => ({first_value})() === '10537750'")  # the document's own ×10,000 slip, on top
+    assert page.locator(".cell-menu").count() == 0  # the menu it went through is closed
     page.get_by_role("tab", name="自检发现").click()
     page.wait_for_selector("#bqa-findings")
     page.wait_for_function("() => document.querySelector('#bqa-findings').textContent.includes('检查项')")

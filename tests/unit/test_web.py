@@ -262,3 +262,20 @@ def test_answer_carries_its_plain_text_for_copy() -> None:
     text = std_html.unescape(block.group(1).replace("<br>", "\n"))
     assert text.splitlines()[0].startswith("增加0.04万元。")
     assert "数值：0.04万元" in text and "计算：0.6-0.56 = 0.04" in text and "[1] 某单位<b> 2023年" in text
+
+
+def test_fact_table_one_row_per_fact_rounded_for_display(ctx: WebContext) -> None:
+    from dataclasses import replace
+
+    from qa.web_facts import fact_tables, find_facts, unique_facts
+
+    facts = find_facts(ctx, None, None, None, ALL_DOCS)
+    once = unique_facts(facts)
+    keys = [(f.doc_id, f.year, f.metric, f.value, f.unit, f.basis) for f in once]
+    assert len(keys) == len(set(keys)) < len(facts)  # the seed states 人员经费 386.73 three times
+    assert sum(1 for f in once if f.metric == "人员经费" and f.value == Decimal("386.73")) == 1
+    precise = replace(once[0], value=Decimal("3733.740764"), metric="测试指标")
+    table, csv_path, count = fact_tables([precise, precise])
+    assert list(table["数值"]) == [3733.74] and count == "共 1 条数值。"
+    rows = list(csv.reader(io.StringIO(Path(csv_path).read_bytes().decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[1][4] == "3733.740764"
