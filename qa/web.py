@@ -13,7 +13,7 @@ from qa.web_context import WebContext
 import gradio as gr  # isort: skip  (after qa.web_context, which sets the offline environment)
 
 from qa.web_chat import build_chat_tab, register_api
-from qa.web_docs import MAX_UPLOAD_BYTES, build_docs_tab, refresh_docs
+from qa.web_docs import SERVER_MAX_UPLOAD_BYTES, build_docs_tab, refresh_docs
 from qa.web_facts import SORT_SCRIPT, build_facts_tab, refresh_facts
 from qa.web_render import ANSWER_CSS, COPY_SCRIPT
 
@@ -77,10 +77,10 @@ def build_app(lib: Library, *, agent: Agent | None = None, warm: bool = False) -
 
 
 def launch_kwargs() -> dict[str, Any]:
-    """What every launch passes: offline, no share link, upload size limit, the theme and CSS."""
+    """What every launch passes: offline, no share link, the server's upload ceiling, the theme, CSS and scripts."""
     return {
         "share": False,
-        "max_file_size": MAX_UPLOAD_BYTES,
+        "max_file_size": SERVER_MAX_UPLOAD_BYTES,  # the app's own limit is per file, in Chinese (web_docs)
         "theme": theme(),
         "css": APP_CSS,
         "head": COPY_SCRIPT + SORT_SCRIPT,

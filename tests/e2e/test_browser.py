@@ -230,6 +230,52 @@ def test_upload_pdf_is_listed(page: Page, tmp_path: Path) -> None:
     shot(page, "05-upload")
 
 
+def test_oversized_file_is_refused_alone_and_known_files_are_named(page: Page, tmp_path: Path) -> None:
+    from index.store import sample_path
+
+    big = tmp_path / "六十兆.pdf"
+    with big.open("wb") as fh:
+        fh.truncate(60 * 1024 * 1024)
+    valid = tmp_path / "三公经费说明.txt"
+    valid.write_bytes((ROOT / "tests" / "data" / "sangong_utf8_bom.txt").read_bytes())
+    page.get_by_role("tab", name="文档").click()
+    page.set_input_files("#bqa-upload input[type=file]", [str(big), str(valid), str(sample_path())])
+    page.wait_for_function("() => document.querySelector('#bqa-upload').textContent.includes('三公经费说明')")
+    page.click("#bqa-ingest")
+    status = "() => document.querySelector('#bqa-ingest-status').textContent"
+    page.wait_for_function(f"() => ({status})().includes('本次处理 3 个文件')", timeout=60_000)
+    text = page.evaluate(status)
+    assert "成功导入 1 个" in text and "1 个已在资料库中" in text and "1 个未能导入" in text, text
+    results = page.locator("#bqa-results").inner_text()
+    assert "文件过大" in results and "已在资料库中" in results, results
+    assert "exceeds" not in page.locator("body").inner_text()
+    page.wait_for_function("() => document.querySelector('#bqa-docs').textContent.includes('三公经费说明.txt')")
+    shot(page, "08-upload-batch")
+
+
+def test_removal_needs_a_confirmation(page: Page, tmp_path: Path) -> None:
+    doomed = tmp_path / "待删除.txt"
+    doomed.write_bytes((ROOT / "tests" / "data" / "sangong_gb18030.txt").read_bytes())
+    page.get_by_role("tab", name="文档").click()
+    page.set_input_files("#bqa-upload input[type=file]", str(doomed))
+    page.wait_for_function("() => document.querySelector('#bqa-upload').textContent.includes('待删除')")
+    page.click("#bqa-ingest")
+    page.wait_for_function("() => document.querySelector('#bqa-docs').textContent.includes('待删除.txt')")
+    page.locator("#bqa-docs").scroll_into_view_if_needed()
+    choice = page.get_by_label("选择要删除的文档")
+    choice.click()
+    page.get_by_role("option", name="待删除.txt", exact=False).click()
+    page.click("#bqa-remove")
+    page.wait_for_function("() => document.querySelector('#bqa-remove-status').textContent.includes('确定要删除')")
+    page.click("#bqa-cancel-remove")
+    page.wait_for_function("() => document.querySelector('#bqa-remove-status').textContent.includes('已取消')")
+    assert "待删除.txt" in page.locator("#bqa-docs").inner_text()
+    page.click("#bqa-remove")
+    page.click("#bqa-confirm-remove")
+    page.wait_for_function("() => document.querySelector('#bqa-remove-status').textContent.includes('已删除')")
+    page.wait_for_function("() => !document.querySelector('#bqa-docs').textContent.includes('待删除.txt')")
+
+
 class EvilAgent:
     """Answers every question with document text that tries to run script and render links."""
 

@@ -231,7 +231,7 @@ def test_concurrent_ingest_and_questions_keep_the_library_whole(tmp_path: Path) 
         asks = [pool.submit(context.agent.ask, "公务接待费是多少？") for _ in range(6)]
         rows = [row for future in ingests for row in future.result()]
         answers = [future.result() for future in asks]
-    assert all(r[1] in ("成功", "已存在（跳过）") for r in rows), rows
+    assert all(r[1] in ("成功", "已在资料库中") for r in rows), rows
     assert all(a.answer for a in answers)
     docs = library.documents()
     assert len(docs) == 1 + sum(1 for r in rows if r[1] == "成功")
@@ -279,3 +279,27 @@ def test_fact_table_one_row_per_fact_rounded_for_display(ctx: WebContext) -> Non
     assert list(table["数值"]) == [3733.74] and count == "共 1 条数值。"
     rows = list(csv.reader(io.StringIO(Path(csv_path).read_bytes().decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][4] == "3733.740764"
+
+
+def test_known_files_and_a_batch_summary(ctx: WebContext, tmp_path: Path) -> None:
+    from index.store import sample_path
+    from qa.web_docs import KNOWN, MAX_UPLOAD_BYTES, ingest_summary, ingest_uploads
+
+    big = tmp_path / "太大.pdf"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_UPLOAD_BYTES + 1)
+    rows = ingest_uploads(ctx, [str(sample_path()), str(big)])
+    assert [r[1] for r in rows] == [KNOWN, "未导入"] and "文件过大" in rows[1][5]
+    summary = ingest_summary(rows)
+    assert "成功导入 0 个" in summary and f"1 个{KNOWN}" in summary and "1 个未能导入" in summary
+    assert ingest_summary([]) == "请先选择要导入的文件。"
+
+
+def test_removal_asks_first(ctx: WebContext) -> None:
+    from qa.web_docs import removal_question
+
+    doc = ctx.documents()[0]
+    question = removal_question(ctx, doc["doc_id"])
+    assert question is not None and doc["source"] in question and "不能恢复" in question
+    assert removal_question(ctx, None) is None and removal_question(ctx, "no-such-id") is None
+    assert any(d["doc_id"] == doc["doc_id"] for d in ctx.documents())  # asking removes nothing
