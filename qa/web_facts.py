@@ -220,6 +220,9 @@ def build_facts_tab(ctx: WebContext) -> FactsTab:
             search = gr.Button("筛选", variant="primary", size="sm")
             download = gr.DownloadButton("下载 CSV（Excel 可直接打开）", size="sm", elem_id="bqa-download")
         count = gr.Markdown("")
+        all_columns = gr.Checkbox(
+            label="显示全部列（窄屏默认只显示单位、年度、指标、数值、计量单位）", value=False, elem_id="bqa-all-columns"
+        )
         table = gr.Dataframe(
             value=facts_frame([]), headers=FACT_HEADERS, datatype=FACT_TYPES, interactive=False, wrap=True,
             max_height=560, label="数值（点击表头排序，再点一次倒序；显示保留两位小数，CSV 为原始精度）", elem_id="bqa-facts",
@@ -241,6 +244,10 @@ def build_facts_tab(ctx: WebContext) -> FactsTab:
     def run_findings(d: str) -> pd.DataFrame:
         return pd.DataFrame(finding_rows(ctx, d), columns=FINDING_HEADERS)
 
+    all_columns.change(
+        lambda on: gr.update(elem_classes=[ALL_COLUMNS_CLASS] if on else []), all_columns, table,
+        queue=False, api_visibility="private",
+    )  # fmt: skip
     filters = [org, year, metric, doc]
     private: dict[str, Any] = {"api_visibility": "private"}
     for trigger in (search.click, metric.submit, org.change, year.change, doc.change):
@@ -260,6 +267,35 @@ def refresh_facts(ctx: WebContext) -> list[Any]:
         gr.update(choices=docs, value=ALL_DOCS), table, pd.DataFrame(finding_rows(ctx, None), columns=FINDING_HEADERS),
         csv_path, count,
     ]  # fmt: skip
+
+
+# Narrow screens (phones): the fact table keeps 单位, 年度, 指标, 数值, 计量单位 (columns 1, 2, 4, 5, 6); 显示全部列 adds
+# the class below and with it every column back. Gradio sizes the cells inline, so the widths need !important.
+ALL_COLUMNS_CLASS = "bqa-all-columns"
+PHONE_COLUMNS = {1: 28, 2: 14, 4: 28, 5: 16, 6: 14}  # column (1-based) -> width %
+PHONE_MARGIN_PX = 66  # the page's side padding and the table's borders at phone widths (390 px -> a 324 px table)
+
+
+def _phone_css() -> str:
+    table = f"#bqa-facts:not(.{ALL_COLUMNS_CLASS})"
+    cells = (f"{table} thead th:nth-child({{n}})", f"{table} .virtual-row > .body-cell:nth-child({{n}})")
+    hidden = [c.format(n=n) for n in range(1, len(FACT_HEADERS) + 1) if n not in PHONE_COLUMNS for c in cells]
+    rules = [", ".join(hidden) + " { display: none !important; }"]
+    for n, width in PHONE_COLUMNS.items():
+        size = f"calc((100vw - {PHONE_MARGIN_PX}px) * {width / 100})"  # table cells ignore % min/max widths
+        rules.append(
+            ", ".join(c.format(n=n) for c in cells)
+            + f" {{ width: {size} !important; min-width: {size} !important; max-width: {size} !important;"
+            f" flex: 0 0 {size} !important; }}"
+        )
+    return (
+        "@media (max-width: 640px) {\n"
+        + "\n".join(rules)
+        + "\n}\n@media (min-width: 641px) { #bqa-all-columns { display: none; } }\n"
+    )
+
+
+FACTS_CSS = _phone_css()
 
 
 # Gradio's table sorts only through the ⋮ menu of a header: a click on the header itself opens that menu and picks

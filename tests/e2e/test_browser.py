@@ -276,6 +276,46 @@ def test_removal_needs_a_confirmation(page: Page, tmp_path: Path) -> None:
     page.wait_for_function("() => !document.querySelector('#bqa-docs').textContent.includes('待删除.txt')")
 
 
+def test_phone_width_keeps_the_answer_and_the_main_columns(browser: Browser, server: str) -> None:
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    try:
+        pg.goto(server)
+        pg.wait_for_selector("#bqa-question textarea")
+        for question in ("招待费是多少", "公务接待费增长多少？", "三公经费是多少", "为什么今年预算少了？"):
+            last = ask(pg, question)
+        in_view = """a => { let box = a.parentElement;
+            while (box && !(/(auto|scroll)/.test(getComputedStyle(box).overflowY) && box.scrollHeight > box.clientHeight))
+                box = box.parentElement;
+            const t = a.querySelector('.bqa-text').getBoundingClientRect(), c = box.getBoundingClientRect();
+            return t.top >= c.top - 1 && t.top < c.bottom - 20; }"""
+        assert last.evaluate(in_view), "the newest answer's text is scrolled out of the chat"
+        shot(pg, "09-phone-chat")
+        pg.get_by_role("tab", name="数据表").click()
+        pg.wait_for_function("() => document.querySelector('#bqa-facts').textContent.includes('编制人数')")
+        visible = pg.evaluate(
+            "() => Array.from(document.querySelectorAll('#bqa-facts thead th'))"
+            ".filter(th => getComputedStyle(th).display !== 'none').map(th => th.innerText.trim())"
+        )
+        assert visible == ["单位", "年度", "指标", "数值", "计量单位"], visible
+        widths = pg.evaluate(
+            "() => Array.from(document.querySelectorAll('#bqa-facts thead th'))"
+            ".filter(th => getComputedStyle(th).display !== 'none').map(th => th.getBoundingClientRect().width)"
+        )
+        assert min(widths) > 40 and sum(widths) <= 390, widths
+        shot(pg, "10-phone-facts")
+        pg.get_by_label("显示全部列", exact=False).check()
+        pg.wait_for_function(
+            "() => Array.from(document.querySelectorAll('#bqa-facts thead th'))"
+            ".filter(th => getComputedStyle(th).display !== 'none').length === 14"
+        )
+    finally:
+        context.close()
+
+
 class EvilAgent:
     """Answers every question with document text that tries to run script and render links."""
 
