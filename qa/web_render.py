@@ -203,8 +203,9 @@ COPY_SCRIPT = """
     clip.writeText = (text) => write(plain(text));
   }
   document.addEventListener("copy", (event) => {
-    const el = document.activeElement;
-    if (el && el.tagName === "TEXTAREA" && el.value.includes("bqa-answer")) {
+    const el = [document.activeElement, event.target].find(
+      (node) => node && typeof node.value === "string" && node.value.includes("bqa-answer"));
+    if (el) {
       event.clipboardData.setData("text/plain", plain(el.value));
       event.preventDefault();
     }

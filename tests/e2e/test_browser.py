@@ -160,6 +160,28 @@ def test_copy_copies_plain_text(page: Page, server: str) -> None:
     assert "[1] 武昌区融媒体中心" in copied and "公务接待费" in copied
 
 
+def test_copy_without_the_clipboard_api_copies_plain_text(browser: Browser, server: str) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+    # a page served over plain http on another address has no navigator.clipboard: Gradio falls back to a textarea
+    context.add_init_script(
+        "delete Navigator.prototype.clipboard;"
+        "document.addEventListener('copy', e => { window.__copied = e.clipboardData.getData('text/plain'); });"
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    try:
+        pg.goto(server)
+        pg.wait_for_selector("#bqa-question textarea")
+        ask(pg, "公务接待费增长多少？")
+        pg.locator(".bqa-answer").last.hover()
+        pg.locator("#bqa-chat button[aria-label*='opy']").last.click()
+        pg.wait_for_function("() => typeof window.__copied === 'string'")
+        copied = pg.evaluate("() => window.__copied")
+        assert "<" not in copied and "数值：0.04万元" in copied, copied
+    finally:
+        context.close()
+
+
 def test_long_question_through_ask_is_refused_at_once(server: str) -> None:
     import os
     import time
