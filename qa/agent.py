@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from functools import lru_cache
 
 from index.injection import in_spans, suspect_spans
 from index.store import Library
@@ -17,7 +18,9 @@ from index.units import fmt
 from qa import crossdoc, sumcheck
 from qa.compose import Composer, cite
 from qa.evidence import Scope
+from qa.followup import answer_context, covered_years, follow_up
 from qa.parse import parse_question
+from qa.question import check_length, hint
 from qa.textual import (
     _DEFINITION_CUE,
     _REASON_CUE,
@@ -71,7 +74,7 @@ class Agent:
             if named:
                 parsed = replace(parsed, metrics=tuple(named), metric_terms=tuple(named))
         if previous is not None:
-            parsed = follow_up(parsed, previous)
+            parsed = follow_up(parsed, previous, covered_years(list(self._docs.values())) or None)
         return parsed
 
     # ---- the entry point -------------------------------------------------------------------------------------------
@@ -85,16 +88,27 @@ class Agent:
     ) -> Answer:
         started = time.perf_counter()
         question = question.strip()
-        if not question:
-            return Answer(question, "请输入问题，例如：“公务接待费增长多少？”", "clarify", id=qid)
+        check_length(question)
+        hinted = hint(question)
+        if hinted is not None:
+            return Answer(question, hinted, "clarify", id=qid)
         parsed = self.parse(question, previous)
         answer = self.answer(parsed, doc_ids=doc_ids)  # milliseconds; the LLM's answer is checked against it
+        if answer.refused and previous is not None:
+            # a year carried over from an earlier question must not block this one: try the question's own year
+            own = self.parse(question)
+            if (own.year, own.relative_year) != (parsed.year, parsed.relative_year):
+                loose = replace(parsed, year=own.year, relative_year=own.relative_year)
+                retried = self.answer(loose, doc_ids=doc_ids)
+                if not retried.refused:
+                    parsed, answer = loose, retried
         if self.llm is not None:
             from qa.llm import ask_llm
 
             answer = ask_llm(self, parsed, doc_ids=doc_ids, model=self.llm, deterministic=answer) or answer
         extra = dict(answer.extra)
         extra["parsed"] = parsed
+        extra["context"] = answer_context(answer, parsed, self.scope_docs(parsed, doc_ids))
         extra["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return replace(answer, id=qid, extra=extra)
 
@@ -102,6 +116,12 @@ class Agent:
         docs = self.scope_docs(parsed, doc_ids)
         if not docs:
             return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
+        elsewhere = other_body(parsed, docs, selected=doc_ids is not None)
+        if elsewhere is not None:
+            return refuse(parsed, elsewhere)
+        beyond = uncovered_year(parsed, docs)
+        if beyond is not None:
+            return refuse(parsed, beyond)
         if parsed.op == "compare" or (len(docs) > 1 and parsed.op in ("compare",)):
             return self.compare(parsed, docs)
         if len(docs) == 1 and sumcheck.applies(parsed.text):
@@ -473,14 +493,42 @@ def number_near(
 
 
 def strip_names(question: str, names: Sequence[str]) -> str:
-    """The question without the parts that repeat an org's name or a title (every passage shares those)."""
-    text = question
-    for n in range(len(text), 2, -1):
-        for i in range(len(text) - n + 1):
-            piece = text[i : i + n]
-            if len(piece) == n and any(piece in name for name in names):
-                text = text.replace(piece, " ")
-    return text
+    """The question without the parts that repeat an org's name or a title (every passage shares those).
+
+    Longest pieces first, each at least three characters and inside one name, never overlapping a piece already taken:
+    linear in the question's length (the names bound how far a piece reaches from its start).
+    """
+    question = question.replace("\x00", " ")
+    joined, trigrams = _name_index(tuple(names))
+    longest = max((len(n) for n in names), default=0)
+    found: list[tuple[int, int]] = []  # (-length, start)
+    for i in range(len(question) - 2):
+        if question[i : i + 3] not in trigrams:
+            continue
+        best = 3
+        for end in range(i + 4, min(len(question), i + longest) + 1):
+            if question[i:end] not in joined:
+                break  # a longer piece would contain this one
+            best = end - i
+        found.append((-best, i))
+    taken = [False] * len(question)
+    spans: list[tuple[int, int]] = []
+    for neg, start in sorted(found):
+        end = start - neg
+        if not any(taken[start:end]):
+            taken[start:end] = [True] * (end - start)
+            spans.append((start, end))
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        out.append(question[pos:start] + " ")
+        pos = end
+    return "".join(out) + question[pos:]
+
+
+@lru_cache(maxsize=64)
+def _name_index(names: tuple[str, ...]) -> tuple[str, frozenset[str]]:
+    """The names joined by a separator no question holds, and their three-character pieces."""
+    return "\x00".join(names), frozenset(n[i : i + 3] for n in names for i in range(len(n) - 2))
 
 
 _STOP = set("的了吗呢是有多少什么怎么哪个哪些为什么这个那个单位部门年度一下请问文件里中和与及或")
@@ -567,24 +615,41 @@ def _mentions(sentence: str, parsed: ParsedQuestion) -> bool:
     return False
 
 
+def _doc_names(docs: Sequence[Document]) -> str:
+    return "、".join(
+        dict.fromkeys(f"{d.org}{f' {d.year}年' if d.year else ''}{d.kind if d.kind != 'other' else ''}" for d in docs)
+    )
+
+
+def other_body(parsed: ParsedQuestion, docs: Sequence[Document], *, selected: bool) -> str | None:
+    """A question naming a body the selected document is not about: say so rather than answer with another's figure."""
+    if not selected:
+        return None
+    orgs = {d.org for d in docs}
+    named = [o for o in parsed.org_mentions if o not in orgs]
+    if parsed.org is not None and parsed.org not in orgs:
+        named = [parsed.org, *named]
+    if not named or any(o in orgs for o in parsed.org_mentions):
+        return None
+    return (
+        f"问题问的是“{named[0]}”，但当前选定的文档是{_doc_names(docs)}。"
+        "请在“文档范围”中选择该单位的文件，或选择“全部文档”。"
+    )
+
+
+def uncovered_year(parsed: ParsedQuestion, docs: Sequence[Document]) -> str | None:
+    """A year later than every document in scope (“2024年预算” over a 2023 budget): no figure can answer it."""
+    years = [d.year for d in docs if d.year]
+    if parsed.year is None or not years or len(years) < len(docs) or parsed.year <= max(years):
+        return None
+    return (
+        f"资料库中没有{parsed.year}年的文件：当前范围内的文件是{_doc_names(docs)}"
+        f"（可回答{min(years) - 1}—{max(years)}年的数据）。请换一个年度提问，或先导入{parsed.year}年的文件。"
+    )
+
+
 def refuse(parsed: ParsedQuestion, text: str, citations: list | None = None) -> Answer:  # type: ignore[type-arg]
     return Answer(parsed.text, text, "refuse", refused=True, citations=tuple(citations or ()))
-
-
-def follow_up(parsed: ParsedQuestion, previous: ParsedQuestion) -> ParsedQuestion:
-    """“那公用经费呢？” keeps the previous question's org, year and operation."""
-    changes: dict[str, object] = {}
-    if parsed.org is None and previous.org is not None:
-        changes["org"] = previous.org
-    if parsed.year is None and previous.year is not None:
-        changes["year"] = previous.year
-    short = len(parsed.text) <= 12 and re.search(r"(呢|那|还有)", parsed.text)
-    if short and parsed.metrics and previous.op not in ("text",):
-        changes["op"] = previous.op
-    if not parsed.metrics and previous.metrics and short:
-        changes["metrics"] = previous.metrics
-        changes["metric_terms"] = previous.metric_terms
-    return replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]
 
 
 _JUNK_METRIC = re.compile(

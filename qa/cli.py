@@ -228,8 +228,11 @@ def ask(
             if not line.strip():
                 continue
             item = json.loads(line)
-            answer = agent.ask(item["question"], qid=item.get("id"))
-            sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+            try:
+                row = agent.ask(item["question"], qid=item.get("id")).to_json()
+            except BudgetQAError as exc:  # one unanswerable line (too long …) must not stop the batch
+                row = {"id": item.get("id"), "question": item["question"], "error": str(exc)}
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
     if not question:
         err.print("请给出问题，或用 --jsonl 指定问题文件。")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from index.units import fmt
-from qa.types import Answer
+from qa.types import Answer, AnswerContext
 
 
 def render_text(answer: Answer) -> str:
-    lines = [answer.answer]
+    context = answer.extra.get("context")
+    lines = [f"（{context.label()}）"] if isinstance(context, AnswerContext) else []
+    lines.append(answer.answer)
     if answer.value is not None and answer.kind not in ("refuse", "clarify"):
         lines.append(f"数值：{fmt(answer.value)}{answer.unit or ''}")
     if answer.formula:

@@ -47,6 +47,40 @@ class ParsedQuestion:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerContext:
+    """What an answer assumes: the document it stands on, the year it is about and the basis (预算/决算)."""
+
+    org: str | None
+    doc_year: int | None
+    kind: str | None  # the document's kind (预算, 决算, …)
+    title: str | None
+    doc_id: str | None
+    year: int | None  # the year the answer is about
+    basis: str | None  # 预算 | 决算
+    documents: int = 1  # how many documents the answer draws on (0: none, >1: several)
+
+    def label(self) -> str:
+        """One line for the reader, e.g. “依据：武昌区融媒体中心 2023年预算 · 年度：2022年 · 口径：预算数”."""
+        if self.org is None:
+            where = f"{self.documents}份文件" if self.documents > 1 else "未限定文件"
+        else:
+            kind = self.kind if self.kind not in (None, "other") else "公开文件"
+            where = f"{self.org} {f'{self.doc_year}年' if self.doc_year else ''}{kind}"
+        parts = [f"依据：{where}"]
+        if self.year is not None:
+            parts.append(f"年度：{self.year}年")
+        if self.basis:
+            parts.append(f"口径：{self.basis}数")
+        return " · ".join(parts)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "org": self.org, "doc_year": self.doc_year, "kind": self.kind, "title": self.title, "doc_id": self.doc_id,
+            "year": self.year, "basis": self.basis, "documents": self.documents, "label": self.label(),
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     question: str
     answer: str  # Chinese text shown to the user
@@ -75,4 +109,5 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "warnings": list(self.warnings),
             "refused": self.refused,
+            "context": context.to_json() if isinstance(context := self.extra.get("context"), AnswerContext) else None,
         }

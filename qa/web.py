@@ -12,10 +12,10 @@ from qa.web_context import WebContext
 
 import gradio as gr  # isort: skip  (after qa.web_context, which sets the offline environment)
 
-from qa.web_chat import build_chat_tab, register_api
-from qa.web_docs import MAX_UPLOAD_BYTES, build_docs_tab, refresh_docs
-from qa.web_facts import build_facts_tab, refresh_facts
-from qa.web_render import ANSWER_CSS
+from qa.web_chat import SCROLL_SCRIPT, build_chat_tab, register_api
+from qa.web_docs import SERVER_MAX_UPLOAD_BYTES, build_docs_tab, refresh_docs
+from qa.web_facts import FACTS_CSS, SORT_SCRIPT, build_facts_tab, refresh_facts
+from qa.web_render import ANSWER_CSS, COPY_SCRIPT
 
 if TYPE_CHECKING:
     from index.store import Library
@@ -26,6 +26,7 @@ FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaH
 MONO_FONTS = ["Noto Sans Mono CJK SC", "ui-monospace", "monospace"]
 APP_CSS = (
     ANSWER_CSS
+    + FACTS_CSS
     + """
 #bqa-examples button { flex: 0 0 auto; min-width: 0; }
 """
@@ -77,12 +78,13 @@ def build_app(lib: Library, *, agent: Agent | None = None, warm: bool = False) -
 
 
 def launch_kwargs() -> dict[str, Any]:
-    """What every launch passes: offline, no share link, upload size limit, the theme and CSS."""
+    """What every launch passes: offline, no share link, the server's upload ceiling, the theme, CSS and scripts."""
     return {
         "share": False,
-        "max_file_size": MAX_UPLOAD_BYTES,
+        "max_file_size": SERVER_MAX_UPLOAD_BYTES,  # the app's own limit is per file, in Chinese (web_docs)
         "theme": theme(),
         "css": APP_CSS,
+        "head": COPY_SCRIPT + SORT_SCRIPT + SCROLL_SCRIPT,
         "footer_links": ["api"],
         "show_error": True,
         "pwa": False,

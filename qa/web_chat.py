@@ -13,6 +13,7 @@ from qa.web_context import ALL_DOCS, ALL_DOCS_LABEL, WebContext
 import gradio as gr  # isort: skip  (after qa.web_context, which sets the offline environment)
 
 from index.errors import BudgetQAError
+from qa.question import EMPTY_HINT, MAX_QUESTION_CHARS
 from qa.types import Answer, ParsedQuestion
 from qa.web_render import render_answer, render_error, render_partial, safe_text, stream_pieces
 
@@ -37,6 +38,41 @@ Message = dict[str, str]
 ChatUpdate = tuple[list[Message], list[Message], ParsedQuestion | None, Any]
 
 
+# The chat scrolls to the start of the newest answer, not to the end of its sources (on a phone a long answer would
+# otherwise show only its last source). Gradio's own autoscroll is off; while the newest answer streams in and does
+# not fit, its top is kept at the top of the chat; once complete, the reader's scrolling is left alone.
+SCROLL_SCRIPT = """
+<script>
+(() => {
+  let pending = false;
+  const scroller = (el) => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const style = getComputedStyle(p);
+      if (/(auto|scroll)/.test(style.overflowY) && p.scrollHeight > p.clientHeight) return p;
+    }
+    return null;
+  };
+  const align = () => {
+    pending = false;
+    const answers = document.querySelectorAll("#bqa-chat .bqa-answer");
+    const last = answers[answers.length - 1];
+    if (!last || last.dataset.bqaShown) return;
+    const box = scroller(last);
+    if (!box) return;
+    const outer = box.getBoundingClientRect();
+    const rect = last.getBoundingClientRect();
+    const top = rect.top - outer.top;
+    if (top < 0 || rect.bottom > outer.top + box.clientHeight) box.scrollTop += top - 8;  // the top, not the end
+    if (!last.textContent.includes("▍")) last.dataset.bqaShown = "1";
+  };
+  new MutationObserver(() => {
+    if (!pending) { pending = true; requestAnimationFrame(align); }
+  }).observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+})();
+</script>
+"""
+
+
 @dataclass
 class ChatTab:
     chatbot: gr.Chatbot
@@ -56,6 +92,7 @@ def respond(
     text = (question or "").strip()
     shown = list(history or [])
     if not text:
+        gr.Warning(EMPTY_HINT)  # a toast: nothing is added to the conversation
         yield shown, shown, previous, gr.update()
         return
     shown.append({"role": "user", "content": safe_text(text)})
@@ -88,13 +125,14 @@ def build_chat_tab(ctx: WebContext) -> ChatTab:
         interactive=True, elem_id="bqa-doc",
     )  # fmt: skip
     chatbot = gr.Chatbot(
-        label="预算问答", height=520, buttons=["copy"], latex_delimiters=[], sanitize_html=True, allow_tags=False,
+        label="预算问答", height=520, buttons=["copy"], autoscroll=False, latex_delimiters=[], sanitize_html=True, allow_tags=False,
         feedback_options=None, elem_id="bqa-chat",
         placeholder="请就已导入的预算/决算公开文件提问，例如：“公务接待费增长多少？”。每个回答都附有出处，可点开查看原文。",
     )  # fmt: skip
     with gr.Row():
         question = gr.Textbox(
-            label="问题", placeholder="输入问题后按回车，例如：公务接待费增长多少？", lines=1, max_lines=4,
+            label="问题", placeholder=f"输入问题后按回车（{MAX_QUESTION_CHARS}字以内），例如：公务接待费增长多少？",
+            lines=1, max_lines=4,
             scale=5, elem_id="bqa-question", autofocus=True,
         )  # fmt: skip
         with gr.Column(scale=1, min_width=120):
@@ -135,7 +173,7 @@ def register_api(ctx: WebContext) -> None:
         """Answer one question over the library and return the answer JSON.
 
         Parameters:
-            question: the question in Chinese, e.g. 公务接待费增长多少？
+            question: the question in Chinese, at most 500 characters, e.g. 公务接待费增长多少？
             doc: 全部文档 (default), or a document id, id prefix or file name from /documents
         """
         try:

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 ALLOWED_SUFFIXES = (".pdf", ".txt", ".md", ".html", ".htm")
 MAX_UPLOAD_MB = 50
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+# What the server accepts at all. Above MAX_UPLOAD_BYTES a file is refused by validate_upload, in Chinese and alone:
+# Gradio's own limit would refuse the whole batch, the valid files with it, with an English message.
+SERVER_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+KNOWN = "已在资料库中"
 RESULT_HEADERS = ["文件", "结果", "章节", "数值", "自检发现", "说明"]
 DOC_HEADERS = ["编号", "单位", "年度", "类型", "标题", "文件名", "数值", "文本块", "自检发现", "导入时间"]
 WRITE_QUEUE = "library-write"  # ingest and remove run one at a time
@@ -83,8 +87,9 @@ def ingest_uploads(ctx: WebContext, files: Any, progress: Any = None) -> list[li
             for i, path in valid:
                 rows[i] = [display_name(path), "失败", 0, 0, 0, str(exc)]
         for (i, path), r in zip(valid, results, strict=False):
-            status = "已存在（跳过）" if r.skipped else ("成功" if r.ok else "失败")
-            rows[i] = [display_name(path), status, r.sections, r.facts, r.findings, r.message]
+            status = KNOWN if r.skipped else ("成功" if r.ok else "失败")
+            note = "内容相同的文件已导入过，未重复导入。" if r.skipped else r.message
+            rows[i] = [display_name(path), status, r.sections, r.facts, r.findings, note]
     return [rows[i] for i in range(len(paths)) if i in rows]
 
 
@@ -98,6 +103,34 @@ def document_rows(ctx: WebContext) -> list[list[Any]]:
 
 def documents_frame(ctx: WebContext) -> pd.DataFrame:
     return pd.DataFrame(document_rows(ctx), columns=DOC_HEADERS)
+
+
+def ingest_summary(rows: list[list[Any]]) -> str:
+    """One line about a batch: what landed, what was already there, what was refused."""
+    if not rows:
+        return "请先选择要导入的文件。"
+    counts = {status: sum(1 for r in rows if r[1] == status) for status in ("成功", KNOWN)}
+    parts = [f"成功导入 {counts['成功']} 个"]
+    if counts[KNOWN]:
+        parts.append(f"{counts[KNOWN]} 个{KNOWN}（未重复导入）")
+    failed = len(rows) - counts["成功"] - counts[KNOWN]
+    if failed:
+        parts.append(f"{failed} 个未能导入（原因见下表“说明”）")
+    return f"本次处理 {len(rows)} 个文件：" + "，".join(parts) + "。"
+
+
+def removal_question(ctx: WebContext, doc_id: str | None) -> str | None:
+    """The confirmation asked before a document is removed; None when nothing is selected."""
+    if not doc_id:
+        return None
+    doc = next((d for d in ctx.documents() if d["doc_id"] == doc_id), None)
+    if doc is None:
+        return None
+    year = f" {doc['year']}年" if doc.get("year") else ""
+    return (
+        f"确定要删除“{doc['source']}”（{doc['org']}{year}）吗？"
+        f"它的 {doc['facts']} 条数值和全部文本将从资料库中移除，不能恢复。"
+    )
 
 
 def remove_document(ctx: WebContext, doc_id: str | None) -> str:
@@ -119,6 +152,7 @@ class DocsTab:
     documents: gr.Dataframe
     remove_choice: gr.Dropdown
     remove: gr.Button
+    confirm: gr.Button
     status: gr.Markdown
     ingest_event: Any
     remove_event: Any
@@ -145,22 +179,35 @@ def build_docs_tab(ctx: WebContext) -> DocsTab:
         remove_choice = gr.Dropdown(
             choices=ctx.doc_choices(include_all=False), value=None, label="选择要删除的文档", interactive=True, scale=3
         )
-        remove = gr.Button("删除所选文档", variant="stop", scale=1)
+        remove = gr.Button("删除所选文档", variant="stop", scale=1, elem_id="bqa-remove")
+    with gr.Row(visible=False, elem_id="bqa-confirm-row") as confirm_row:
+        confirm = gr.Button("确认删除", variant="stop", scale=1, elem_id="bqa-confirm-remove")
+        cancel = gr.Button("取消", variant="secondary", scale=1, elem_id="bqa-cancel-remove")
     status = gr.Markdown("", elem_id="bqa-remove-status")
 
     def run_ingest(files: Any, progress: gr.Progress = gr.Progress()) -> tuple[pd.DataFrame, Any, str]:  # noqa: B008
         rows = ingest_uploads(ctx, files, progress)
-        ok = sum(1 for r in rows if r[1] == "成功")
-        message = f"本次处理 {len(rows)} 个文件，成功导入 {ok} 个。" if rows else "请先选择要导入的文件。"
-        return pd.DataFrame(rows, columns=RESULT_HEADERS), None, message
+        return pd.DataFrame(rows, columns=RESULT_HEADERS), None, ingest_summary(rows)
 
-    def run_remove(doc_id: str | None) -> str:
-        return remove_document(ctx, doc_id)
+    def ask_removal(doc_id: str | None) -> tuple[str, Any]:
+        question = removal_question(ctx, doc_id)
+        if question is None:
+            return "请先选择要删除的文档。", gr.update(visible=False)
+        return f"⚠ {question}", gr.update(visible=True)
+
+    def run_remove(doc_id: str | None) -> tuple[str, Any]:
+        return remove_document(ctx, doc_id), gr.update(visible=False)
 
     write: dict[str, Any] = {"concurrency_limit": 1, "concurrency_id": WRITE_QUEUE, "api_visibility": "private"}
+    private: dict[str, Any] = {"api_visibility": "private", "queue": False}
     ingest_event = ingest.click(run_ingest, upload, [results, upload, ingest_status], **write)
-    remove_event = remove.click(run_remove, remove_choice, status, **write)
-    return DocsTab(upload, ingest, results, documents, remove_choice, remove, status, ingest_event, remove_event)
+    remove.click(ask_removal, remove_choice, [status, confirm_row], **private)
+    cancel.click(lambda: ("已取消删除。", gr.update(visible=False)), None, [status, confirm_row], **private)
+    remove_choice.change(lambda: ("", gr.update(visible=False)), None, [status, confirm_row], **private)
+    remove_event = confirm.click(run_remove, remove_choice, [status, confirm_row], **write)
+    return DocsTab(
+        upload, ingest, results, documents, remove_choice, remove, confirm, status, ingest_event, remove_event
+    )
 
 
 def refresh_docs(ctx: WebContext) -> list[Any]:

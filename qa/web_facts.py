@@ -76,15 +76,42 @@ def comparison_text(fact: Fact) -> str:
     return text
 
 
+DISPLAY_PLACES = 2  # the table shows 3733.74; the CSV keeps 3733.740764
+
+
 def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def fact_row(fact: Fact) -> list[Any]:
+def _shown(value: Decimal | None) -> float | None:
+    return None if value is None else float(round(value, DISPLAY_PLACES))
+
+
+def fact_row(fact: Fact, *, rounded: bool = False) -> list[Any]:
+    """One table row; `rounded` for the screen (the CSV keeps full precision)."""
+    value = _shown(fact.value) if rounded else _num(fact.value)
     return [
-        fact.org, fact.year, fact.kind, fact.metric, _num(fact.value), fact.unit, fact.raw_value, fact.raw_unit,
+        fact.org, fact.year, fact.kind, fact.metric, value, fact.unit, fact.raw_value, fact.raw_unit,
         fact.basis or "", comparison_text(fact), fact.section, fact.page, fact.quote, fact.doc_id,
     ]  # fmt: skip
+
+
+def unique_facts(facts: list[Fact]) -> list[Fact]:
+    """One row per fact: a figure the document states in several places (table, text, summary) once, the statement
+    with a comparison to the year before preferred."""
+    best: dict[tuple[Any, ...], Fact] = {}
+    for f in facts:
+        key = (f.doc_id, f.org, f.year, f.metric, f.value, f.unit, f.basis)
+        if key not in best or (best[key].comparison is None and f.comparison is not None):
+            best[key] = f
+    return list(best.values())
+
+
+def fact_tables(facts: list[Fact]) -> tuple[pd.DataFrame, str, str]:
+    """(the rounded table, the full-precision CSV's path, the count line) for the facts, one row per fact."""
+    facts = unique_facts(facts)
+    shown = pd.DataFrame([fact_row(f, rounded=True) for f in facts], columns=FACT_HEADERS)
+    return shown, write_csv(FACT_HEADERS, [fact_row(f) for f in facts]), f"共 {len(facts)} 条数值。"
 
 
 def find_facts(
@@ -193,9 +220,12 @@ def build_facts_tab(ctx: WebContext) -> FactsTab:
             search = gr.Button("筛选", variant="primary", size="sm")
             download = gr.DownloadButton("下载 CSV（Excel 可直接打开）", size="sm", elem_id="bqa-download")
         count = gr.Markdown("")
+        all_columns = gr.Checkbox(
+            label="显示全部列（窄屏默认只显示单位、年度、指标、数值、计量单位）", value=False, elem_id="bqa-all-columns"
+        )
         table = gr.Dataframe(
             value=facts_frame([]), headers=FACT_HEADERS, datatype=FACT_TYPES, interactive=False, wrap=True,
-            max_height=560, label="数值（点击表头排序）", elem_id="bqa-facts",
+            max_height=560, label="数值（点击表头排序，再点一次倒序；显示保留两位小数，CSV 为原始精度）", elem_id="bqa-facts",
             column_widths=["9%", "5%", "5%", "9%", "6%", "5%", "6%", "4%", "4%", "8%", "13%", "4%", "18%", "4%"],
         )  # fmt: skip
     with gr.Tab("自检发现"):
@@ -209,13 +239,15 @@ def build_facts_tab(ctx: WebContext) -> FactsTab:
         )  # fmt: skip
 
     def run_filter(o: str, y: str, m: str, d: str) -> tuple[pd.DataFrame, str, str]:
-        facts = find_facts(ctx, o, y, m, d)
-        rows = [fact_row(f) for f in facts]
-        return pd.DataFrame(rows, columns=FACT_HEADERS), write_csv(FACT_HEADERS, rows), f"共 {len(rows)} 条数值。"
+        return fact_tables(find_facts(ctx, o, y, m, d))
 
     def run_findings(d: str) -> pd.DataFrame:
         return pd.DataFrame(finding_rows(ctx, d), columns=FINDING_HEADERS)
 
+    all_columns.change(
+        lambda on: gr.update(elem_classes=[ALL_COLUMNS_CLASS] if on else []), all_columns, table,
+        queue=False, api_visibility="private",
+    )  # fmt: skip
     filters = [org, year, metric, doc]
     private: dict[str, Any] = {"api_visibility": "private"}
     for trigger in (search.click, metric.submit, org.change, year.change, doc.change):
@@ -229,11 +261,69 @@ def refresh_facts(ctx: WebContext) -> list[Any]:
     """Updates for FactsTab (org, year, doc, finding_doc, table, findings, download, count) after the library changed."""
     orgs, years = filter_choices(ctx)
     docs = ctx.doc_choices()
-    facts = find_facts(ctx, None, None, None, None)
-    rows = [fact_row(f) for f in facts]
+    table, csv_path, count = fact_tables(find_facts(ctx, None, None, None, None))
     return [
         gr.update(choices=orgs, value=ALL), gr.update(choices=years, value=ALL), gr.update(choices=docs, value=ALL_DOCS),
-        gr.update(choices=docs, value=ALL_DOCS), pd.DataFrame(rows, columns=FACT_HEADERS),
-        pd.DataFrame(finding_rows(ctx, None), columns=FINDING_HEADERS), write_csv(FACT_HEADERS, rows),
-        f"共 {len(rows)} 条数值。",
+        gr.update(choices=docs, value=ALL_DOCS), table, pd.DataFrame(finding_rows(ctx, None), columns=FINDING_HEADERS),
+        csv_path, count,
     ]  # fmt: skip
+
+
+# Narrow screens (phones): the fact table keeps 单位, 年度, 指标, 数值, 计量单位 (columns 1, 2, 4, 5, 6); 显示全部列 adds
+# the class below and with it every column back. Gradio sizes the cells inline, so the widths need !important.
+ALL_COLUMNS_CLASS = "bqa-all-columns"
+PHONE_COLUMNS = {1: 28, 2: 14, 4: 28, 5: 16, 6: 14}  # column (1-based) -> width %
+PHONE_MARGIN_PX = 66  # the page's side padding and the table's borders at phone widths (390 px -> a 324 px table)
+
+
+def _phone_css() -> str:
+    table = f"#bqa-facts:not(.{ALL_COLUMNS_CLASS})"
+    cells = (f"{table} thead th:nth-child({{n}})", f"{table} .virtual-row > .body-cell:nth-child({{n}})")
+    hidden = [c.format(n=n) for n in range(1, len(FACT_HEADERS) + 1) if n not in PHONE_COLUMNS for c in cells]
+    rules = [", ".join(hidden) + " { display: none !important; }"]
+    for n, width in PHONE_COLUMNS.items():
+        size = f"calc((100vw - {PHONE_MARGIN_PX}px) * {width / 100})"  # table cells ignore % min/max widths
+        rules.append(
+            ", ".join(c.format(n=n) for c in cells)
+            + f" {{ width: {size} !important; min-width: {size} !important; max-width: {size} !important;"
+            f" flex: 0 0 {size} !important; }}"
+        )
+    return (
+        "@media (max-width: 640px) {\n"
+        + "\n".join(rules)
+        + "\n}\n@media (min-width: 641px) { #bqa-all-columns { display: none; } }\n"
+    )
+
+
+FACTS_CSS = _phone_css()
+
+
+# Gradio's table sorts only through the ⋮ menu of a header: a click on the header itself opens that menu and picks
+# 升序 (first item), a second click on the same header 降序 (second item), in any interface language.
+SORT_SCRIPT = """
+<script>
+(() => {
+  const state = new Map();
+  document.addEventListener("click", (event) => {
+    const target = event.target;
+    if (!event.isTrusted || !(target instanceof Element)) return;
+    const th = target.closest("#bqa-facts thead th, #bqa-findings thead th");
+    if (!th || target.closest(".cell-menu-button")) return;
+    const menu = th.querySelector(".cell-menu-button");
+    const table = th.closest("#bqa-facts, #bqa-findings");
+    if (!menu || !table) return;
+    const key = table.id + ":" + Array.prototype.indexOf.call(th.parentElement.children, th);
+    const order = state.get(key) === "asc" ? "desc" : "asc";
+    state.clear();
+    state.set(key, order);
+    setTimeout(() => {  // after the table's own click handling, which would close a menu opened now
+      menu.click();
+      setTimeout(() => {
+        const item = document.querySelectorAll(".cell-menu button")[order === "asc" ? 0 : 1];
+        if (item) item.click();
+      }, 50);
+    }, 0);
+  }, true);
+})();
+</script>
+"""

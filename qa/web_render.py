@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 from index.types import Citation
 from index.units import fmt
-from qa.types import Answer
+from qa.render import render_text
+from qa.types import Answer, AnswerContext
 
 # One pass over the text: the HTML specials (as html.escape does) and the characters Markdown, GFM autolinks or KaTeX
 # would interpret, all as entities. A single str.translate, so no entity is escaped twice.
@@ -135,13 +136,22 @@ def render_warnings(warnings: Iterable[str]) -> str:
     return "".join(f'<div class="bqa-warning">⚠ {safe_text(w)}</div>' for w in warnings)
 
 
+def render_context(answer: Answer) -> str:
+    """The line that says which document, year and basis the answer assumes (follow-ups inherit it)."""
+    context = answer.extra.get("context")
+    if not isinstance(context, AnswerContext):
+        return ""
+    return f'<div class="bqa-context">{safe_text(context.label())}</div>'
+
+
 def render_answer(answer: Answer) -> str:
     """The whole answer as one HTML block (no blank lines, so Markdown leaves it alone)."""
     values = cited_values(answer)
     css = "bqa-answer bqa-refused" if answer.refused else "bqa-answer"
-    head = f'<div class="bqa-text">{safe_text(answer.answer)}</div>'
+    head = f'{render_context(answer)}<div class="bqa-text">{safe_text(answer.answer)}</div>'
     sources = "".join(render_citation(i, c, values) for i, c in enumerate(answer.citations, 1))
-    return f'<div class="{css}">{head}{render_figure(answer)}{render_warnings(answer.warnings)}{sources}</div>'
+    plain = f'<div class="bqa-plain">{safe_text(render_text(answer))}</div>'  # what 复制 copies (COPY_SCRIPT)
+    return f'<div class="{css}">{head}{render_figure(answer)}{render_warnings(answer.warnings)}{sources}{plain}</div>'
 
 
 def render_partial(text: str) -> str:
@@ -164,6 +174,7 @@ def stream_pieces(text: str, steps: int = 8) -> list[str]:
 ANSWER_CSS = """
 .bqa-answer { line-height: 1.7; }
 .bqa-figure { margin-top: .4em; padding: .3em .6em; background: var(--background-fill-secondary); border-radius: 6px; }
+.bqa-context { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .2em; }
 .bqa-key { color: var(--body-text-color-subdued); }
 .bqa-warning { margin-top: .4em; padding: .3em .6em; border-left: 4px solid #d97706; background: rgba(217,119,6,.08); }
 .bqa-error .bqa-warning { border-left-color: #dc2626; background: rgba(220,38,38,.08); }
@@ -171,5 +182,34 @@ ANSWER_CSS = """
 .bqa-source summary { cursor: pointer; font-weight: 600; }
 .bqa-quote { margin: .4em 0; padding-left: .6em; border-left: 3px solid var(--border-color-accent); }
 .bqa-quote mark { background: #fde68a; color: #111; padding: 0 .1em; }
+.bqa-plain { display: none; }
 .bqa-refused .bqa-text { color: var(--body-text-color-subdued); }
+"""
+
+# The chat's copy button copies a message's content, which is our HTML: copy the answer's plain text instead (its
+# hidden .bqa-plain block: value, formula, warnings, sources), through the clipboard API or the textarea fallback.
+COPY_SCRIPT = """
+<script>
+(() => {
+  const plain = (text) => {
+    if (typeof text !== "string" || !text.includes("bqa-answer")) return text;
+    const doc = new DOMParser().parseFromString(text.replace(/<br\\s*\\/?>/gi, "\\n"), "text/html");
+    const own = doc.querySelector(".bqa-plain");
+    return (own || doc.body).textContent.trim();
+  };
+  const clip = navigator.clipboard;
+  if (clip && clip.writeText) {
+    const write = clip.writeText.bind(clip);
+    clip.writeText = (text) => write(plain(text));
+  }
+  document.addEventListener("copy", (event) => {
+    const el = [document.activeElement, event.target].find(
+      (node) => node && typeof node.value === "string" && node.value.includes("bqa-answer"));
+    if (el) {
+      event.clipboardData.setData("text/plain", plain(el.value));
+      event.preventDefault();
+    }
+  }, true);
+})();
+</script>
 """

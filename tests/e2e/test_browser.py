@@ -131,12 +131,108 @@ def test_follow_up_and_example(page: Page) -> None:
     shot(page, "02-follow-up-and-example")
 
 
+def test_follow_ups_show_their_context_and_survive_an_unknown_year(page: Page) -> None:
+    future = ask(page, "2024年预算是多少")
+    assert "没有2024年的文件" in future.inner_text()
+    first = ask(page, "招待费是多少")
+    assert "0.6" in first.inner_text() and "年度：2023年" in first.locator(".bqa-context").inner_text()
+    last_year = ask(page, "那去年呢？")
+    assert "0.56" in last_year.inner_text()
+    line = last_year.locator(".bqa-context")
+    assert line.is_visible() and "依据：武昌区融媒体中心 2023年预算" in line.inner_text()
+    assert "年度：2022年" in line.inner_text() and "口径：预算数" in line.inner_text()
+    other = ask(page, "那公用经费呢？")
+    assert "76.12" in other.inner_text() and "年度：2022年" in other.locator(".bqa-context").inner_text()
+    shot(page, "07-follow-ups-with-context")
+
+
+def test_copy_copies_plain_text(page: Page, server: str) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.rstrip("/"))
+    answer = ask(page, "公务接待费增长多少？")
+    answer.hover()
+    bot = page.locator("#bqa-chat .message-row.bot-row, #bqa-chat [data-testid='bot']").last
+    bot.hover()
+    page.locator("#bqa-chat button[aria-label*='opy']").last.click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()).includes('0.04')")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "<" not in copied and "bqa" not in copied, copied
+    assert "依据：武昌区融媒体中心" in copied and "数值：0.04万元" in copied and "计算：" in copied
+    assert "[1] 武昌区融媒体中心" in copied and "公务接待费" in copied
+
+
+def test_copy_without_the_clipboard_api_copies_plain_text(browser: Browser, server: str) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+    # a page served over plain http on another address has no navigator.clipboard: Gradio falls back to a textarea
+    context.add_init_script(
+        "delete Navigator.prototype.clipboard;"
+        "document.addEventListener('copy', e => { window.__copied = e.clipboardData.getData('text/plain'); });"
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    try:
+        pg.goto(server)
+        pg.wait_for_selector("#bqa-question textarea")
+        ask(pg, "公务接待费增长多少？")
+        pg.locator(".bqa-answer").last.hover()
+        pg.locator("#bqa-chat button[aria-label*='opy']").last.click()
+        pg.wait_for_function("() => typeof window.__copied === 'string'")
+        copied = pg.evaluate("() => window.__copied")
+        assert "<" not in copied and "数值：0.04万元" in copied, copied
+    finally:
+        context.close()
+
+
+def test_long_question_through_ask_is_refused_at_once(server: str) -> None:
+    import os
+    import time
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(server, verbose=False)
+    client.predict(question="公务接待费增长多少？", api_name="/ask")
+    text = ("武昌区融媒体中心的主要职能和机构设置是怎样的，媒体宣传项目做了哪些工作？" * 200)[:5000]
+    started = time.perf_counter()
+    with pytest.raises(AppError, match="问题太长"):
+        client.predict(question=text, api_name="/ask")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_empty_and_english_questions_get_a_hint(page: Page) -> None:
+    page.fill("#bqa-question textarea", "")
+    page.click("#bqa-send")
+    page.wait_for_function("() => document.body.innerText.includes('请输入问题')")
+    english = ask(page, "How much is the reception budget?")
+    assert "请用中文提问" in english.inner_text()
+    long = "公务接待费" * 101
+    page.fill("#bqa-question textarea", long)
+    page.click("#bqa-send")
+    page.wait_for_function("() => document.body.innerText.includes('问题太长')")
+    assert page.input_value("#bqa-question textarea") == long  # the question stays in the box
+
+
 def test_fact_table_filters(page: Page) -> None:
     page.get_by_role("tab", name="数据表").click()
     page.fill("#bqa-metric textarea, #bqa-metric input", "招待费")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelector('#bqa-facts').textContent.includes('公务接待费')")
     shot(page, "03-fact-table")
+
+
+def test_fact_table_sorts_by_clicking_a_header(page: Page) -> None:
+    page.get_by_role("tab", name="数据表").click()
+    page.wait_for_function("() => document.querySelector('#bqa-facts').textContent.includes('编制人数')")
+    first_value = (
+        "() => document.querySelector('#bqa-facts .virtual-row').querySelectorAll('.body-cell')[4].innerText.trim()"
+    )
+    header = page.locator("#bqa-facts thead th").nth(4)
+    assert "数值" in header.inner_text()
+    header.locator(".header").click()
+    page.wait_for_function(f"() => ({first_value})() === '0'")
+    header.locator(".header").click()
+    page.wait_for_function(f"() => ({first_value})() === '10537750'")  # the document's own ×10,000 slip, on top
+    assert page.locator(".cell-menu").count() == 0  # the menu it went through is closed
     page.get_by_role("tab", name="自检发现").click()
     page.wait_for_selector("#bqa-findings")
     page.wait_for_function("() => document.querySelector('#bqa-findings').textContent.includes('检查项')")
@@ -154,6 +250,92 @@ def test_upload_pdf_is_listed(page: Page, tmp_path: Path) -> None:
     page.wait_for_function("() => document.querySelector('#bqa-results').textContent.includes('成功')")
     page.wait_for_function("() => document.querySelector('#bqa-docs').textContent.includes('上传测试_三公经费.pdf')")
     shot(page, "05-upload")
+
+
+def test_oversized_file_is_refused_alone_and_known_files_are_named(page: Page, tmp_path: Path) -> None:
+    from index.store import sample_path
+
+    big = tmp_path / "六十兆.pdf"
+    with big.open("wb") as fh:
+        fh.truncate(60 * 1024 * 1024)
+    valid = tmp_path / "三公经费说明.txt"
+    valid.write_bytes((ROOT / "tests" / "data" / "sangong_utf8_bom.txt").read_bytes())
+    page.get_by_role("tab", name="文档").click()
+    page.set_input_files("#bqa-upload input[type=file]", [str(big), str(valid), str(sample_path())])
+    page.wait_for_function("() => document.querySelector('#bqa-upload').textContent.includes('三公经费说明')")
+    page.click("#bqa-ingest")
+    status = "() => document.querySelector('#bqa-ingest-status').textContent"
+    page.wait_for_function(f"() => ({status})().includes('本次处理 3 个文件')", timeout=60_000)
+    text = page.evaluate(status)
+    assert "成功导入 1 个" in text and "1 个已在资料库中" in text and "1 个未能导入" in text, text
+    results = page.locator("#bqa-results").inner_text()
+    assert "文件过大" in results and "已在资料库中" in results, results
+    assert "exceeds" not in page.locator("body").inner_text()
+    page.wait_for_function("() => document.querySelector('#bqa-docs').textContent.includes('三公经费说明.txt')")
+    shot(page, "08-upload-batch")
+
+
+def test_removal_needs_a_confirmation(page: Page, tmp_path: Path) -> None:
+    doomed = tmp_path / "待删除.txt"
+    doomed.write_bytes((ROOT / "tests" / "data" / "sangong_gb18030.txt").read_bytes())
+    page.get_by_role("tab", name="文档").click()
+    page.set_input_files("#bqa-upload input[type=file]", str(doomed))
+    page.wait_for_function("() => document.querySelector('#bqa-upload').textContent.includes('待删除')")
+    page.click("#bqa-ingest")
+    page.wait_for_function("() => document.querySelector('#bqa-docs').textContent.includes('待删除.txt')")
+    page.locator("#bqa-docs").scroll_into_view_if_needed()
+    choice = page.get_by_label("选择要删除的文档")
+    choice.click()
+    page.get_by_role("option", name="待删除.txt", exact=False).click()
+    page.click("#bqa-remove")
+    page.wait_for_function("() => document.querySelector('#bqa-remove-status').textContent.includes('确定要删除')")
+    page.click("#bqa-cancel-remove")
+    page.wait_for_function("() => document.querySelector('#bqa-remove-status').textContent.includes('已取消')")
+    assert "待删除.txt" in page.locator("#bqa-docs").inner_text()
+    page.click("#bqa-remove")
+    page.click("#bqa-confirm-remove")
+    page.wait_for_function("() => document.querySelector('#bqa-remove-status').textContent.includes('已删除')")
+    page.wait_for_function("() => !document.querySelector('#bqa-docs').textContent.includes('待删除.txt')")
+
+
+def test_phone_width_keeps_the_answer_and_the_main_columns(browser: Browser, server: str) -> None:
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    try:
+        pg.goto(server)
+        pg.wait_for_selector("#bqa-question textarea")
+        for question in ("招待费是多少", "公务接待费增长多少？", "三公经费是多少", "为什么今年预算少了？"):
+            last = ask(pg, question)
+        in_view = """a => { let box = a.parentElement;
+            while (box && !(/(auto|scroll)/.test(getComputedStyle(box).overflowY) && box.scrollHeight > box.clientHeight))
+                box = box.parentElement;
+            const t = a.querySelector('.bqa-text').getBoundingClientRect(), c = box.getBoundingClientRect();
+            return t.top >= c.top - 1 && t.top < c.bottom - 20; }"""
+        assert last.evaluate(in_view), "the newest answer's text is scrolled out of the chat"
+        shot(pg, "09-phone-chat")
+        pg.get_by_role("tab", name="数据表").click()
+        pg.wait_for_function("() => document.querySelector('#bqa-facts').textContent.includes('编制人数')")
+        visible = pg.evaluate(
+            "() => Array.from(document.querySelectorAll('#bqa-facts thead th'))"
+            ".filter(th => getComputedStyle(th).display !== 'none').map(th => th.innerText.trim())"
+        )
+        assert visible == ["单位", "年度", "指标", "数值", "计量单位"], visible
+        widths = pg.evaluate(
+            "() => Array.from(document.querySelectorAll('#bqa-facts thead th'))"
+            ".filter(th => getComputedStyle(th).display !== 'none').map(th => th.getBoundingClientRect().width)"
+        )
+        assert min(widths) > 40 and sum(widths) <= 390, widths
+        shot(pg, "10-phone-facts")
+        pg.get_by_label("显示全部列", exact=False).check()
+        pg.wait_for_function(
+            "() => Array.from(document.querySelectorAll('#bqa-facts thead th'))"
+            ".filter(th => getComputedStyle(th).display !== 'none').length === 14"
+        )
+    finally:
+        context.close()
 
 
 class EvilAgent:

@@ -188,8 +188,23 @@ def test_respond_streams_then_renders_sources(ctx: WebContext) -> None:
     shown, history, parsed, box = updates[-1]
     assert "0.04" in shown[-1]["content"] and "<details" in shown[-1]["content"]
     assert parsed is not None and box == ""
+    assert "bqa-context" in shown[-1]["content"] and "依据：武昌区融媒体中心 2023年预算" in shown[-1]["content"]
     follow = list(respond(ctx, "那公用经费呢？", history, parsed, ALL_DOCS))[-1]
     assert "公用经费" in follow[0][-1]["content"]
+
+
+def test_respond_follow_ups_show_the_year_they_assume(ctx: WebContext) -> None:
+    from qa.web_chat import respond
+
+    history: list[dict[str, str]] = []
+    parsed = None
+    contents = []
+    for question in ("2024年预算是多少", "招待费是多少", "那去年呢？"):
+        shown, history, parsed, _ = list(respond(ctx, question, history, parsed, ALL_DOCS))[-1]
+        contents.append(shown[-1]["content"])
+    assert "没有2024年的文件" in contents[0]
+    assert "0.6" in contents[1] and "年度：2023年" in contents[1]
+    assert "0.56" in contents[2] and "年度：2022年" in contents[2]
 
 
 def test_respond_keeps_the_question_on_error(ctx: WebContext) -> None:
@@ -216,10 +231,75 @@ def test_concurrent_ingest_and_questions_keep_the_library_whole(tmp_path: Path) 
         asks = [pool.submit(context.agent.ask, "公务接待费是多少？") for _ in range(6)]
         rows = [row for future in ingests for row in future.result()]
         answers = [future.result() for future in asks]
-    assert all(r[1] in ("成功", "已存在（跳过）") for r in rows), rows
+    assert all(r[1] in ("成功", "已在资料库中") for r in rows), rows
     assert all(a.answer for a in answers)
     docs = library.documents()
     assert len(docs) == 1 + sum(1 for r in rows if r[1] == "成功")
     assert all(d["facts"] > 0 for d in docs)
     assert len(list((library.home / "files").iterdir())) == len(docs)
     library.close()
+
+
+def test_respond_too_long_empty_and_english(ctx: WebContext) -> None:
+    from qa.question import MAX_QUESTION_CHARS
+    from qa.web_chat import respond
+
+    shown, _, _, box = list(respond(ctx, "公" * (MAX_QUESTION_CHARS + 1), [], None, ALL_DOCS))[-1]
+    assert "问题太长" in shown[-1]["content"] and not isinstance(box, str)  # the question stays in the box
+    with pytest.warns(UserWarning, match="请输入问题"):  # gr.Warning outside a request: the toast's text
+        assert list(respond(ctx, "  ", [], None, ALL_DOCS))[-1][0] == []  # nothing in the conversation
+    shown, *_ = list(respond(ctx, "How much is the reception budget?", [], None, ALL_DOCS))[-1]
+    assert "请用中文提问" in shown[-1]["content"]
+
+
+def test_answer_carries_its_plain_text_for_copy() -> None:
+    import html as std_html
+    import re
+
+    rendered = render_answer(evil_answer())
+    block = re.search(r'<div class="bqa-plain">(.*?)</div>', rendered)
+    assert block is not None and "<script" not in block.group(1)
+    text = std_html.unescape(block.group(1).replace("<br>", "\n"))
+    assert text.splitlines()[0].startswith("增加0.04万元。")
+    assert "数值：0.04万元" in text and "计算：0.6-0.56 = 0.04" in text and "[1] 某单位<b> 2023年" in text
+
+
+def test_fact_table_one_row_per_fact_rounded_for_display(ctx: WebContext) -> None:
+    from dataclasses import replace
+
+    from qa.web_facts import fact_tables, find_facts, unique_facts
+
+    facts = find_facts(ctx, None, None, None, ALL_DOCS)
+    once = unique_facts(facts)
+    keys = [(f.doc_id, f.year, f.metric, f.value, f.unit, f.basis) for f in once]
+    assert len(keys) == len(set(keys)) < len(facts)  # the seed states 人员经费 386.73 three times
+    assert sum(1 for f in once if f.metric == "人员经费" and f.value == Decimal("386.73")) == 1
+    precise = replace(once[0], value=Decimal("3733.740764"), metric="测试指标")
+    table, csv_path, count = fact_tables([precise, precise])
+    assert list(table["数值"]) == [3733.74] and count == "共 1 条数值。"
+    rows = list(csv.reader(io.StringIO(Path(csv_path).read_bytes().decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[1][4] == "3733.740764"
+
+
+def test_known_files_and_a_batch_summary(ctx: WebContext, tmp_path: Path) -> None:
+    from index.store import sample_path
+    from qa.web_docs import KNOWN, MAX_UPLOAD_BYTES, ingest_summary, ingest_uploads
+
+    big = tmp_path / "太大.pdf"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_UPLOAD_BYTES + 1)
+    rows = ingest_uploads(ctx, [str(sample_path()), str(big)])
+    assert [r[1] for r in rows] == [KNOWN, "未导入"] and "文件过大" in rows[1][5]
+    summary = ingest_summary(rows)
+    assert "成功导入 0 个" in summary and f"1 个{KNOWN}" in summary and "1 个未能导入" in summary
+    assert ingest_summary([]) == "请先选择要导入的文件。"
+
+
+def test_removal_asks_first(ctx: WebContext) -> None:
+    from qa.web_docs import removal_question
+
+    doc = ctx.documents()[0]
+    question = removal_question(ctx, doc["doc_id"])
+    assert question is not None and doc["source"] in question and "不能恢复" in question
+    assert removal_question(ctx, None) is None and removal_question(ctx, "no-such-id") is None
+    assert any(d["doc_id"] == doc["doc_id"] for d in ctx.documents())  # asking removes nothing
