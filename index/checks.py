@@ -258,7 +258,9 @@ def _check_scale(doc: Document, facts: Sequence[Fact], out: list[Finding]) -> No
             if a is b or a.year != b.year or abs(a.start - b.start) > 600 or a.start in flagged:
                 continue
             scaled = a.value / 10000
-            if abs(scaled - b.value) <= max(_ulp(b), Decimal("0.01")):
+            gap = abs(scaled - b.value)
+            # the same amount ×10,000: close to a non-zero figure of the same table, within its last digit and 1%
+            if b.value != 0 and gap <= max(_ulp(b), Decimal("0.01")) and gap <= abs(b.value) / 100:
                 flagged.add(a.start)
                 msg = (
                     f"{a.year or ''}年{a.metric_raw}写作{a.raw_value}（{_where(a)}），约为同表{b.metric_raw}"

@@ -175,12 +175,30 @@ class Composer:
             if pick is not None and pick.fact.year not in (None, year):
                 pick = None
         if pick is not None:
+            pick = self.corrected(pick)
             warning = conflict_warning(pick)
             if warning and warning not in self.warnings:
                 self.warnings.append(warning)
             for f in self.findings:
                 if f.metric == metric and f.message not in self.warnings:
                     self.warnings.append(f.message)
+        return pick
+
+    def corrected(self, pick: Pick) -> Pick:
+        """A figure the self-check found written ×10,000 (元 in a 万元 table) answers with its corrected value; the
+        figure as written appears in the warning only."""
+        f = pick.fact
+        for finding in self.findings:
+            if (
+                finding.check == "unit_scale" and finding.metric == f.metric and finding.actual == f.value
+                and finding.expected is not None and finding.doc_id == f.doc_id
+            ):  # fmt: skip
+                value = finding.expected.quantize(Decimal("0.01"), ROUND_HALF_UP)
+                note = f"文件中写作{f.raw_value}，是按“元”填进了以“万元”为单位的表格；这里按元折算为{fmt(value)}万元。"
+                if note not in self.warnings:
+                    self.warnings.append(note)
+                alternatives = tuple(a for a in pick.alternatives if a.value != f.value)
+                return Pick(replace(f, value=value), alternatives)
         return pick
 
     def answer(

@@ -292,3 +292,24 @@ def test_boundaries_and_spans_answer_as_a_scan_would() -> None:
         spans = [(rng.randint(0, 40), rng.randint(0, 50)) for _ in range(rng.randint(0, 5))]
         held = Spans(spans)
         assert all(held.holds(i) == any(s <= i < e for s, e in spans) for i in range(60))
+
+
+SCALED = (
+    "2023年未县档案馆部门预算公开\n一、总体\n本部门2023年一般公共预算财政拨款收支总预算500万元。\n"
+    "十、整体支出绩效目标表\n单位：万元\n项目 | 2023年 | 2021年\n财政拨款 | 500 | 3,000,000.00\n合计 | 500 | 300.00\n"
+)
+
+
+def test_a_figure_written_ten_thousand_times_too_large_answers_corrected(tmp_path: Path) -> None:
+    answer = ask(tmp_path, SCALED, "2021年财政拨款收入多少？")
+    assert (answer.value, answer.unit) == (Decimal("300.00"), "万元")
+    assert any("3,000,000.00" in w for w in answer.warnings)  # the figure as written: in the warning only
+
+
+def test_a_zero_beside_a_small_figure_is_no_unit_slip() -> None:
+    from index.checks import check_document
+
+    raw = "2019年申县“三公”经费公开\n单位：万元\n| 项目 | 2019年 |\n| 公务用车运行维护费 | 28.00 |\n| 因公出国(境)费 | 0 |\n"
+    doc = doc_of(raw)
+    facts = extract_facts(doc, split_sections(doc))
+    assert not [f for f in check_document(doc, facts) if f.check == "unit_scale"]
