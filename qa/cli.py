@@ -170,8 +170,14 @@ def check(
     doc: Annotated[str | None, typer.Argument(help="文档编号或文件名（默认全部）")] = None,
     library: LibraryOpt = None,
     as_json: JsonOpt = False,
+    index: Annotated[
+        bool, typer.Option("--index", help="检查检索索引是否与数值表一致（不一致时修复，见 --report-only）")
+    ] = False,
+    report_only: Annotated[bool, typer.Option("--report-only", help="与 --index 同用：只报告，不修复")] = False,
 ) -> None:
-    """显示文档自身不一致之处（合计不符、增幅不符、单位错位等）。"""
+    """显示文档自身不一致之处（合计不符、增幅不符、单位错位等）；加 --index 检查检索索引。"""
+    if index:
+        raise typer.Exit(check_index(library, repair=not report_only, as_json=as_json))
     lib = open_library(library)
     doc_id = lib.resolve_doc(doc) if doc else None
     found = lib.findings(doc_id)
@@ -184,6 +190,47 @@ def check(
         if f.section:
             out.print(f"    章节：{f.section}" + (f"  第{f.page}页" if f.page else ""))
     out.print(f"共 {len(found)} 处。")
+
+
+def check_index(library: Path | None, *, repair: bool, as_json: bool) -> int:
+    """Report the search index against the fact table and repair it when asked; 0 when they match at the end."""
+    lib = open_library(library, sample=False)
+    before = lib.index_status()
+    after = before
+    if repair and not before.current:
+        with progress_bar(transient=True) as cb:
+            lib.sync_index(progress=cb)
+        after = lib.index_status()
+    if as_json:
+        rows = {"before": _status_json(before), "after": _status_json(after), "repaired": after is not before}
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return 0 if after.current else 1
+    out.print(_status_line("数值表与检索索引", before), markup=False)
+    if before.current:
+        out.print("一致。")
+    elif after is before:
+        out.print("不一致：下一次检索时会自动补齐；也可运行 budgetqa check --index 立即修复。")
+    else:
+        out.print(_status_line("已修复，现在", after), markup=False)
+    return 0 if after.current else 1
+
+
+def _status_line(label: str, s: Any) -> str:
+    built = "没有记录版本" if s.built_at is None else f"建于第 {_generation_number(s.built_at, s.generation)} 版"
+    return (
+        f"{label}：数值表第 {_generation_number(s.generation, s.generation)} 版，文本块 {s.table} 个；"
+        f"索引{built}，文档库 {s.docstore} / 向量 {s.vectors} / 关键词 {s.lexical} 个。"
+    )
+
+
+def _generation_number(generation: str, of: str) -> str:
+    store, _, number = generation.rpartition(":")
+    return number if store == of.rpartition(":")[0] else f"{number}（另一个数值表）"
+
+
+def _status_json(s: Any) -> dict[str, Any]:
+    return {"generation": s.generation, "built_at": s.built_at, "table_chunks": s.table, "docstore_chunks": s.docstore,
+            "vector_chunks": s.vectors, "lexical_chunks": s.lexical, "current": s.current}  # fmt: skip
 
 
 @app.command()
