@@ -20,6 +20,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from index.crashpoint import crash_point
 from index.lexical import DEFAULT_TOKENIZER, LexicalIndex
 from index.types import Chunk
 from index.vectors import VectorCache, VectorIndex, VectorStore, text_sha
@@ -119,6 +120,7 @@ class SearchIndex:
                 order = {cid: i for i, cid in enumerate(wanted)}
                 db.executemany("UPDATE chunks SET seq = ? WHERE chunk_id = ?", [(i, cid) for cid, i in order.items()])
                 changed = True
+        crash_point("docstore")
         # the vector and lexical indexes are compared with the wanted set on their own, so an interrupted sync is
         # finished by the next one
         passages = {cid: self._passage(c) for cid, c in wanted.items()}
@@ -135,10 +137,12 @@ class SearchIndex:
             changed = True
         elif progress:
             progress(0, 0)
+        crash_point("vectors")
         items = [(cid, passage_text(c, self.lexical_section)) for cid, c in wanted.items()]
         if not self.lexical.is_current(items):
             self.lexical.build(items)
             changed = True
+        crash_point("lexical")
         if generation is not None and generation != self.built_at():
             with self._db() as db:
                 db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (generation,))

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from filelock import FileLock
 
+from index.crashpoint import crash_point
 from index.derived import DerivedIndex, IndexStatus
 from index.document import build_document, content_id
 from index.errors import BudgetQAError, LibraryError
@@ -176,6 +177,7 @@ class Library:
                 )
         if not added:
             return _already(name, doc_id)
+        crash_point("commit")
         return IngestResult(
             name, True, doc_id, "导入成功。", sections=len(analysis.sections), chunks=len(analysis.chunks),
             facts=len(analysis.facts), findings=len(analysis.findings),
