@@ -7,12 +7,14 @@ exception from a decoder or from pdfplumber/pdfminer escapes for bad input.
 from __future__ import annotations
 
 import re
+import stat
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from index.errors import UnreadableFile
+from index.paths import why
 from index.types import RawDocument, Table
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -52,27 +54,33 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 def read_file(path: Path, *, max_bytes: int = MAX_BYTES) -> RawDocument:
     """Read `path` as a disclosure: its text, page starts and tables (PDF)."""
     path = Path(path)
+    return read_bytes(load_bytes(path, max_bytes=max_bytes), path.name or str(path))
+
+
+def load_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a file to ingest; a missing, unreadable, too large or empty file is an `UnreadableFile`."""
     name = path.name or str(path)
-    if not path.exists():
-        raise UnreadableFile(name, "文件不存在", "请检查文件路径和文件名是否正确")
-    if not path.is_file():
-        raise UnreadableFile(name, "这不是一个文件（可能是文件夹）", "请选择具体的 PDF 或 TXT 文件")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise UnreadableFile(
-                name,
-                f"文件太大（{_human_size(size)}，上限为 {_human_size(max_bytes)}）",
-                "请只导入预算/决算公开文件本身，或将其拆分为较小的文件后再导入",
-            )
+        st = path.stat()
+    except FileNotFoundError as exc:
+        raise UnreadableFile(name, "文件不存在", "请检查文件路径和文件名是否正确") from exc
+    except OSError as exc:  # e.g. inside a folder without search permission
+        raise UnreadableFile(name, f"无法读取文件（{why(exc)}）", "请检查文件及其所在文件夹的读取权限") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise UnreadableFile(name, "这不是一个文件（可能是文件夹）", "请选择具体的 PDF 或 TXT 文件")
+    if st.st_size > max_bytes:
+        raise UnreadableFile(
+            name,
+            f"文件太大（{_human_size(st.st_size)}，上限为 {_human_size(max_bytes)}）",
+            "请只导入预算/决算公开文件本身，或将其拆分为较小的文件后再导入",
+        )
+    try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UnreadableFile(
-            name, f"无法读取文件（{exc.strerror or exc}）", "请检查文件是否存在以及是否有读取权限"
-        ) from exc
+        raise UnreadableFile(name, f"无法读取文件（{why(exc)}）", "请检查文件是否存在以及是否有读取权限") from exc
     if not data.strip():
         raise UnreadableFile(name, "文件是空的", "请确认文件内容已保存完整，再重新导入")
-    return read_bytes(data, name)
+    return data
 
 
 def read_bytes(data: bytes, name: str) -> RawDocument:

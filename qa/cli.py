@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -78,15 +79,17 @@ def ingest(
         results = lib.ingest(paths, progress=cb)
     table = Table("文件", "结果", "章节", "文本块", "数值", "自检发现")
     for r in results:
-        status = "[green]跳过（已存在）[/]" if r.skipped else ("[green]成功[/]" if r.ok else f"[red]{r.message}[/]")
-        table.add_row(r.source, status, str(r.sections), str(r.chunks), str(r.facts), str(r.findings))
+        status = (
+            "[green]跳过（已存在）[/]" if r.skipped else ("[green]成功[/]" if r.ok else f"[red]{escape(r.message)}[/]")
+        )
+        table.add_row(escape(r.source), status, str(r.sections), str(r.chunks), str(r.facts), str(r.findings))
     out.print(table)
     failed = [r for r in results if not r.ok]
     ok = len(results) - len(failed)
     where = f"{lib.home}" + (f"（存储：{lib.records.url}）" if lib.store_url else "")
-    out.print(f"共 {len(results)} 个文件：成功 {ok} 个，失败 {len(failed)} 个。资料库：{where}")
+    out.print(f"共 {len(results)} 个文件：成功 {ok} 个，失败 {len(failed)} 个。资料库：{where}", markup=False)
     if not results:
-        err.print("没有找到可导入的文件（支持 .pdf .txt .md .html）。")
+        err.print("没有找到可导入的文件（支持 .pdf .txt .md .html）。", markup=False)
         raise typer.Exit(1)
     if failed:
         raise typer.Exit(2)
@@ -103,10 +106,10 @@ def docs(library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
     for d in rows:
         table.add_row(
             d["doc_id"][:10],
-            d["org"],
+            escape(d["org"]),
             str(d["year"] or ""),
-            d["kind"],
-            d["title"][:40],
+            escape(d["kind"]),
+            escape(d["title"][:40]),
             str(d["facts"]),
             str(d["findings"]),
         )
@@ -144,14 +147,14 @@ def facts(
                 + (f" {fmt(c.rate)}%" if c.rate is not None else "")
             )
         table.add_row(
-            f.org,
+            escape(f.org),
             str(f.year or ""),
-            f.metric,
+            escape(f.metric),
             fmt(f.value),
-            f.unit,
-            f"{f.raw_value}{f.raw_unit}",
-            cmp,
-            f.section[-40:],
+            escape(f.unit),
+            escape(f"{f.raw_value}{f.raw_unit}"),
+            escape(cmp),
+            escape(f.section[-40:]),
             str(f.page or ""),
         )
     out.print(table)
@@ -186,9 +189,9 @@ def check(
         return
     titles = {d["doc_id"]: f"{d['org']} {d['year'] or ''}" for d in lib.documents()}
     for f in found:
-        out.print(f"[bold]{titles.get(f.doc_id, f.doc_id)}[/]  [{f.check}] {f.message}")
+        out.print(f"[bold]{escape(titles.get(f.doc_id, f.doc_id))}[/]  {escape(f'[{f.check}]')} {escape(f.message)}")
         if f.section:
-            out.print(f"    章节：{f.section}" + (f"  第{f.page}页" if f.page else ""))
+            out.print(f"    章节：{f.section}" + (f"  第{f.page}页" if f.page else ""), markup=False)
     out.print(f"共 {len(found)} 处。")
 
 
@@ -255,7 +258,8 @@ def search(
         return
     for i, h in enumerate(hits, 1):
         page = f" 第{h.chunk.page}页" if h.chunk.page else ""
-        out.print(f"[bold]{i}. {h.chunk.org} {h.chunk.year or ''}[/] {h.chunk.section}{page}  (得分 {h.score:.4f})")
+        head = f"{i}. {h.chunk.org} {h.chunk.year or ''}"
+        out.print(f"[bold]{escape(head)}[/] {escape(h.chunk.section)}{page}  (得分 {h.score:.4f})")
         out.print("   " + h.chunk.text.replace("\n", " ")[:200], markup=False)
 
 
@@ -320,7 +324,7 @@ def main() -> None:
     try:
         app()
     except BudgetQAError as exc:
-        err.print(f"[red]错误：[/]{exc}", highlight=False)
+        err.print(f"[red]错误：[/]{escape(str(exc))}", highlight=False)
         sys.exit(2)
 
 
