@@ -301,6 +301,9 @@ def serve(
     library: LibraryOpt = None,
 ) -> None:
     """启动网页问答（Gradio）。"""
+    from qa.ports import check_port
+
+    check_port(host, port)  # before the library is opened and Gradio imported: a busy port is said at once
     from qa.web import launch
 
     launch(open_library(library), host=host, port=port)
