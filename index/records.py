@@ -207,9 +207,10 @@ class SQLRecords:
         elif metric:
             where.append(f"{hint('metric')} IN ({','.join('?' * len(metric))})")
             params.extend(metric)
-        if metric_like:
-            where.append("(metric LIKE ? OR metric_raw LIKE ?)")
-            params.extend([f"%{metric_like}%", f"%{metric_like}%"])
+        if metric_like:  # a part of the name, taken literally: % and _ are not wildcards
+            where.append("(metric LIKE ? ESCAPE '\\' OR metric_raw LIKE ? ESCAPE '\\')")
+            pattern = "%" + metric_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params.extend([pattern, pattern])
         for column, value in (("org", org), ("year", year), ("doc_id", doc_id), ("kind", kind)):
             if value is not None:
                 where.append(f"{hint(column) if column in ('org', 'year') else column} = ?")

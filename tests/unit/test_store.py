@@ -101,6 +101,14 @@ def test_facts_round_trip_as_decimal(lib: Library) -> None:
     assert Decimal("0.6") in {f.value for f in facts}
 
 
+def test_a_metric_part_is_matched_literally(lib: Library) -> None:
+    lib.ingest([sample_path()], sync=False)
+    assert lib.facts(metric_like="接待")
+    assert all("接待" in f.metric or "接待" in f.metric_raw for f in lib.facts(metric_like="接待"))
+    for wildcard in ("%", "_", "%%", "接_费", "\\"):
+        assert lib.facts(metric_like=wildcard) == [], wildcard
+
+
 def test_folder_ingest_of_the_shared_corpus(lib: Library) -> None:
     if not (CORPUS / "docs").is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")
