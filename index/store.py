@@ -166,8 +166,9 @@ class Library:
             return _already(name, doc_id)
         crash_point("commit")
         return IngestResult(
-            name, True, doc_id, "导入成功。", sections=len(analysis.sections), chunks=len(analysis.chunks),
-            facts=len(analysis.facts), findings=len(analysis.findings),
+            name, True, doc_id, "".join(("导入成功。", *raw.warnings)), sections=len(analysis.sections),
+            chunks=len(analysis.chunks), facts=len(analysis.facts), findings=len(analysis.findings),
+            warnings=raw.warnings,
         )  # fmt: skip
 
     def remove(self, doc_id: str) -> bool:

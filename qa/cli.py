@@ -82,6 +82,7 @@ def ingest(
         status = (
             "[green]跳过（已存在）[/]" if r.skipped else ("[green]成功[/]" if r.ok else f"[red]{escape(r.message)}[/]")
         )
+        status += "".join(f"\n[yellow]注意：{escape(w)}[/]" for w in r.warnings)
         table.add_row(escape(r.source), status, str(r.sections), str(r.chunks), str(r.facts), str(r.findings))
     out.print(table)
     failed = [r for r in results if not r.ok]

@@ -109,6 +109,14 @@ def test_a_metric_part_is_matched_literally(lib: Library) -> None:
         assert lib.facts(metric_like=wildcard) == [], wildcard
 
 
+def test_a_cut_text_is_ingested_with_a_warning(lib: Library, tmp_path: Path) -> None:
+    path = tmp_path / "cut.txt"
+    data = sample_path().read_bytes().rstrip() + "。合计".encode()
+    path.write_bytes(data[:-2])
+    [result] = lib.ingest([path], sync=False)
+    assert result.ok and result.warnings and "不完整的字符" in result.message and result.facts > 50
+
+
 def test_folder_ingest_of_the_shared_corpus(lib: Library) -> None:
     if not (CORPUS / "docs").is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")
