@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,36 @@ def test_a_replaced_fact_table_does_not_pass_for_the_old_one(tmp_path: Path) -> 
     fresh = Library(tmp_path / "lib", embedding="hash")
     fresh.ingest([sample_path()], sync=False)
     assert {h.chunk.doc_id for h in fresh.search_index().search("经费", 50)} == listed(fresh)
+
+
+def test_searches_while_another_library_ingests_never_fail(tmp_path: Path) -> None:
+    server = Library(tmp_path / "lib", embedding="hash")
+    server.ingest([DOCS[0]])
+    writer = Library(tmp_path / "lib", embedding="hash")  # another process, as far as locks and files go
+    more = [corpus_dir() / "docs" / f"{n:03d}.txt" for n in range(10, 22)]
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def ingest() -> None:
+        try:
+            for doc in more:
+                writer.ingest([doc])
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=ingest)
+    thread.start()
+    searches = 0
+    while not done.is_set():
+        try:
+            server.search_index().search("经费", 5)
+            searches += 1
+        except Exception as exc:
+            errors.append(exc)
+            break
+    thread.join()
+    assert not errors and searches > 0
+    assert searchable_docs(server) == listed(server) and len(listed(server)) == 1 + len(more)
+    assert server.index_status().current
