@@ -188,7 +188,7 @@ def run_size(
         store = fresh_database(store, f"budgetqa_bench_{n}")
     out["store"] = "postgresql" if store else "sqlite"
     lib = Library(work / "lib", embedding=embedding, store=store)
-    timer = EmbedTimer(lib.search_index().vectors.embeddings)
+    timer = EmbedTimer(lib.search_index(fresh=False).vectors.embeddings)
     results, parse_ms = timed(lambda: lib.ingest(paths, sync=False))
     _, sync_ms = timed(lib.sync_index)
     failed = [r for r in results if not r.ok]

@@ -95,6 +95,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from index.crashpoint import crash_point
 from index.metrics import domain_words, find_metrics
 from index.vectors import atomic_write_json, text_sha
 
@@ -620,6 +621,7 @@ class LexicalIndex:
             digests = _digests([sha for _, _, sha in add])
             segments.append(self._write(_postings([cid for cid, _, _ in add], digests, vocab, csc, doc_len)))
         segments = self._maintain(segments)
+        crash_point("segment")
 
         entries = [self._entry(s) for s in segments]
         meta = {

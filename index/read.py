@@ -7,12 +7,14 @@ exception from a decoder or from pdfplumber/pdfminer escapes for bad input.
 from __future__ import annotations
 
 import re
+import stat
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from index.errors import UnreadableFile
+from index.paths import why
 from index.types import RawDocument, Table
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -52,27 +54,33 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 def read_file(path: Path, *, max_bytes: int = MAX_BYTES) -> RawDocument:
     """Read `path` as a disclosure: its text, page starts and tables (PDF)."""
     path = Path(path)
+    return read_bytes(load_bytes(path, max_bytes=max_bytes), path.name or str(path))
+
+
+def load_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a file to ingest; a missing, unreadable, too large or empty file is an `UnreadableFile`."""
     name = path.name or str(path)
-    if not path.exists():
-        raise UnreadableFile(name, "文件不存在", "请检查文件路径和文件名是否正确")
-    if not path.is_file():
-        raise UnreadableFile(name, "这不是一个文件（可能是文件夹）", "请选择具体的 PDF 或 TXT 文件")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise UnreadableFile(
-                name,
-                f"文件太大（{_human_size(size)}，上限为 {_human_size(max_bytes)}）",
-                "请只导入预算/决算公开文件本身，或将其拆分为较小的文件后再导入",
-            )
+        st = path.stat()
+    except FileNotFoundError as exc:
+        raise UnreadableFile(name, "文件不存在", "请检查文件路径和文件名是否正确") from exc
+    except OSError as exc:  # e.g. inside a folder without search permission
+        raise UnreadableFile(name, f"无法读取文件（{why(exc)}）", "请检查文件及其所在文件夹的读取权限") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise UnreadableFile(name, "这不是一个文件（可能是文件夹）", "请选择具体的 PDF 或 TXT 文件")
+    if st.st_size > max_bytes:
+        raise UnreadableFile(
+            name,
+            f"文件太大（{_human_size(st.st_size)}，上限为 {_human_size(max_bytes)}）",
+            "请只导入预算/决算公开文件本身，或将其拆分为较小的文件后再导入",
+        )
+    try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UnreadableFile(
-            name, f"无法读取文件（{exc.strerror or exc}）", "请检查文件是否存在以及是否有读取权限"
-        ) from exc
+        raise UnreadableFile(name, f"无法读取文件（{why(exc)}）", "请检查文件是否存在以及是否有读取权限") from exc
     if not data.strip():
         raise UnreadableFile(name, "文件是空的", "请确认文件内容已保存完整，再重新导入")
-    return read_bytes(data, name)
+    return data
 
 
 def read_bytes(data: bytes, name: str) -> RawDocument:
@@ -82,7 +90,7 @@ def read_bytes(data: bytes, name: str) -> RawDocument:
     kind = sniff_format(data)
     if kind is not None:
         raise UnreadableFile(name, f"不支持的文件格式（{kind}）", _EXPORT_ADVICE)
-    text = decode_text(data, name)
+    text, warnings = _decode(data, name)
     if name.lower().endswith(".pdf") and _looks_binary(text):
         raise UnreadableFile(
             name, "PDF 文件已损坏（缺少 PDF 文件头）", "请重新下载原始 PDF 文件，或用 PDF 阅读器打开后另存一份再导入"
@@ -94,7 +102,7 @@ def read_bytes(data: bytes, name: str) -> RawDocument:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise UnreadableFile(name, "文件中没有任何文字内容", "请确认文件内容已保存完整，再重新导入")
-    return RawDocument(path=name, text=text, fmt="txt")
+    return RawDocument(path=name, text=text, fmt="txt", warnings=warnings)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -147,8 +155,26 @@ def _zip_kind(data: bytes) -> str:
 # text decoding
 
 
+CUT_WARNING = "文件末尾有一个不完整的字符（文件可能没有完整保存或下载），已用“\ufffd”代替，其余内容正常导入。"
+
+
 def decode_text(data: bytes, name: str = "") -> str:
-    """Decode text bytes: BOMs first, then strict UTF-8 or GB18030, whichever reads as plausible text."""
+    """Decode text bytes: BOMs first, then strict UTF-8 or GB18030, whichever reads as plausible text; a text cut
+    inside its last character keeps the rest, with U+FFFD for the broken tail."""
+    return _decode(data, name)[0]
+
+
+def _strict_or_cut(data: bytes, codec: str) -> tuple[str, bool]:
+    """`data` decoded strictly, except that an incomplete character at the very end becomes U+FFFD (True)."""
+    try:
+        return data.decode(codec), False
+    except UnicodeDecodeError as exc:
+        if exc.end != len(data) or exc.start < len(data) - 3:
+            raise
+        return data[: exc.start].decode(codec) + "\ufffd", True
+
+
+def _decode(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
     for bom, codec in (
         (b"\xef\xbb\xbf", "utf-8"),
         (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -158,7 +184,8 @@ def decode_text(data: bytes, name: str = "") -> str:
     ):
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(codec)
+                text, cut = _strict_or_cut(data[len(bom) :], codec)
+                return text, (CUT_WARNING,) if cut else ()
             except UnicodeDecodeError as exc:
                 raise UnreadableFile(
                     name,
@@ -167,18 +194,18 @@ def decode_text(data: bytes, name: str = "") -> str:
                 ) from exc
     bomless16 = _utf16_without_bom(data)
     if bomless16 is not None:
-        return bomless16
+        return bomless16, ()
     if _binary_bytes(data):
         raise UnreadableFile(name, "文件内容是二进制数据，不是文本", _EXPORT_ADVICE)
     declared = _declared_charset(data)
     codecs = [c for c in (declared, "utf-8", "gb18030") if c]
-    decoded: list[tuple[float, int, str]] = []
+    decoded: list[tuple[float, int, str, bool]] = []
     for rank, codec in enumerate(codecs):
         try:
-            text = data.decode(codec)
+            text, cut = _strict_or_cut(data, codec)
         except (UnicodeDecodeError, LookupError):
             continue
-        decoded.append((_plausibility(text), -rank, text))
+        decoded.append((_plausibility(text), -rank - 10 * cut, text, cut))  # a whole reading wins a tie
     if not decoded:
         raise UnreadableFile(
             name,
@@ -186,7 +213,8 @@ def decode_text(data: bytes, name: str = "") -> str:
             "请用文本编辑器将文件另存为 UTF-8 编码后再导入",
         )
     decoded.sort(reverse=True)
-    return decoded[0][2]
+    _, _, text, cut = decoded[0]
+    return text, (CUT_WARNING,) if cut else ()
 
 
 _CONTROL_BYTES = frozenset(range(0x20)) - frozenset(b"\t\n\r\f\v\x1b")

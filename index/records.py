@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,6 +24,17 @@ from index import db
 from index.db import Cursor, Row
 from index.pipeline import Analysis
 from index.types import Chunk, Document, Fact, Finding, Section
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """Which state of the fact table the chunks are in: what a derived index records it was built at."""
+
+    store: str  # the store's random id, made with its schema: a new or replaced store never matches an old index
+    number: int  # bumped in the transaction of every write that adds or removes a document
+
+    def __str__(self) -> str:
+        return f"{self.store}:{self.number}"
 
 
 class Records(Protocol):
@@ -34,6 +46,7 @@ class Records(Protocol):
     def remove(self, doc_id: str) -> bool: ...
     def has_document(self, doc_id: str) -> bool: ...
     def version(self) -> tuple[int, ...]: ...
+    def generation(self) -> Generation: ...
     def document_meta(self) -> list[dict[str, Any]]: ...
     def documents(self) -> list[dict[str, Any]]: ...
     def document(self, doc_id: str) -> Document | None: ...
@@ -57,6 +70,7 @@ class Records(Protocol):
     def metric_names(self) -> list[str]: ...
     def years(self) -> list[int]: ...
     def count_documents(self) -> int: ...
+    def count_chunks(self) -> int: ...
     def counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...
 
@@ -112,6 +126,7 @@ class SQLRecords:
             db.insert_chunks(cur, analysis.chunks)
             db.insert_facts(cur, analysis.facts)
             db.insert_findings(cur, analysis.findings)
+            cur.execute(db.BUMP_GENERATION)
             self._store_original(cur, doc.doc_id, suffix, data)
         return True
 
@@ -120,10 +135,16 @@ class SQLRecords:
             if not self._rows("SELECT 1 AS one FROM documents WHERE doc_id = ?", (doc_id,)):
                 return False
             cur.execute(self._sql("DELETE FROM documents WHERE doc_id = ?"), (doc_id,))
+            cur.execute(db.BUMP_GENERATION)
         self._drop_original(doc_id)
         return True
 
     # ---- reading --------------------------------------------------------------------------------------------------
+    def generation(self) -> Generation:
+        rows = self._rows("SELECT key, value FROM meta WHERE key IN ('store_id', 'generation')")
+        meta = {str(r["key"]): str(r["value"]) for r in rows}
+        return Generation(meta.get("store_id", ""), int(meta.get("generation", 0)))
+
     def has_document(self, doc_id: str) -> bool:
         return bool(self._rows("SELECT 1 AS one FROM documents WHERE doc_id = ?", (doc_id,)))
 
@@ -186,9 +207,10 @@ class SQLRecords:
         elif metric:
             where.append(f"{hint('metric')} IN ({','.join('?' * len(metric))})")
             params.extend(metric)
-        if metric_like:
-            where.append("(metric LIKE ? OR metric_raw LIKE ?)")
-            params.extend([f"%{metric_like}%", f"%{metric_like}%"])
+        if metric_like:  # a part of the name, taken literally: % and _ are not wildcards
+            where.append("(metric LIKE ? ESCAPE '\\' OR metric_raw LIKE ? ESCAPE '\\')")
+            pattern = "%" + metric_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params.extend([pattern, pattern])
         for column, value in (("org", org), ("year", year), ("doc_id", doc_id), ("kind", kind)):
             if value is not None:
                 where.append(f"{hint(column) if column in ('org', 'year') else column} = ?")
@@ -226,6 +248,9 @@ class SQLRecords:
 
     def count_documents(self) -> int:
         return int(self._rows("SELECT count(*) AS n FROM documents")[0]["n"])
+
+    def count_chunks(self) -> int:
+        return int(self._rows("SELECT count(*) AS n FROM chunks")[0]["n"])
 
     def counts(self) -> dict[str, int]:
         return {t: int(self._rows(f"SELECT count(*) AS n FROM {t}")[0]["n"]) for t in TABLES}

@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE INDEX IF NOT EXISTS findings_doc ON findings(doc_id);
 INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}') ON CONFLICT DO NOTHING;
 INSERT INTO meta VALUES ('changes', '0') ON CONFLICT DO NOTHING;
+INSERT INTO meta VALUES ('store_id', md5(random()::text || clock_timestamp()::text)) ON CONFLICT DO NOTHING;
 """
 _SCHEMA_LOCK = 0x62756467  # pg_advisory_lock key while creating the schema ("budg")
 

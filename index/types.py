@@ -26,6 +26,7 @@ class RawDocument:
     page_starts: tuple[int, ...] = ()  # char offset in `text` where page i+1 starts; empty when unknown
     tables: tuple[Table, ...] = ()
     fmt: str = "txt"  # txt | pdf
+    warnings: tuple[str, ...] = ()  # Chinese: what was read other than as written (shown with the ingest result)
 
     def page_at(self, offset: int) -> int | None:
         if not self.page_starts:
@@ -197,3 +198,4 @@ class IngestResult:
     facts: int = 0
     findings: int = 0
     skipped: bool = False  # already in the library (same content hash)
+    warnings: tuple[str, ...] = ()  # Chinese: ingested, but something was read other than as written

@@ -38,6 +38,7 @@ import faiss as _faiss
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from index.crashpoint import crash_point
 from index.embed import embed_passages, embed_query, fingerprint_of
 from index.errors import EmbeddingMismatch, LibraryError
 from index.fsutil import atomic_write_bytes
@@ -247,6 +248,7 @@ class VectorIndex:
         """Write the index and then its meta JSON, each atomically."""
         index = self._ensure_index()
         atomic_write_bytes(self.folder / INDEX_FILE, faiss.serialize_index(index).tobytes())
+        crash_point("faiss")
         meta = {
             "format": FORMAT,
             "fingerprint": self.fingerprint,

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -78,15 +79,18 @@ def ingest(
         results = lib.ingest(paths, progress=cb)
     table = Table("文件", "结果", "章节", "文本块", "数值", "自检发现")
     for r in results:
-        status = "[green]跳过（已存在）[/]" if r.skipped else ("[green]成功[/]" if r.ok else f"[red]{r.message}[/]")
-        table.add_row(r.source, status, str(r.sections), str(r.chunks), str(r.facts), str(r.findings))
+        status = (
+            "[green]跳过（已存在）[/]" if r.skipped else ("[green]成功[/]" if r.ok else f"[red]{escape(r.message)}[/]")
+        )
+        status += "".join(f"\n[yellow]注意：{escape(w)}[/]" for w in r.warnings)
+        table.add_row(escape(r.source), status, str(r.sections), str(r.chunks), str(r.facts), str(r.findings))
     out.print(table)
     failed = [r for r in results if not r.ok]
     ok = len(results) - len(failed)
     where = f"{lib.home}" + (f"（存储：{lib.records.url}）" if lib.store_url else "")
-    out.print(f"共 {len(results)} 个文件：成功 {ok} 个，失败 {len(failed)} 个。资料库：{where}")
+    out.print(f"共 {len(results)} 个文件：成功 {ok} 个，失败 {len(failed)} 个。资料库：{where}", markup=False)
     if not results:
-        err.print("没有找到可导入的文件（支持 .pdf .txt .md .html）。")
+        err.print("没有找到可导入的文件（支持 .pdf .txt .md .html）。", markup=False)
         raise typer.Exit(1)
     if failed:
         raise typer.Exit(2)
@@ -103,10 +107,10 @@ def docs(library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
     for d in rows:
         table.add_row(
             d["doc_id"][:10],
-            d["org"],
+            escape(d["org"]),
             str(d["year"] or ""),
-            d["kind"],
-            d["title"][:40],
+            escape(d["kind"]),
+            escape(d["title"][:40]),
             str(d["facts"]),
             str(d["findings"]),
         )
@@ -144,14 +148,14 @@ def facts(
                 + (f" {fmt(c.rate)}%" if c.rate is not None else "")
             )
         table.add_row(
-            f.org,
+            escape(f.org),
             str(f.year or ""),
-            f.metric,
+            escape(f.metric),
             fmt(f.value),
-            f.unit,
-            f"{f.raw_value}{f.raw_unit}",
-            cmp,
-            f.section[-40:],
+            escape(f.unit),
+            escape(f"{f.raw_value}{f.raw_unit}"),
+            escape(cmp),
+            escape(f.section[-40:]),
             str(f.page or ""),
         )
     out.print(table)
@@ -170,8 +174,14 @@ def check(
     doc: Annotated[str | None, typer.Argument(help="文档编号或文件名（默认全部）")] = None,
     library: LibraryOpt = None,
     as_json: JsonOpt = False,
+    index: Annotated[
+        bool, typer.Option("--index", help="检查检索索引是否与数值表一致（不一致时修复，见 --report-only）")
+    ] = False,
+    report_only: Annotated[bool, typer.Option("--report-only", help="与 --index 同用：只报告，不修复")] = False,
 ) -> None:
-    """显示文档自身不一致之处（合计不符、增幅不符、单位错位等）。"""
+    """显示文档自身不一致之处（合计不符、增幅不符、单位错位等）；加 --index 检查检索索引。"""
+    if index:
+        raise typer.Exit(check_index(library, repair=not report_only, as_json=as_json))
     lib = open_library(library)
     doc_id = lib.resolve_doc(doc) if doc else None
     found = lib.findings(doc_id)
@@ -180,10 +190,51 @@ def check(
         return
     titles = {d["doc_id"]: f"{d['org']} {d['year'] or ''}" for d in lib.documents()}
     for f in found:
-        out.print(f"[bold]{titles.get(f.doc_id, f.doc_id)}[/]  [{f.check}] {f.message}")
+        out.print(f"[bold]{escape(titles.get(f.doc_id, f.doc_id))}[/]  {escape(f'[{f.check}]')} {escape(f.message)}")
         if f.section:
-            out.print(f"    章节：{f.section}" + (f"  第{f.page}页" if f.page else ""))
+            out.print(f"    章节：{f.section}" + (f"  第{f.page}页" if f.page else ""), markup=False)
     out.print(f"共 {len(found)} 处。")
+
+
+def check_index(library: Path | None, *, repair: bool, as_json: bool) -> int:
+    """Report the search index against the fact table and repair it when asked; 0 when they match at the end."""
+    lib = open_library(library, sample=False)
+    before = lib.index_status()
+    after = before
+    if repair and not before.current:
+        with progress_bar(transient=True) as cb:
+            lib.sync_index(progress=cb)
+        after = lib.index_status()
+    if as_json:
+        rows = {"before": _status_json(before), "after": _status_json(after), "repaired": after is not before}
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return 0 if after.current else 1
+    out.print(_status_line("数值表与检索索引", before), markup=False)
+    if before.current:
+        out.print("一致。")
+    elif after is before:
+        out.print("不一致：下一次检索时会自动补齐；也可运行 budgetqa check --index 立即修复。")
+    else:
+        out.print(_status_line("已修复，现在", after), markup=False)
+    return 0 if after.current else 1
+
+
+def _status_line(label: str, s: Any) -> str:
+    built = "没有记录版本" if s.built_at is None else f"建于第 {_generation_number(s.built_at, s.generation)} 版"
+    return (
+        f"{label}：数值表第 {_generation_number(s.generation, s.generation)} 版，文本块 {s.table} 个；"
+        f"索引{built}，文档库 {s.docstore} / 向量 {s.vectors} / 关键词 {s.lexical} 个。"
+    )
+
+
+def _generation_number(generation: str, of: str) -> str:
+    store, _, number = generation.rpartition(":")
+    return number if store == of.rpartition(":")[0] else f"{number}（另一个数值表）"
+
+
+def _status_json(s: Any) -> dict[str, Any]:
+    return {"generation": s.generation, "built_at": s.built_at, "table_chunks": s.table, "docstore_chunks": s.docstore,
+            "vector_chunks": s.vectors, "lexical_chunks": s.lexical, "current": s.current}  # fmt: skip
 
 
 @app.command()
@@ -208,7 +259,8 @@ def search(
         return
     for i, h in enumerate(hits, 1):
         page = f" 第{h.chunk.page}页" if h.chunk.page else ""
-        out.print(f"[bold]{i}. {h.chunk.org} {h.chunk.year or ''}[/] {h.chunk.section}{page}  (得分 {h.score:.4f})")
+        head = f"{i}. {h.chunk.org} {h.chunk.year or ''}"
+        out.print(f"[bold]{escape(head)}[/] {escape(h.chunk.section)}{page}  (得分 {h.score:.4f})")
         out.print("   " + h.chunk.text.replace("\n", " ")[:200], markup=False)
 
 
@@ -253,6 +305,9 @@ def serve(
     library: LibraryOpt = None,
 ) -> None:
     """启动网页问答（Gradio）。"""
+    from qa.ports import check_port
+
+    check_port(host, port)  # before the library is opened and Gradio imported: a busy port is said at once
     from qa.web import launch
 
     launch(open_library(library), host=host, port=port)
@@ -276,7 +331,7 @@ def main() -> None:
     try:
         app()
     except BudgetQAError as exc:
-        err.print(f"[red]错误：[/]{exc}", highlight=False)
+        err.print(f"[red]错误：[/]{escape(str(exc))}", highlight=False)
         sys.exit(2)
 
 

@@ -12,6 +12,7 @@ from qa.web_context import WebContext
 
 import gradio as gr  # isort: skip  (after qa.web_context, which sets the offline environment)
 
+from qa.ports import PortUnavailable, check_port, port_message
 from qa.web_chat import SCROLL_SCRIPT, build_chat_tab, register_api
 from qa.web_docs import SERVER_MAX_UPLOAD_BYTES, build_docs_tab, refresh_docs
 from qa.web_facts import FACTS_CSS, SORT_SCRIPT, build_facts_tab, refresh_facts
@@ -98,7 +99,11 @@ def launch(
     lib: Library, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, agent: Agent | None = None
 ) -> gr.Blocks:
     """Serve the app; `block=False` returns at once (tests, load checks) — call `.close()` on the result."""
+    check_port(host, port)
     demo = build_app(lib, agent=agent, warm=True)
     print(f"预算问答已启动：http://{host}:{port}/（按 Ctrl+C 退出）", flush=True)
-    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, **launch_kwargs())
+    try:
+        demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, **launch_kwargs())
+    except OSError as exc:  # taken between the check and the launch (Gradio says it in English)
+        raise PortUnavailable(port_message(host, port, exc)) from exc
     return demo

@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -142,7 +143,8 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, float):
         return fmt(Decimal(str(value)))
     text = str(value)
-    if text.startswith(_FORMULA_START) or (text.startswith("-") and not _is_number(text)):
+    head = unicodedata.normalize("NFKC", text[:1])  # a full-width ＝ ＋ ＠ － starts a formula too
+    if head.startswith(_FORMULA_START) or (head == "-" and not _is_number(text)):
         return "'" + text
     return text
 

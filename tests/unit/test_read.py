@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from eval.paths import corpus_dir
 from index.errors import UnreadableFile
-from index.read import PAGE_SEP, decode_text, html_to_text, read_file
+from index.read import CUT_WARNING, PAGE_SEP, decode_text, html_to_text, read_file
 from tests.pdfs import (
     PdfPage,
     make_corrupt_pdf,
@@ -214,6 +214,30 @@ def test_encodings(tmp_path: Path, codec: str) -> None:
         data = b"\xfe\xff" + data
     path.write_bytes(data)
     assert read_file(path).text == text
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("cut", [1, 2])
+def test_a_text_cut_inside_its_last_character_keeps_the_rest(tmp_path: Path, codec: str, cut: int) -> None:
+    text = (DATA / "sangong_utf8_bom.txt").read_text("utf-8-sig")
+    whole = (text.rstrip() + "合计").encode(codec)
+    if codec == "gb18030" and cut == 2:
+        pytest.skip("a GB18030 Chinese character has two bytes")
+    path = tmp_path / "cut.txt"
+    path.write_bytes(whole[:-cut])
+    doc = read_file(path)
+    assert doc.text == text.rstrip() + "合\ufffd"
+    assert doc.warnings == (CUT_WARNING,) and "不完整的字符" in CUT_WARNING
+    assert decode_text(whole[:-cut]) == doc.text
+    assert read_file(DATA / "sangong_utf8_bom.txt").warnings == ()
+
+
+def test_a_broken_character_inside_the_text_is_still_rejected(tmp_path: Path) -> None:
+    data = "公务接待费0.6万元。".encode() * 50
+    path = tmp_path / "broken.txt"
+    path.write_bytes(data[:10] + b"\xff\xfe\x80" + data[10:])
+    with pytest.raises(UnreadableFile):
+        read_file(path)
 
 
 def test_windows_line_ends(tmp_path: Path) -> None:

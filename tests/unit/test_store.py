@@ -101,6 +101,22 @@ def test_facts_round_trip_as_decimal(lib: Library) -> None:
     assert Decimal("0.6") in {f.value for f in facts}
 
 
+def test_a_metric_part_is_matched_literally(lib: Library) -> None:
+    lib.ingest([sample_path()], sync=False)
+    assert lib.facts(metric_like="接待")
+    assert all("接待" in f.metric or "接待" in f.metric_raw for f in lib.facts(metric_like="接待"))
+    for wildcard in ("%", "_", "%%", "接_费", "\\"):
+        assert lib.facts(metric_like=wildcard) == [], wildcard
+
+
+def test_a_cut_text_is_ingested_with_a_warning(lib: Library, tmp_path: Path) -> None:
+    path = tmp_path / "cut.txt"
+    data = sample_path().read_bytes().rstrip() + "。合计".encode()
+    path.write_bytes(data[:-2])
+    [result] = lib.ingest([path], sync=False)
+    assert result.ok and result.warnings and "不完整的字符" in result.message and result.facts > 50
+
+
 def test_folder_ingest_of_the_shared_corpus(lib: Library) -> None:
     if not (CORPUS / "docs").is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")

@@ -157,6 +157,8 @@ def test_csv_neutralises_formulas() -> None:
 
     text = csv_bytes(["a", "b", "c"], [["=HYPERLINK(1)", "-0.5", -0.5]]).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in text and ",-0.5,-0.5" in text
+    wide = csv_bytes(["a", "b", "c", "d"], [["＝HYPERLINK(1)", "＋1+1", "＠SUM(A1)", "－1+cmd"]]).decode("utf-8-sig")
+    assert wide.splitlines()[1] == "'＝HYPERLINK(1),'＋1+1,'＠SUM(A1),'－1+cmd"
 
 
 def test_findings_rows(ctx: WebContext) -> None:
