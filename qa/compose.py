@@ -692,6 +692,8 @@ class Composer:
             whole = self.pick(self.q.metrics[1], year)  # 占这个单位三公预算: the written total named a known metric
         if whole is not None and (whole.fact.doc_id, whole.fact.start) == (part.doc_id, part.start):
             return None  # the part found as its own whole (X占X = 100%) answers nothing
+        if whole is not None and (whole.fact.unit == "万元") != (part.unit == "万元"):
+            whole = None  # an amount is never a share of a count (项目支出 占 事业单位6个)
         if whole is None and whole_name in ("支出合计", "收入合计"):
             whole = self.pick("收支总预算", year)
         if whole is None and part.share is not None and not ratio:
@@ -853,6 +855,12 @@ class Composer:
         if not self.q.metrics:
             return None
         self.q = normalise_metrics(self.q)
+        if self.q.op in ("lookup", "share", "sum", "diff") and self.q.count_unit is None and len(self.q.metrics) > 1:
+            # “下属事业单位2025年事业运行经费总预算多少”: no count asked, so the money item leads (the count qualifies)
+            money = {f.metric for f in self.facts if f.unit == "万元"}
+            ordered = sorted(self.q.metrics, key=lambda m: m not in money)
+            if ordered != list(self.q.metrics) and any(m in money for m in self.q.metrics):
+                self.q = replace(self.q, metrics=tuple(ordered))
         op = self.q.op
         handlers = {
             "lookup": self.lookup,

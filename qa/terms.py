@@ -93,6 +93,32 @@ def _library_items(metrics: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(items.items(), key=lambda p: -len(p[0])))
 
 
+_LEAD_QUALIFIER = re.compile(r"^(?:政府|本部门|部门|本单位|单位|本级|全年|年度|本年)")
+_TRAIL_GENERIC = re.compile(r"(?:安排|情况|预算|决算|数|总额|金额|资金|合计)$")
+
+
+@lru_cache(maxsize=64)
+def _library_cores(metrics: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Item names without a leading qualifier or trailing generic words, as people write them: “集中采购” for
+    “政府集中采购预算”, “事业运行经费总预算” for “事业运行经费总预算安排”. At least four characters, never a name the
+    vocabulary knows, and no core that two different items share."""
+    found: dict[str, set[str]] = {}
+    for cleaned, name in _library_items(metrics):
+        core = cleaned
+        variants = []
+        for _ in range(3):
+            stripped = _TRAIL_GENERIC.sub("", _LEAD_QUALIFIER.sub("", core))
+            if stripped == core:
+                break
+            core = stripped
+            variants.append(core)
+        for variant in variants:
+            if len(variant) >= 4 and variant != cleaned and not _covered(variant):
+                found.setdefault(variant, set()).add(name)
+    unique = [(core, next(iter(names))) for core, names in found.items() if len(names) == 1]
+    return tuple(sorted(unique, key=lambda p: -len(p[0])))
+
+
 def _covered(cleaned: str) -> bool:
     """A written name that is a canonical metric give or take a suffix ("…支出合计"), not an item of its own."""
     name = canonical(cleaned)
@@ -117,7 +143,7 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
     for start, end in blocked:
         _claim(taken, start, end)
     candidates: list[Term] = []
-    for cleaned, name in _library_items(tuple(library)):
+    for cleaned, name in (*_library_items(tuple(library)), *_library_cores(tuple(library))):
         if cleaned not in text:  # cheap test first: thousands of library names, each a regex otherwise
             continue
         for m in re.finditer(re.escape(cleaned), text):

@@ -313,3 +313,22 @@ def test_a_zero_beside_a_small_figure_is_no_unit_slip() -> None:
     doc = doc_of(raw)
     facts = extract_facts(doc, split_sections(doc))
     assert not [f for f in check_document(doc, facts) if f.check == "unit_scale"]
+
+
+def test_item_names_written_without_their_qualifier_or_generic_tail() -> None:
+    from qa.terms import find_terms
+
+    library = ["政府集中采购预算", "分散采购", "事业运行经费总预算安排"]
+    assert [t.metric for t in find_terms("集中采购和分散采购加起来是多少？", library)] == library[:2]
+    assert [t.metric for t in find_terms("下属单位事业运行经费总预算多少？", library)] == [library[2]]
+
+
+def test_an_amount_asked_leads_with_the_money_item_and_is_never_a_share_of_a_count(tmp_path: Path) -> None:
+    raw = (
+        "2025年酉县民政局部门预算公开\n一、总体\n本部门2025年一般公共预算财政拨款收支总预算900万元。\n"
+        "二、事业单位\n本局下属共有 4 个事业单位,事业运行经费总预算安排 800 万元,其中:基本支出预算 80 万元,项目支出预算 720 万元。\n"
+    )
+    answer = ask(tmp_path / "a", raw, "下属事业单位2025年事业运行经费总预算多少？")
+    assert (answer.value, answer.unit) == (Decimal(800), "万元")
+    share = ask(tmp_path / "b", raw, "事业单位的项目支出占比多少？")
+    assert share.unit != "%" or share.value is None or share.value <= 100
