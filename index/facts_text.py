@@ -604,6 +604,12 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 st.facts.append(f)
             return
         verb = _RATE_VERB.search(left)
+        if verb and anchor_fact is None and _BASE.match(_SCOPE_WORDS.sub("", left_full)):
+            # 。与2023年预算相比增长16.75%: a rate that names nothing continues a figure stated before
+            idx = _continued_figure(st, j, ctx)
+            if idx is not None and st.facts[idx].unit == "万元":
+                st.anchor = anchor = _Anchor(idx, True, "万元")
+                anchor_fact = st.facts[idx]
         if anchor_fact is not None and (verb or (not left and st.last_comparison == anchor.index)):  # type: ignore[union-attr]
             old = anchor_fact.comparison
             if old is not None and old.rate is not None:
@@ -641,23 +647,9 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     # a comparison amount: 比上年减少 2.28 万元
     verb = _CHANGE_VERB.search(left)
     if verb and anchor is None and st.last_main is not None and _BASE.match(_SCOPE_WORDS.sub("", left_full)):
-        # a second comparison after a semicolon (…增长168.7%；比2019年减少24.87万元): the sentence's figure
-        main_i = st.last_main
-        main = st.facts[main_i]
-        same_sentence = main.start >= j.pos[ctx.sent_start]
-        if not same_sentence and main_i in st.parent_of and ctx.clause_start == ctx.sent_start:
-            # 预算为3328万元。其中，A50万元,B478万元。同口径比2018年减少830万元: the total the list broke down
-            between = doc.text[main.end : j.pos[ctx.sent_start]]
-            if between.count("。") <= 1:
-                main_i = st.parent_of[main_i]
-                main = st.facts[main_i]
-                same_sentence = True
-        elif not same_sentence and ctx.clause_start == ctx.sent_start and main.comparison is None:
-            # X382.17万元，为…拨付的资金。较2020年度决算数减少157.86万元: a sentence that opens with its base
-            # and names nothing continues the previous sentence's figure
-            previous = j.text.rfind("。", 0, max(ctx.sent_start - 1, 0)) + 1
-            same_sentence = main.start >= j.pos[previous] and main_i not in st.parent_of
-        if same_sentence and (main.unit == "万元") == (kind == "money"):
+        main_i = _continued_figure(st, j, ctx)
+        main = st.facts[main_i] if main_i is not None else None
+        if main_i is not None and main is not None and (main.unit == "万元") == (kind == "money"):
             st.anchor = anchor = _Anchor(main_i, kind == "money", main.unit)
             anchor_fact = main
             compatible = kind == "money" or main.unit == normalise(number, raw_unit)[1]
@@ -811,6 +803,26 @@ def _prior_fact(st: _State, j: _Joined, jstart: int, raw_value: str, raw_unit: s
     )
     if f is not None:
         st.facts.append(f)
+
+
+def _continued_figure(st: _State, j: _Joined, ctx: _Ctx) -> int | None:
+    """The figure a change that names nothing continues (its clause opens with the base: 比2019年减少…):
+    the sentence's own figure (a second comparison after a semicolon); the total a list just broke down (预算为
+    3328万元。其中，A…,B…。同口径比2018年减少830万元); or the previous sentence's figure (X382.17万元，为…的资金。
+    较2020年度决算数减少157.86万元)."""
+    if st.last_main is None:
+        return None
+    main_i = st.last_main
+    main = st.facts[main_i]
+    if main.start >= j.pos[ctx.sent_start]:
+        return main_i
+    if ctx.clause_start != ctx.sent_start:
+        return None
+    if main_i in st.parent_of:
+        between = st.doc.text[main.end : j.pos[ctx.sent_start]]
+        return st.parent_of[main_i] if between.count("。") <= 1 else None
+    previous = j.text.rfind("。", 0, max(ctx.sent_start - 1, 0)) + 1
+    return main_i if main.comparison is None and main.start >= j.pos[previous] else None
 
 
 def _find_figure(

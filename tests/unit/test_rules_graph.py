@@ -332,3 +332,12 @@ def test_an_amount_asked_leads_with_the_money_item_and_is_never_a_share_of_a_cou
     assert (answer.value, answer.unit) == (Decimal(800), "万元")
     share = ask(tmp_path / "b", raw, "事业单位的项目支出占比多少？")
     assert share.unit != "%" or share.value is None or share.value <= 100
+
+
+def test_a_rate_opening_the_next_sentence_continues_the_total_a_list_broke_down() -> None:
+    raw = (
+        "2024年戌镇“三公”经费预算公开\n一、总体\n2024年一般公共预算“三公”经费支出预算为24.00万元,其中:因公出国(境)费用0万元,"
+        "公务用车运行维护费20万元,公务接待费4万元。与2023年预算相比增长20%,其中公务用车运行维护费增加4万元。\n"
+    )
+    [total] = [f for f in facts_of(raw) if f.metric == "三公经费"]
+    assert total.comparison is not None and (total.comparison.base, total.comparison.rate) == ("2023", Decimal(20))
