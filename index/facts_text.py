@@ -333,10 +333,17 @@ def year_in(text: str, default: int | None) -> int | None:
     return year
 
 
-def base_of(text: str) -> str | None:
+_VS_OWN_BUDGET = re.compile(r"(?:比|较|与)(?:年初|全年|调整后的?)?预算(?:数|安排)?(?:相比)?(?:增加|减少|增长|下降|多|少|超|节约|持平|,|，)")
+
+
+def base_of(text: str, year: int | None = None) -> str | None:
+    """What a change is measured against: a year (“2021”), “上年”, or — 决算数比预算数减少 — the same year's budget,
+    written as that year (the convention every comparison against a budget of its own year follows)."""
     found = list(_BASE.finditer(text))
     m = found[-1] if found else None
     if m is None:
+        if year is not None and _VS_OWN_BUDGET.search(text):
+            return str(year)
         return "上年" if "同比" in text or "上年" in text else None
     return m.group(2) or "上年"
 
@@ -617,7 +624,7 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 return
             word = verb.group(1) if verb else ""
             direction = old.direction if old else ("减少" if word.startswith(_DOWN) else "增加")
-            base = old.base if old else (base_of(seg_text) or "上年")
+            base = old.base if old else (base_of(seg_text, anchor_fact.year) or "上年")
             st.facts[anchor.index] = _with_comparison(  # type: ignore[union-attr]
                 anchor_fact, Comparison(base, direction, old.amount if old else None, number)
             )
@@ -679,7 +686,7 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
             anchor, anchor_fact, compatible = st.anchor, st.facts[target], True
     if verb and compatible and anchor_fact is not None and anchor is not None:
         prior = _PRIOR_BARE.search(left[: verb.start()])
-        base = base_of(j.text[ctx.seg_start : m.start()]) or "上年"
+        base = base_of(j.text[ctx.seg_start : m.start()], anchor_fact.year) or "上年"
         if anchor_fact.comparison is not None and anchor_fact.comparison.base != base:
             # another base (比2019年决算数减少): a copy of the figure carries it
             copy = replace(anchor_fact, comparison=None)

@@ -330,6 +330,10 @@ class Composer:
                 return derived or self.whole_from_parts(metric, year)
         if not self.unit_fits(pick.fact):
             return None
+        if self.q.basis == "预算" and not (pick.fact.basis and "预算" in pick.fact.basis):
+            budget = self.derived_budget(metric, pick.fact)
+            if budget is not None:
+                return budget
         f = pick.fact
         self.cite(f)
         value, unit = self.convert(f.value, f.unit)
@@ -348,6 +352,27 @@ class Composer:
         text = text + ("，" + "，".join(extras) if extras else "") + "。"
         kind = "count" if self.q.op == "count" or not BY_NAME.get(metric, BY_NAME["收支总预算"]).money else "lookup"
         return self.answer(kind, text, value, unit)
+
+    def derived_budget(self, metric: str, actual: Fact) -> Answer | None:
+        """The budget asked where the document states only the actual figure and its gap to the budget of the same
+        year (决算数57.36万元，比预算数减少17.54万元 → 预算 57.36＋17.54)."""
+        if any(f.metric == actual.metric and f.year == actual.year and f.basis and "预算" in f.basis for f in self.facts):
+            return None  # a stated budget answers itself
+        for f in (actual, *(g for g in self.facts if g.metric == actual.metric and g.year == actual.year)):
+            c = f.comparison
+            if c is None or c.amount is None or f.year is None or c.base != str(f.year) or c.direction == "持平":
+                continue
+            op = "+" if c.direction == "减少" else "-"
+            calc = calculate(f"{self.dv(f.value, f.unit)}{op}{self.dv(c.amount, f.unit)}")
+            self.cite(f)
+            unit = self.du(f.unit)
+            label = self.metric_label(metric, f)
+            text = (
+                f"文件没有直接写出{year_label(f.year)}{label}的预算数；决算数{self.vv(f.value, f.unit)}比预算数"
+                f"{c.direction}{self.vv(c.amount, f.unit)}，所以预算数为{v(calc.value, unit)}（{calc.formula}）。"
+            )
+            return self.answer("lookup", text, calc.value, unit, calc.formula)
+        return None
 
     def whole_from_parts(self, metric: str, year: int | None) -> Answer | None:
         """A total the document never writes, only names as the whole its parts are shares of (“基本支出X元，占一般公共
@@ -840,6 +865,20 @@ class Composer:
             value, unit = calc.value, self.du(fb.unit)
             text = f"{self.metric_label(metric, fb)}预算{self.vv(fb.value, fb.unit)}，决算{self.vv(ff.value, ff.unit)}，相差{v(value, unit)}（{calc.formula}）。"
             return self.answer("diff", text, value, unit, calc.formula)
+        stated = [
+            f for f in self.facts
+            if f.metric == metric and (year is None or f.year == year) and f.comparison is not None
+            and f.comparison.amount is not None and f.year is not None and f.comparison.base == str(f.year)
+        ]  # fmt: skip
+        if stated and "预算" in self.q.text:
+            # 决算比预算少了多少: the gap the document states against the same year's budget
+            f = stated[0]
+            c = f.comparison
+            assert c is not None and c.amount is not None
+            self.cite(f)
+            amount, unit = self.convert(c.amount, f.unit)
+            text = f"{year_label(f.year)}{self.metric_label(metric, f)}决算数{self.vv(f.value, f.unit)}，比预算数{c.direction}{v(amount, unit)}。"
+            return self.answer("diff", text, amount, unit)
         prior = self.derived_prior_year(metric, year)
         if prior is not None:
             return prior

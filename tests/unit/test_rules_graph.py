@@ -341,3 +341,28 @@ def test_a_rate_opening_the_next_sentence_continues_the_total_a_list_broke_down(
     )
     [total] = [f for f in facts_of(raw) if f.metric == "三公经费"]
     assert total.comparison is not None and (total.comparison.base, total.comparison.rate) == ("2023", Decimal(20))
+
+
+VS_BUDGET = (
+    "2022年亥县法院“三公”经费决算公开\n一、总体\n2022年度一般公共预算财政拨款“三公”经费支出决算中,公务用车购置及运行费支出决算"
+    "50.00万元。\n二、说明\n公务用车购置及运行费支出决算数比预算数减少10.00万元,下降16.67%。主要原因是加强公务用车管理。\n"
+)
+
+
+def test_a_gap_to_the_budget_of_the_same_year(tmp_path: Path) -> None:
+    cars = [f for f in facts_of(VS_BUDGET) if f.comparison is not None]
+    assert cars and all(f.comparison.base == str(f.year) for f in cars if f.comparison)  # not 上年
+    budget = ask(tmp_path / "a", VS_BUDGET, "2022年公车购置及运行费预算是多少？")
+    assert (budget.value, budget.unit) == (Decimal("60.00"), "万元")
+    gap = ask(tmp_path / "b", VS_BUDGET, "公车购置及运行费决算比预算少了多少？")
+    assert (gap.kind, gap.value) == ("diff", Decimal(10))
+    prior = ask(tmp_path / "c", VS_BUDGET, "公车购置及运行费比上年增长多少？")
+    assert prior.value is None  # nothing is said against last year
+
+
+def test_a_gap_to_the_budget_is_no_change_mismatch() -> None:
+    from index.checks import check_document
+
+    doc = doc_of(VS_BUDGET)
+    facts = extract_facts(doc, split_sections(doc))
+    assert not [f for f in check_document(doc, facts) if f.check == "change_mismatch"]
