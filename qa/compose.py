@@ -56,6 +56,7 @@ class Composer:
         self, parsed: ParsedQuestion, scope: Scope, facts: Sequence[Fact], findings: Sequence[Finding]
     ) -> None:
         self.q = parsed
+        self.asked = parsed  # as parsed, before normalise_metrics narrows the metrics
         self.scope = scope
         stages = {d.doc_id: doc_stage(d) for d in scope.docs}
         self.facts = [
@@ -256,18 +257,41 @@ class Composer:
         return self.answer("share", text, value, unit, calc.formula)
 
     def remainder(self) -> Answer | None:
-        """“除去媒体宣传项目，部门预算还剩多少”: the total less the part."""
+        """“除去媒体宣传项目，部门预算还剩多少” / “教育支出减去初中和高中教育支出还剩多少”: the whole less its parts.
+        The items after the word of taking away are the parts; the whole is named before it (or is the total)."""
         year = self.target_year()
-        part = self.pick(self.q.metrics[0], year)
-        whole_name = self.q.whole or (self.q.metrics[1] if len(self.q.metrics) > 1 else "收支总预算")
+        text = re.sub(r"[（(][^）)]*[）)]", "", self.q.text)  # “（即公用经费）” names the remainder, not an input
+        named = sorted(
+            (m for m in self.asked.metrics if _written_at(text, m, self.asked) >= 0),
+            key=lambda m: _written_at(text, m, self.asked),
+        )
+        cut = _EXCEPT.search(text)
+        # the parts stand after the word of taking away, up to the end of its clause (除去A，B还剩: B is the whole)
+        clause_end = len(text)
+        word_end = cut.start() + 2 if cut is not None else len(text)  # 除去/扣除/减去…: two characters
+        if cut is not None:
+            stop = re.search(r"[，,；;。？?]", text[word_end:])
+            clause_end = word_end + stop.start() if stop else len(text)
+        after = [m for m in named if word_end <= _written_at(text, m, self.asked) < clause_end]
+        before = [m for m in named if m not in after]
+        if not after and not before:
+            after = list(self.asked.metrics[:1])
+        if not after:  # “A除去后…”: nothing after the word, the first item is the part
+            after, before = before[:1], before[1:]
+        whole_name = self.q.whole or (before[0] if before else "收支总预算")
         whole = self.pick(whole_name, year)
-        if part is None or whole is None or part.fact.unit != whole.fact.unit:
+        parts = [p.fact for p in (self.pick(m, year) for m in after if m != whole_name) if p is not None]
+        if whole is None or not parts or any(p.unit != whole.fact.unit for p in parts):
             return None
-        p, w = part.fact, whole.fact
-        calc = calculate(f"{self.dv(w.value, w.unit)}-{self.dv(p.value, p.unit)}")
-        self.cite(w, p)
-        text = f"{self.metric_label(w.metric, w)}{self.vv(w.value, w.unit)}，除去{self.metric_label(p.metric, p)}{self.vv(p.value, p.unit)}，还剩{v(calc.value, self.du(w.unit))}（{calc.formula}）。"
-        return self.answer("diff", text, calc.value, self.du(w.unit), calc.formula)
+        w = whole.fact
+        if len(parts) == 1 and w.value < parts[0].value:
+            parts, w = [w], parts[0]  # what remains is never negative: the larger figure is the whole
+        calc = calculate(f"{self.dv(w.value, w.unit)}-" + "-".join(self.dv(p.value, p.unit) for p in parts))
+        self.cite(w, *parts)
+        taken = "、".join(f"{self.metric_label(p.metric, p)}{self.vv(p.value, p.unit)}" for p in parts)
+        unit = self.du(w.unit)
+        text = f"{self.metric_label(w.metric, w)}{self.vv(w.value, w.unit)}，除去{taken}，还剩{v(calc.value, unit)}（{calc.formula}）。"
+        return self.answer("diff", text, calc.value, unit, calc.formula)
 
     def across_years(self) -> Answer | None:
         """“人员类项目支出三年加起来多少”: one metric summed over every year the document gives."""
@@ -993,6 +1017,33 @@ _CN_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七":
 
 
 _CLAIM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|％|万元|亿元|元|人|辆|个|批次|人次)")
+
+
+def _written_at(text: str, metric: str, q: ParsedQuestion) -> int:
+    """Where the question writes a metric (by the words it used for it), -1 when not found."""
+    exact = text.find(metric)
+    if exact >= 0:
+        return exact
+    for term in q.metric_terms:
+        if term in q.metrics:
+            continue  # another item's own name (教育支出 is not where 高中教育支出 is written)
+        at = text.find(term)
+        if at >= 0 and (_in_order(term, metric) or canonical_term(term) == metric):
+            return at
+    return -1
+
+
+def _in_order(short: str, name: str) -> bool:
+    """Whether the characters of `short` stand in `name` in order (初中 in 初中教育支出, 公车 in 公务用车…)."""
+    it = iter(name)
+    return len(short) >= 2 and all(ch in it for ch in short)
+
+
+def canonical_term(term: str) -> str:
+    from qa.terms import find_terms
+
+    found = find_terms(term)
+    return found[0].metric if found else term
 
 
 def verdict(answer: Answer, question: str) -> Answer:

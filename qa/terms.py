@@ -158,6 +158,7 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
         if _free(taken, term.start, term.end):
             _claim(taken, term.start, term.end)
             found.append(term)
+    found.extend(_elliptical(text, library, found, taken))
     found.extend(_abbreviated(text, library, taken))
     found.extend(_fuzzy(text, library, taken))
     for word, name in BARE:
@@ -177,6 +178,30 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
 
 def found_at(found: Sequence[Term], index: int) -> bool:
     return any(t.start <= index < t.end for t in found)
+
+
+_COORDINATED = re.compile(r"([\u4e00-\u9fff]{1,4})(?:和|与|及|、|以及)$")
+
+
+def _elliptical(text: str, library: Sequence[str], found: Sequence[Term], taken: list[bool]) -> list[Term]:
+    """A coordinated item written short: “初中和高中教育支出” names 初中教育支出 too, when the library has it."""
+    items = dict(_library_items(tuple(library)))
+    out: list[Term] = []
+    for term in found:
+        if not term.library:
+            continue
+        m = _COORDINATED.search(text[max(0, term.start - 7) : term.start])
+        if m is None:
+            continue
+        head = m.group(1)
+        for k in range(len(head), 0, -1):  # 初中 + 教育支出 (the shared tail after the other item's head)
+            guess = clean(head[-k:] + term.text[k:])
+            start = term.start - len(m.group(0)) + len(head) - k
+            if guess in items and _free(taken, start, start + k):
+                _claim(taken, start, start + k)
+                out.append(Term(items[guess], start, start + k, head[-k:], True))
+                break
+    return out
 
 
 def _abbreviated(text: str, library: Sequence[str], taken: list[bool]) -> list[Term]:

@@ -366,3 +366,29 @@ def test_a_gap_to_the_budget_is_no_change_mismatch() -> None:
     doc = doc_of(VS_BUDGET)
     facts = extract_facts(doc, split_sections(doc))
     assert not [f for f in check_document(doc, facts) if f.check == "change_mismatch"]
+
+
+REMAINDERS = (
+    "2023年乾县教育局部门预算公开\n一、总体\n本部门2023年一般公共预算财政拨款收支总预算900万元。\n二、支出\n"
+    "教育支出 600.00元,其中:初中教育支出 250.00元,高中教育支出 300.00元。基本支出 500.00元,人员经费 420.00元。\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("教育支出减去初中和高中教育支出，还剩多少元？", "50.00"),
+        ("除去人员经费，基本支出还剩多少元？", "80.00"),
+        ("基本支出扣除人员经费后还剩多少元（即公用经费）？", "80.00"),
+    ],
+)
+def test_what_remains_of_a_whole_after_its_named_parts(tmp_path: Path, question: str, value: str) -> None:
+    answer = ask(tmp_path, REMAINDERS, question)
+    assert (answer.kind, answer.value, answer.unit) == ("diff", Decimal(value), "元")
+
+
+def test_a_coordinated_item_written_short() -> None:
+    from qa.terms import find_terms
+
+    library = ["教育支出", "初中教育支出", "高中教育支出"]
+    assert [t.metric for t in find_terms("初中和高中教育支出合计多少", library)] == library[1:]
