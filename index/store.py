@@ -61,6 +61,22 @@ def sample_path() -> Path:
     return Path(str(resources.files("index") / "samples" / SAMPLE_NAME))
 
 
+def with_meta(doc: Document, *, org: str | None, year: int | None) -> Document:
+    """The document with the body and year given at ingest in place of the ones detected."""
+    from dataclasses import replace
+
+    from index.meta import UNNAMED_ORG, _generated_title, detect_region
+
+    generated = UNNAMED_ORG in doc.title
+    if org:
+        doc = replace(doc, org=org, region=detect_region(org))
+    if year:
+        doc = replace(doc, year=year)
+    if generated and (org or year):
+        doc = replace(doc, title=_generated_title(doc.org, doc.year, doc.kind))
+    return doc
+
+
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """Files as given, and the files inside folders (sorted, hidden files skipped)."""
     out: list[Path] = []
@@ -123,22 +139,29 @@ class Library:
 
     # ---- ingest --------------------------------------------------------------------------------------------------
     def ingest(
-        self, paths: Sequence[Path | str], *, progress: Progress | None = None, sync: bool = True
+        self,
+        paths: Sequence[Path | str],
+        *,
+        progress: Progress | None = None,
+        sync: bool = True,
+        org: str | None = None,
+        year: int | None = None,
     ) -> list[IngestResult]:
+        """`org`/`year`: the body and fiscal year of files that do not name them (本部门, 我镇), for every file given."""
         files = expand_paths(Path(p) for p in paths)
         results: list[IngestResult] = []
         with self._write_lock:
             for i, path in enumerate(files):
                 if progress:
                     progress("读取与解析", i, len(files))
-                results.append(self._ingest_one(path))
+                results.append(self._ingest_one(path, org=org, year=year))
             if progress:
                 progress("读取与解析", len(files), len(files))
             if sync and any(r.ok and not r.skipped for r in results):
                 self.sync_index(progress=progress)
         return results
 
-    def _ingest_one(self, path: Path) -> IngestResult:
+    def _ingest_one(self, path: Path, *, org: str | None = None, year: int | None = None) -> IngestResult:
         name = path.name
         try:
             raw = read_file(path)
@@ -146,7 +169,7 @@ class Library:
             doc_id = content_id(data)
             if self.has_document(doc_id):
                 return _already(name, doc_id)
-            doc = build_document(raw, doc_id, name)
+            doc = with_meta(build_document(raw, doc_id, name), org=org, year=year)
             analysis = analyse(doc)
         except BudgetQAError as exc:
             return IngestResult(name, False, message=str(exc))
@@ -174,6 +197,12 @@ class Library:
             name, True, doc_id, "导入成功。", sections=len(analysis.sections), chunks=len(analysis.chunks),
             facts=len(analysis.facts), findings=len(analysis.findings),
         )  # fmt: skip
+
+    def set_meta(self, doc_id: str, *, org: str | None = None, year: int | None = None) -> None:
+        """Correct the body or fiscal year of a document (see `Records.set_meta`)."""
+        with self._write_lock, self._lock:
+            if not self.records.set_meta(doc_id, org=org, year=year):
+                raise LibraryError(f"资料库中没有编号为“{doc_id}”的文档。请用 budgetqa docs 查看已导入的文档。")
 
     def remove(self, doc_id: str) -> bool:
         with self._write_lock, self._lock:
@@ -254,7 +283,12 @@ class Library:
         if len(ids) == 1:
             return ids[0]
         if not ids:
-            raise LibraryError(f"找不到文档“{ref}”。请用 budgetqa docs 查看文档编号。")
+            import difflib
+
+            names = [str(d["source"]) for d in self.documents()]
+            near = difflib.get_close_matches(ref, names, n=5, cutoff=0.5)
+            hint = f"相近的有：{'、'.join(near)}。" if near else ""
+            raise LibraryError(f"找不到文档“{ref}”。{hint}请用 budgetqa docs 查看文档编号和文件名。")
         raise LibraryError(f"“{ref}”对应多个文档，请给出更完整的文档编号。")
 
     def sections(self, doc_id: str) -> list[Section]:

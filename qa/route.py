@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from index.errors import LibraryError
 from index.types import Document
 from qa import crossdoc
 from qa.types import ParsedQuestion
@@ -135,3 +136,28 @@ def missing_body(term: str, docs: Sequence[Document]) -> str:
         f"资料库共有{len(docs)}份文件，可用 budgetqa docs 或“文档”页查看；如果某份文件没有写明单位，"
         "可用 budgetqa docs --set-org 补上单位名称。"
     )
+
+
+def scope_ids(docs: Sequence[Document], resolve: Callable[[str], str], *, doc: str | None = None,
+              org: str | None = None, year: int | None = None) -> list[str] | None:  # fmt: skip
+    """The documents a staff member chose (`--doc`, `--org`, `--year`): None for no choice; LibraryError, with the
+    near matches, when nothing fits."""
+    if doc is None and org is None and year is None:
+        return None
+    chosen = [d for d in docs if d.doc_id == resolve(doc)] if doc else list(docs)
+    if org:
+        from qa.orgs import match_org
+
+        found = match_org(org, sorted({d.org for d in chosen}))
+        names = {found.org} if found.org else set(found.candidates) or {d.org for d in chosen if org in d.org}
+        if not names:
+            near = sorted({d.org for d in docs if any(ch in d.org for ch in org)})[:5]
+            raise LibraryError(f"资料库中没有单位“{org}”的文件。" + (f"相近的有：{'、'.join(near)}。" if near else ""))
+        chosen = [d for d in chosen if d.org in names]
+    if year is not None:
+        years = sorted({d.year for d in chosen if d.year})
+        chosen = [d for d in chosen if d.year == year]
+        if not chosen:
+            have = "、".join(f"{y}年" for y in years)
+            raise LibraryError(f"所选范围内没有{year}年的文件" + (f"（有{have}）。" if have else "。"))
+    return [d.doc_id for d in chosen]

@@ -93,3 +93,45 @@ def test_the_library_with_one_document_needs_no_choice(tmp_path: Path) -> None:
     lib = Library(tmp_path / "lib", embedding="hash")
     lib.ingest([tmp_path / "a.txt"])
     assert Agent(lib).ask("这个单位公务接待费预算是多少？").value == Decimal("4")
+
+
+def test_staff_choose_the_document_from_the_command_line(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from index.errors import LibraryError
+    from qa.cli import app
+
+    for name, text in DOCS.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    lib = ["--library", str(tmp_path / "lib")]
+    runner = CliRunner()
+    ingest = [*(str(tmp_path / n) for n in ("a.txt", "b.txt", "c.txt")), *lib]
+    assert runner.invoke(app, ["ingest", *ingest]).exit_code == 0
+    # a file that does not name its body gets one at ingest, and routing reaches it by that name
+    assert runner.invoke(app, ["ingest", str(tmp_path / "d.txt"), "--org", "庚县林业局", *lib]).exit_code == 0
+    asked = runner.invoke(app, ["ask", "庚县林业局2021年公务接待费预算是多少？", "--json", *lib])
+    assert json.loads(asked.output)["value"] == 7.7
+    scoped = runner.invoke(app, ["ask", "公务接待费预算是多少？", "--doc", "c.txt", "--json", *lib])
+    assert json.loads(scoped.output)["value"] == 1.2
+    by_org = runner.invoke(app, ["ask", "公务接待费预算是多少？", "--org", "县政协", "--year", "2022", "--json", *lib])
+    assert json.loads(by_org.output)["value"] == 2.5
+    unknown = runner.invoke(app, ["ask", "公务接待费预算是多少？", "--doc", "e.txt", *lib])
+    assert isinstance(unknown.exception, LibraryError) and "a.txt" in str(unknown.exception)  # near matches listed
+    batch = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "1", "question": "公务接待费预算是多少？", "doc": "a.txt"},
+        {"id": "2", "question": "公务接待费预算是多少？"},
+    ]
+    batch.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    lines = runner.invoke(app, ["ask", "--jsonl", str(batch), *lib]).stdout.splitlines()
+    out = [json.loads(line) for line in lines if line.startswith("{")]
+    assert out[0]["value"] == 4 and out[1]["kind"] == "clarify"
+    # corrected later: the body a document names, and its year
+    assert (
+        runner.invoke(app, ["docs", "--set-org", "d.txt", "辛县林业局", "--set-year", "d.txt", "2020", *lib]).exit_code
+        == 0
+    )
+    moved = runner.invoke(app, ["ask", "辛县林业局2020年公务接待费预算是多少？", "--json", *lib])
+    assert json.loads(moved.output)["value"] == 7.7
