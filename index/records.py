@@ -44,6 +44,7 @@ class Records(Protocol):
 
     def add(self, doc: Document, analysis: Analysis, *, fmt: str, data: bytes, suffix: str, when: str) -> bool: ...
     def remove(self, doc_id: str) -> bool: ...
+    def set_meta(self, doc_id: str, *, org: str | None = None, year: int | None = None) -> bool: ...
     def has_document(self, doc_id: str) -> bool: ...
     def version(self) -> tuple[int, ...]: ...
     def generation(self) -> Generation: ...
@@ -137,6 +138,30 @@ class SQLRecords:
             cur.execute(self._sql("DELETE FROM documents WHERE doc_id = ?"), (doc_id,))
             cur.execute(db.BUMP_GENERATION)
         self._drop_original(doc_id)
+        return True
+
+    def set_meta(self, doc_id: str, *, org: str | None = None, year: int | None = None) -> bool:
+        """Correct a document's body or fiscal year (a text that says only 本部门 / 我镇). Its facts follow: the org
+        always, the year where it was the document's own (or unknown). False when there is no such document."""
+        from index.meta import detect_region
+
+        with self._write() as cur:
+            rows = self._rows("SELECT year FROM documents WHERE doc_id = ?", (doc_id,))
+            if not rows:
+                return False
+            if org is not None:
+                cur.execute(
+                    self._sql("UPDATE documents SET org = ?, region = ? WHERE doc_id = ?"),
+                    (org, detect_region(org), doc_id),
+                )
+                cur.execute(self._sql("UPDATE facts SET org = ? WHERE doc_id = ?"), (org, doc_id))
+            if year is not None:
+                old = rows[0]["year"]
+                cur.execute(self._sql("UPDATE documents SET year = ? WHERE doc_id = ?"), (year, doc_id))
+                if old is None:
+                    cur.execute(self._sql("UPDATE facts SET year = ? WHERE doc_id = ? AND year IS NULL"), (year, doc_id))
+                else:
+                    cur.execute(self._sql("UPDATE facts SET year = ? WHERE doc_id = ? AND year = ?"), (year, doc_id, old))
         return True
 
     # ---- reading --------------------------------------------------------------------------------------------------

@@ -66,6 +66,22 @@ def sample_path() -> Path:
     return Path(str(resources.files("index") / "samples" / SAMPLE_NAME))
 
 
+def with_meta(doc: Document, *, org: str | None, year: int | None) -> Document:
+    """The document with the body and year given at ingest in place of the ones detected."""
+    from dataclasses import replace
+
+    from index.meta import UNNAMED_ORG, _generated_title, detect_region
+
+    generated = UNNAMED_ORG in doc.title
+    if org:
+        doc = replace(doc, org=org, region=detect_region(org))
+    if year:
+        doc = replace(doc, year=year)
+    if generated and (org or year):
+        doc = replace(doc, title=_generated_title(doc.org, doc.year, doc.kind))
+    return doc
+
+
 class Library:
     """The library: a folder (config, originals, the local search index) and a `Records` store, by default the
     folder's SQLite file, or a PostgreSQL database shared by several machines (`store`, BUDGETQA_STORE or the
@@ -116,8 +132,15 @@ class Library:
 
     # ---- ingest --------------------------------------------------------------------------------------------------
     def ingest(
-        self, paths: Sequence[Path | str], *, progress: Progress | None = None, sync: bool = True
+        self,
+        paths: Sequence[Path | str],
+        *,
+        progress: Progress | None = None,
+        sync: bool = True,
+        org: str | None = None,
+        year: int | None = None,
     ) -> list[IngestResult]:
+        """`org`/`year`: the body and fiscal year of files that do not name them (本部门, 我镇), for every file given."""
         found = find_files(Path(p) for p in paths)
         files = found.files
         results = [IngestResult(u.name, False, message=u.message) for u in found.unreadable]
@@ -125,14 +148,14 @@ class Library:
             for i, path in enumerate(files):
                 if progress:
                     progress("读取与解析", i, len(files))
-                results.append(self._ingest_one(path))
+                results.append(self._ingest_one(path, org=org, year=year))
             if progress:
                 progress("读取与解析", len(files), len(files))
             if sync:  # also when every file was skipped: a crash may have left the index behind
                 self.sync_index(progress=progress)
         return results
 
-    def _ingest_one(self, path: Path) -> IngestResult:
+    def _ingest_one(self, path: Path, *, org: str | None = None, year: int | None = None) -> IngestResult:
         name = path.name
         try:
             data = load_bytes(path)
@@ -140,7 +163,7 @@ class Library:
             if self.has_document(doc_id):
                 return _already(name, doc_id)
             raw = read_bytes(data, name)
-            doc = build_document(raw, doc_id, name)
+            doc = with_meta(build_document(raw, doc_id, name), org=org, year=year)
             analysis = analyse(doc)
         except BudgetQAError as exc:
             return IngestResult(name, False, message=str(exc))
@@ -170,6 +193,12 @@ class Library:
             chunks=len(analysis.chunks), facts=len(analysis.facts), findings=len(analysis.findings),
             warnings=raw.warnings,
         )  # fmt: skip
+
+    def set_meta(self, doc_id: str, *, org: str | None = None, year: int | None = None) -> None:
+        """Correct the body or fiscal year of a document (see `Records.set_meta`)."""
+        with self._write_lock, self._lock:
+            if not self.records.set_meta(doc_id, org=org, year=year):
+                raise LibraryError(f"资料库中没有编号为“{doc_id}”的文档。请用 budgetqa docs 查看已导入的文档。")
 
     def remove(self, doc_id: str) -> bool:
         with self._write_lock, self._lock:
@@ -264,7 +293,12 @@ class Library:
         if len(ids) == 1:
             return ids[0]
         if not ids:
-            raise LibraryError(f"找不到文档“{ref}”。请用 budgetqa docs 查看文档编号。")
+            import difflib
+
+            names = [str(d["source"]) for d in self.documents()]
+            near = difflib.get_close_matches(ref, names, n=5, cutoff=0.5)
+            hint = f"相近的有：{'、'.join(near)}。" if near else ""
+            raise LibraryError(f"找不到文档“{ref}”。{hint}请用 budgetqa docs 查看文档编号和文件名。")
         raise LibraryError(f"“{ref}”对应多个文档，请给出更完整的文档编号。")
 
     def sections(self, doc_id: str) -> list[Section]:
