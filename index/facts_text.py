@@ -36,6 +36,7 @@ _BASE = re.compile(r"(?:比|较|与|同)(?:(上年|上一年|去年|同期)|((?:
 _CHANGE_VERB = re.compile(
     r"(增加\(减少\)|增加（减少）|增减|增加了|减少了|增长了|下降了|降低了|增加|减少|增长|下降|降低|上升|提高|增收|减收|增支|减支|减|增|节约|少了|多了|少|多)$"
 )
+_GAP_TO_BUDGET = re.compile(r"(大于|小于|超出|超过|高于|低于|多于|少于)(?:年初|全年|调整后的?)?预算(?:数)?$")
 _RATE_VERB = re.compile(r"(增长|下降|降低|减少|增加|上升|提高|增幅|降幅|增长率|下降率)(?:了|为)?$")
 _DOWN = ("减少", "下降", "降低", "减", "节约", "少")
 _SHARE = re.compile(r"^(?:其中)?占")
@@ -651,6 +652,25 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     compatible = anchor is not None and anchor.money == (kind == "money")
     if compatible and kind == "count" and anchor is not None:
         compatible = anchor.unit == normalise(number, raw_unit)[1]
+    # 决算数大于预算数55.93万元: the gap to the same year's budget, on a copy when the figure has another comparison
+    gap = _GAP_TO_BUDGET.search(left) if kind == "money" else None
+    if gap and anchor is None:  # after a semicolon: the sentence's own figure
+        idx = _continued_figure(st, j, ctx)
+        if idx is not None and st.facts[idx].unit == "万元":
+            st.anchor = anchor = _Anchor(idx, True, "万元")
+            anchor_fact, compatible = st.facts[idx], True
+    if gap and compatible and anchor_fact is not None and anchor is not None and anchor_fact.year is not None:
+        base = str(anchor_fact.year)
+        if anchor_fact.comparison is not None and anchor_fact.comparison.base != base:
+            st.facts.append(replace(anchor_fact, comparison=None))
+            st.anchor = anchor = _Anchor(len(st.facts) - 1, anchor.money, anchor.unit)
+            anchor_fact = st.facts[-1]
+        if anchor_fact.comparison is None:
+            amount, _unit = normalise(number, raw_unit)
+            direction = "减少" if gap.group(1) in ("小于", "低于", "少于") else "增加"
+            st.facts[anchor.index] = _with_comparison(anchor_fact, Comparison(base, direction, amount))
+            st.last_comparison = anchor.index
+        return
     # a comparison amount: 比上年减少 2.28 万元
     verb = _CHANGE_VERB.search(left)
     if verb and anchor is None and st.last_main is not None and _BASE.match(_SCOPE_WORDS.sub("", left_full)):

@@ -696,7 +696,7 @@ class Composer:
         if final is None or budget is None or final.fact.basis is None or "决算" not in final.fact.basis:
             return self.stated_completion(metric, year)
         if budget.fact.basis is None or "预算" not in budget.fact.basis or budget.fact.value == 0:
-            return None
+            return self.execution_from_gap(metric, final.fact)
         calc = calculate(
             f"{self.dv(final.fact.value, final.fact.unit)}/{self.dv(budget.fact.value, budget.fact.unit)}*100"
         )
@@ -705,6 +705,36 @@ class Composer:
         text = (
             f"{year_label(final.fact.year)}{self.metric_label(metric, final.fact)}决算{self.vv(final.fact.value, final.fact.unit)}，"
             f"年初预算{self.vv(budget.fact.value, budget.fact.unit)}，完成预算的{fmt(value)}%。"
+        )
+        return self.answer("rate", text, value, "%", calc.formula)
+
+    def execution_from_gap(self, metric: str, final: Fact) -> Answer | None:
+        """决算数X，决算数大于预算数Y: the budget is X − Y, the execution X ÷ (X − Y); a stated completion rate that
+        disagrees (完成年初预算100%) is named in a warning."""
+        gaps = [
+            f for f in self.facts
+            if f.metric == final.metric and f.year == final.year and f.value == final.value and f.comparison is not None
+            and f.comparison.amount is not None and f.comparison.base == str(f.year) and f.comparison.direction != "持平"
+        ]  # fmt: skip
+        if not gaps:
+            return None
+        f = gaps[0]
+        c = f.comparison
+        assert c is not None and c.amount is not None
+        op = "-" if c.direction == "增加" else "+"
+        budget = calculate(f"{self.dv(f.value, f.unit)}{op}{self.dv(c.amount, f.unit)}")
+        if budget.value <= 0:
+            return None
+        calc = calculate(f"{self.dv(f.value, f.unit)}/({self.dv(f.value, f.unit)}{op}{self.dv(c.amount, f.unit)})*100")
+        value = pct(calc.value)
+        self.cite(f)
+        unit = self.du(f.unit)
+        stated = [g for g in self.facts if g.metric == f.metric + COMPLETION and g.year == f.year]
+        if stated and stated[0].value != value:
+            self.warnings.append(f"文件写“完成预算{fmt(stated[0].value)}%”，与决算数、预算数之差推算的{fmt(value)}%不一致。")
+        text = (
+            f"{year_label(f.year)}{self.metric_label(metric, f)}决算{self.vv(f.value, f.unit)}，比预算数{c.direction}"
+            f"{self.vv(c.amount, f.unit)}，即预算{v(budget.value, unit)}，完成预算的{fmt(value)}%。"
         )
         return self.answer("rate", text, value, "%", calc.formula)
 

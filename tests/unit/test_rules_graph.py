@@ -392,3 +392,13 @@ def test_a_coordinated_item_written_short() -> None:
 
     library = ["教育支出", "初中教育支出", "高中教育支出"]
     assert [t.metric for t in find_terms("初中和高中教育支出合计多少", library)] == library[1:]
+
+
+def test_an_actual_above_its_budget_by_an_amount_gives_the_execution_rate(tmp_path: Path) -> None:
+    raw = (
+        "2022年坤县中学部门决算公开\n一、支出\n2022年度,本单位一般公共预算财政拨款支出总计1100.00万元,与上年相比减少50.00万元,"
+        "降低4.35%;完成年初预算100%,决算数大于预算数100.00万元,主要原因是人员工资调整。\n"
+    )
+    answer = ask(tmp_path, raw, "一般公共预算财政拨款支出完成预算的百分之几？")
+    assert (answer.kind, answer.value) == ("rate", Decimal("110.00"))
+    assert "1000万元" in answer.answer  # the budget the gap implies
