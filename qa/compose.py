@@ -985,7 +985,10 @@ class Composer:
             self.q = replace(asked, op=other)
             self.citations, self.warnings = [], []
             try:
-                extra = handlers[other]()
+                if other == "share" and main.kind == "sum" and main.value is not None:
+                    extra = self.share_of_sum(main)  # 这三块加起来多少？占总预算多少？: the sum's share
+                else:
+                    extra = handlers[other]()
             finally:
                 self.q = asked
             if extra is None or extra.refused or extra.value is None or fmt(extra.value) in main.answer:
@@ -1000,6 +1003,19 @@ class Composer:
             if not set(_NUMBER.findall(part)) <= set(_NUMBER.findall(text)):  # a part that adds no figure is left out
                 text += part
         return replace(main, answer=text, citations=tuple(citations), warnings=tuple(warnings))
+
+    def share_of_sum(self, total: Answer) -> Answer | None:
+        """The share of a sum just computed in the whole the question names (or the total budget)."""
+        assert total.value is not None and total.unit is not None
+        whole = self.pick(self.q.whole or "收支总预算", self.target_year())
+        if whole is None or whole.fact.value == 0 or whole.fact.unit != "万元" or total.unit not in ("万元", "元", "亿元"):
+            return None
+        w = whole.fact
+        calc = calculate(f"{fmt(total.value)}/{self.dv(w.value, w.unit)}*100")
+        value = pct(calc.value)
+        self.cite(w)
+        text = f"合计占{self.metric_label(w.metric, w)}{self.vv(w.value, w.unit)}的{fmt(value)}%。"
+        return self.answer("share", text, value, "%", calc.formula)
 
     def by_op(self, op: str, handlers: dict[str, Callable[[], Answer | None]]) -> Answer | None:
         handler = handlers.get(op)

@@ -181,15 +181,27 @@ def found_at(found: Sequence[Term], index: int) -> bool:
 
 
 _COORDINATED = re.compile(r"([\u4e00-\u9fff]{1,4})(?:和|与|及|、|以及)$")
+_COORDINATED_AFTER = re.compile(r"(?:和|与|及|、|以及)([\u4e00-\u9fff]{2,4}?)(?=一共|合计|加起来|总共|共|各|分别|是|有|多少|的|[，,。？?]|$)")
 
 
 def _elliptical(text: str, library: Sequence[str], found: Sequence[Term], taken: list[bool]) -> list[Term]:
-    """A coordinated item written short: “初中和高中教育支出” names 初中教育支出 too, when the library has it."""
+    """A coordinated item written short: “初中和高中教育支出” names 初中教育支出 too, “舆情月报和年报” 舆情年报,
+    when the library has it."""
     items = dict(_library_items(tuple(library)))
     out: list[Term] = []
     for term in found:
         if not term.library:
             continue
+        after = _COORDINATED_AFTER.match(text, term.end)
+        if after is not None:  # 舆情月报和年报: the second item shares the first one's head
+            tail = after.group(1)
+            for k in range(len(term.text) - 1, 0, -1):
+                guess = clean(term.text[:k] + tail)
+                start = after.start(1)
+                if guess in items and guess != clean(term.text) and _free(taken, start, start + len(tail)):
+                    _claim(taken, start, start + len(tail))
+                    out.append(Term(items[guess], start, start + len(tail), tail, True))
+                    break
         m = _COORDINATED.search(text[max(0, term.start - 7) : term.start])
         if m is None:
             continue

@@ -402,3 +402,14 @@ def test_an_actual_above_its_budget_by_an_amount_gives_the_execution_rate(tmp_pa
     answer = ask(tmp_path, raw, "一般公共预算财政拨款支出完成预算的百分之几？")
     assert (answer.kind, answer.value) == ("rate", Decimal("110.00"))
     assert "1000万元" in answer.answer  # the budget the gap implies
+
+
+def test_a_sum_with_its_share_and_a_second_item_sharing_the_first_one_s_head(tmp_path: Path) -> None:
+    raw = (
+        "2023年艮县融媒体中心部门预算公开\n一、总体\n本部门2023年一般公共预算财政拨款收支总预算200万元。\n"
+        "二、功能分类\n社会保障和就业支出20万元，卫生健康支出30万元。\n三、绩效目标表\n舆情月报 12 期 绩效目标\n舆情年报 2 期 绩效目标\n"
+    )
+    both = ask(tmp_path / "a", raw, "社保就业和卫生健康这两块加起来多少？占总预算多少？")
+    assert (both.kind, both.value, both.unit) == ("sum", Decimal(50), "万元") and "25%" in both.answer
+    issues = ask(tmp_path / "b", raw, "一年要出舆情月报和年报一共多少期？")
+    assert (issues.value, issues.unit) == (Decimal(14), "期")
