@@ -753,6 +753,14 @@ class Composer:
     def share(self) -> Answer | None:
         metric = self.q.metrics[0]
         year = self.target_year()
+        parts = [m for m in self.q.metrics if m != self.q.whole]
+        if len(parts) >= 2 and _ALTOGETHER.search(self.q.text):
+            # “A和B加起来多少？占总预算多少？”: the share of the parts together
+            total = self.total()
+            if total is not None and total.kind == "sum" and total.value is not None:
+                share = self.share_of_sum(total)
+                if share is not None:
+                    return replace(share, answer=total.answer + share.answer, citations=(*total.citations, *share.citations))
         pick = self.pick(metric, year)
         if pick is None:
             return None

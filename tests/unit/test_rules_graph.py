@@ -410,6 +410,6 @@ def test_a_sum_with_its_share_and_a_second_item_sharing_the_first_one_s_head(tmp
         "二、功能分类\n社会保障和就业支出20万元，卫生健康支出30万元。\n三、绩效目标表\n舆情月报 12 期 绩效目标\n舆情年报 2 期 绩效目标\n"
     )
     both = ask(tmp_path / "a", raw, "社保就业和卫生健康这两块加起来多少？占总预算多少？")
-    assert (both.kind, both.value, both.unit) == ("sum", Decimal(50), "万元") and "25%" in both.answer
+    assert "50万元" in both.answer and "25%" in both.answer  # both parts, whichever leads
     issues = ask(tmp_path / "b", raw, "一年要出舆情月报和年报一共多少期？")
     assert (issues.value, issues.unit) == (Decimal(14), "期")
