@@ -7,6 +7,7 @@ character, the index of the input character it came from, so a citation can quot
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,3 +81,10 @@ def normalize(raw: str) -> Mapped:
     m = m.sub(_CJK_GAP, "")
     m = m.sub(_NUM_UNIT_GAP, "")
     return m
+
+
+def text_key(text: str) -> str:
+    """What the same disclosure shares whatever file it came in: the sha256 of its normalised text (`normalize`) with
+    every whitespace character dropped, so another encoding, other line ends, indentation, blank lines or a line
+    broken elsewhere give the same key. Two files whose non-space characters are the same are one document."""
+    return hashlib.sha256("".join(text.split()).encode("utf-8")).hexdigest()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import stat
 import unicodedata
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -83,10 +84,11 @@ def load_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     return data
 
 
-def read_bytes(data: bytes, name: str) -> RawDocument:
-    """Read file content already in memory; `name` is used in messages and as RawDocument.path."""
+def read_bytes(data: bytes, name: str, on_page: Callable[[int, int], None] | None = None) -> RawDocument:
+    """Read file content already in memory; `name` is used in messages and as RawDocument.path. `on_page(done, total)`
+    is called as a PDF's pages are read."""
     if _pdf_header_at(data) >= 0:
-        return _read_pdf(data, name)
+        return _read_pdf(data, name, on_page)
     kind = sniff_format(data)
     if kind is not None:
         raise UnreadableFile(name, f"不支持的文件格式（{kind}）", _EXPORT_ADVICE)
@@ -417,7 +419,7 @@ def html_to_text(html: str) -> str:
 # PDF
 
 
-def _read_pdf(data: bytes, name: str) -> RawDocument:
+def _read_pdf(data: bytes, name: str, on_page: Callable[[int, int], None] | None = None) -> RawDocument:
     import io
 
     import pdfplumber
@@ -441,6 +443,8 @@ def _read_pdf(data: bytes, name: str) -> RawDocument:
             if not pages:
                 raise UnreadableFile(name, "PDF 文件中没有任何页面（文件可能已损坏或不完整）", corrupt_advice)
             for number, page in enumerate(pages, start=1):
+                if on_page:
+                    on_page(number - 1, len(pages))
                 try:
                     text, page_tables = _page_text(page, number)
                 except UnreadableFile:

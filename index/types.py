@@ -197,5 +197,6 @@ class IngestResult:
     chunks: int = 0
     facts: int = 0
     findings: int = 0
-    skipped: bool = False  # already in the library (same content hash)
+    skipped: bool = False  # already in the library (the same bytes, or the same normalised text)
+    same_as: str | None = None  # when skipped: the file name of the document already holding it
     warnings: tuple[str, ...] = ()  # Chinese: ingested, but something was read other than as written
