@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from array import array
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -107,18 +108,16 @@ def _undec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def _offsets_blob(offsets: tuple[int, ...]) -> bytes:
-    import array
+def _offsets_blob(offsets: Sequence[int]) -> bytes:
+    if isinstance(offsets, array) and offsets.typecode == "i":
+        return offsets.tobytes()
+    return array("i", offsets).tobytes()
 
-    return array.array("i", offsets).tobytes()
 
-
-def _offsets_tuple(blob: bytes) -> tuple[int, ...]:
-    import array
-
-    arr = array.array("i")
+def _offsets_array(blob: bytes) -> array[int]:
+    arr = array("i")
     arr.frombytes(blob)
-    return tuple(arr)
+    return arr
 
 
 def insert_document(conn: Cursor, doc: Document, *, fmt: str, size: int, when: str, text_key: str | None) -> None:
@@ -142,7 +141,7 @@ def row_to_document(row: Row) -> Document:
         kind=row["kind"],
         text=row["text"],
         raw_text=row["raw_text"],
-        offsets=_offsets_tuple(row["offsets"]),
+        offsets=_offsets_array(row["offsets"]),
         page_starts=tuple(json.loads(row["page_starts"])),
         region=row["region"],
     )

@@ -201,21 +201,22 @@ def _decode(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
         raise UnreadableFile(name, "文件内容是二进制数据，不是文本", _EXPORT_ADVICE)
     declared = _declared_charset(data)
     codecs = [c for c in (declared, "utf-8", "gb18030") if c]
-    decoded: list[tuple[float, int, str, bool]] = []
+    scored: list[tuple[float, int, str]] = []
     for rank, codec in enumerate(codecs):
         try:
             text, cut = _strict_or_cut(data, codec)
         except (UnicodeDecodeError, LookupError):
             continue
-        decoded.append((_plausibility(text), -rank - 10 * cut, text, cut))  # a whole reading wins a tie
-    if not decoded:
+        scored.append((_plausibility(text), -rank - 10 * cut, codec))  # a whole reading wins a tie
+        del text  # one whole reading in memory at a time; the winner is decoded again
+    if not scored:
         raise UnreadableFile(
             name,
             "无法识别文件的文字编码（既不是 UTF-8 也不是 GBK/GB18030）",
             "请用文本编辑器将文件另存为 UTF-8 编码后再导入",
         )
-    decoded.sort(reverse=True)
-    _, _, text, cut = decoded[0]
+    scored.sort(reverse=True)
+    text, cut = _strict_or_cut(data, scored[0][2])
     return text, (CUT_WARNING,) if cut else ()
 
 

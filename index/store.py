@@ -354,7 +354,7 @@ class LazyDocument(Document):
         return self._full().raw_text
 
     @property  # type: ignore[misc]
-    def offsets(self) -> tuple[int, ...]:  # type: ignore[override]
+    def offsets(self) -> Sequence[int]:  # type: ignore[override]
         return self._full().offsets
 
     @property  # type: ignore[misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -57,7 +58,7 @@ class Document:
     kind: str  # one of KINDS
     text: str
     raw_text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]  # an array("i") (`index.normalize.offsets_array`): 4 bytes a character
     page_starts: tuple[int, ...] = ()  # offsets into `text`
     region: str | None = None
 
