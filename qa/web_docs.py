@@ -209,8 +209,3 @@ def build_docs_tab(ctx: WebContext) -> DocsTab:
     return DocsTab(
         upload, ingest, results, documents, remove_choice, remove, confirm, status, ingest_event, remove_event
     )
-
-
-def refresh_docs(ctx: WebContext) -> list[Any]:
-    """Updates for (documents, remove_choice) after the library changed."""
-    return [documents_frame(ctx), gr.update(choices=ctx.doc_choices(include_all=False), value=None)]
