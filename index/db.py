@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from array import array
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -23,14 +24,14 @@ class Cursor(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any: ...
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: documents.text_key (`index.normalize.text_key`), added to older libraries on open
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, org TEXT NOT NULL, year INTEGER,
     kind TEXT NOT NULL, region TEXT, fmt TEXT NOT NULL, size INTEGER NOT NULL, ingested_at TEXT NOT NULL,
-    text TEXT NOT NULL, raw_text TEXT NOT NULL, offsets BLOB NOT NULL, page_starts TEXT NOT NULL
+    text TEXT NOT NULL, raw_text TEXT NOT NULL, offsets BLOB NOT NULL, page_starts TEXT NOT NULL, text_key TEXT
 );
 CREATE TABLE IF NOT EXISTS sections (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, idx INTEGER NOT NULL,
@@ -69,9 +70,27 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.executescript(SCHEMA)
-    conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    _migrate(conn)
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a library made by an older version up to this schema. Only ever adds: an older version still reads it.
+    Documents stored before text_key existed get theirs on the next ingest (`SQLRecords.fill_text_keys`)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
+    if "text_key" not in columns:
+        try:
+            conn.execute("ALTER TABLE documents ADD COLUMN text_key TEXT")
+        except sqlite3.OperationalError as exc:  # another process added it just now
+            if "duplicate column" not in str(exc):
+                raise
+    conn.execute("CREATE INDEX IF NOT EXISTS documents_text_key ON documents(text_key)")
+    conn.execute(
+        "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        " WHERE CAST(meta.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+        (str(SCHEMA_VERSION),),
+    )
 
 
 # run in the transaction of every write that adds or removes a document (both dialects)
@@ -89,26 +108,25 @@ def _undec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def _offsets_blob(offsets: tuple[int, ...]) -> bytes:
-    import array
+def _offsets_blob(offsets: Sequence[int]) -> bytes:
+    if isinstance(offsets, array) and offsets.typecode == "i":
+        return offsets.tobytes()
+    return array("i", offsets).tobytes()
 
-    return array.array("i", offsets).tobytes()
 
-
-def _offsets_tuple(blob: bytes) -> tuple[int, ...]:
-    import array
-
-    arr = array.array("i")
+def _offsets_array(blob: bytes) -> array[int]:
+    arr = array("i")
     arr.frombytes(blob)
-    return tuple(arr)
+    return arr
 
 
-def insert_document(conn: Cursor, doc: Document, *, fmt: str, size: int, when: str) -> None:
+def insert_document(conn: Cursor, doc: Document, *, fmt: str, size: int, when: str, text_key: str | None) -> None:
     conn.execute(
-        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO documents (doc_id, source, title, org, year, kind, region, fmt, size, ingested_at, text, raw_text,"
+        " offsets, page_starts, text_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             doc.doc_id, doc.source, doc.title, doc.org, doc.year, doc.kind, doc.region, fmt, size, when,
-            doc.text, doc.raw_text, _offsets_blob(doc.offsets), json.dumps(list(doc.page_starts)),
+            doc.text, doc.raw_text, _offsets_blob(doc.offsets), json.dumps(list(doc.page_starts)), text_key,
         ),
     )  # fmt: skip
 
@@ -123,7 +141,7 @@ def row_to_document(row: Row) -> Document:
         kind=row["kind"],
         text=row["text"],
         raw_text=row["raw_text"],
-        offsets=_offsets_tuple(row["offsets"]),
+        offsets=_offsets_array(row["offsets"]),
         page_starts=tuple(json.loads(row["page_starts"])),
         region=row["region"],
     )

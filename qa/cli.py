@@ -13,10 +13,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from index.errors import BudgetQAError
+from index.progress import DONE, INDEX, INDEX_STAGES, Step
+from index.progress import Progress as IngestProgress
 from index.store import Library
 from index.units import fmt
 
@@ -49,19 +51,23 @@ def open_library(library: Path | None, *, sample: bool = True, store: str | None
 
 
 @contextmanager
-def progress_bar(transient: bool = False) -> Iterator[Any]:
+def progress_bar(transient: bool = False) -> Iterator[IngestProgress]:
+    """A callback for `Library.ingest` / `sync_index` that draws the files' bar (file, stage, pages) and the search
+    index's bar (passages embedded) on stderr."""
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"), TimeElapsedColumn(),
         console=err, transient=transient,
     )  # fmt: skip
     tasks: dict[str, Any] = {}
 
-    def callback(stage: str, done: int, total: int) -> None:
-        if total <= 1 and stage not in tasks:
-            return
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
-        bar.update(tasks[stage], completed=done, total=total)
+    def callback(step: Step) -> None:
+        phase = "index" if step.stage in INDEX_STAGES else "files"
+        if phase not in tasks:
+            if step.stage == DONE or (phase == "index" and step.stage == INDEX and not tasks):
+                return  # nothing was indexed (or ingested): no bar for it
+            tasks[phase] = bar.add_task("", total=1.0, count="")
+        count = f"{step.file}/{step.files} 个文件" if phase == "files" else ""
+        bar.update(tasks[phase], description=escape(step.text()), completed=step.fraction, count=count, refresh=True)
 
     with bar:
         yield callback
@@ -82,7 +88,9 @@ def ingest(
     table = Table("文件", "结果", "章节", "文本块", "数值", "自检发现")
     for r in results:
         status = (
-            "[green]跳过（已存在）[/]" if r.skipped else ("[green]成功[/]" if r.ok else f"[red]{escape(r.message)}[/]")
+            f"[green]{escape(r.message)}[/]"
+            if r.skipped
+            else ("[green]成功[/]" if r.ok else f"[red]{escape(r.message)}[/]")
         )
         status += "".join(f"\n[yellow]注意：{escape(w)}[/]" for w in r.warnings)
         table.add_row(escape(r.source), status, str(r.sections), str(r.chunks), str(r.facts), str(r.findings))
