@@ -413,3 +413,12 @@ def test_a_sum_with_its_share_and_a_second_item_sharing_the_first_one_s_head(tmp
     assert "50万元" in both.answer and "25%" in both.answer  # both parts, whichever leads
     issues = ask(tmp_path / "b", raw, "一年要出舆情月报和年报一共多少期？")
     assert (issues.value, issues.unit) == (Decimal(14), "期")
+
+
+def test_a_total_whose_breakdown_names_the_thing_asked_is_not_its_figure(tmp_path: Path) -> None:
+    raw = (
+        "2023年震县档案馆部门预算公开\n一、总体\n本部门2023年一般公共预算财政拨款收支总预算500万元。\n(三)国有资产的总体情况说明\n"
+        "截至 2022 年 12 月 31 日,资产原值合计 900000.00 元,其中:(1)土地、房屋及构筑物 500000 元,(2)专用设备\n"
+    )
+    answer = ask(tmp_path, raw, "该单位专用设备原值是多少？")
+    assert answer.refused and answer.value is None and "900000" in answer.answer
