@@ -63,15 +63,56 @@ CREATE INDEX IF NOT EXISTS findings_doc ON findings(doc_id);
 
 
 def connect(path: Path) -> sqlite3.Connection:
+    """A read-write connection. The schema is created (or brought up to `SCHEMA_VERSION`) only when it is not there
+    yet: a current library opens without writing anything, so it opens on a full disk too."""
     conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(SCHEMA)
-    conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-    conn.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if _needs_setup(conn):
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that never writes, for a library on a read-only or full disk: ``mode=ro`` when SQLite can still
+    share the WAL index, else ``immutable=1`` (then a change another process makes meanwhile is not seen, and a
+    write-ahead log left by a crash is not read: that library is as of its last checkpoint)."""
+    uri = path.resolve().as_uri()
+    last: sqlite3.Error | None = None
+    for mode in ("mode=ro", "immutable=1"):
+        conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=30, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("SELECT count(*) FROM meta").fetchone()
+        except sqlite3.Error as exc:
+            conn.close()
+            last = exc
+            continue
+        return conn
+    assert last is not None
+    raise last
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the library (0 for an empty file); reads only."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone():
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _needs_setup(conn: sqlite3.Connection) -> bool:
+    if schema_version(conn) < SCHEMA_VERSION:
+        return True
+    return conn.execute("SELECT 1 FROM meta WHERE key = 'store_id'").fetchone() is None
 
 
 # run in the transaction of every write that adds or removes a document (both dialects)

@@ -41,7 +41,10 @@ class Records(Protocol):
     """The fact table and its companions. Reads return dataclasses or plain dicts; writes are atomic per call."""
 
     url: str
+    read_only: str | None  # why the store cannot be written now (Chinese), None when it can
 
+    def check_writable(self) -> None: ...
+    def sweep_originals(self) -> list[str]: ...
     def add(self, doc: Document, analysis: Analysis, *, fmt: str, data: bytes, suffix: str, when: str) -> bool: ...
     def remove(self, doc_id: str) -> bool: ...
     def has_document(self, doc_id: str) -> bool: ...
@@ -82,7 +85,15 @@ class SQLRecords:
     """The queries both backends run. SQL is written with ``?`` placeholders; `_sql` adapts it to the dialect."""
 
     url = ""
+    read_only: str | None = None
     _lock: threading.RLock
+
+    def check_writable(self) -> None:
+        """Raise `ReadOnlyLibrary` when the store cannot be written (the SQLite backend on a read-only or full disk)."""
+
+    def sweep_originals(self) -> list[str]:
+        """Delete stored originals no document owns (left by a crash); the SQLite backend keeps them in files."""
+        return []
 
     # ---- dialect hooks --------------------------------------------------------------------------------------------
     def _sql(self, sql: str) -> str:

@@ -21,6 +21,7 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -33,7 +34,7 @@ from index.crashpoint import crash_point
 from index.derived import DerivedIndex, IndexStatus
 from index.document import build_document, content_id
 from index.errors import BudgetQAError, LibraryError
-from index.fsutil import atomic_write_bytes
+from index.fsutil import atomic_write_bytes, write_problem
 from index.paths import find_files
 from index.pipeline import analyse
 from index.read import load_bytes, read_bytes
@@ -78,9 +79,11 @@ class Library:
         try:
             (self.home / "files").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise LibraryError(
-                f"无法创建资料库文件夹“{self.home}”：{exc.strerror}。请用 --library 指定一个可写的文件夹。"
-            ) from exc
+            if not (self.home / "files").is_dir():
+                why = write_problem(exc, self.home) or exc.strerror
+                raise LibraryError(
+                    f"无法创建资料库文件夹“{self.home}”：{why}。请用 --library 指定一个可写的文件夹。"
+                ) from exc
         config = self._configure(embedding, store)
         self.embedding: str = config["embedding"]
         self.store_url = config.get("store")
@@ -107,7 +110,15 @@ class Library:
         else:
             chosen.pop("store", None)
         if chosen != stored:
-            atomic_write_bytes(path, json.dumps(chosen, ensure_ascii=False, indent=2).encode())
+            try:
+                atomic_write_bytes(path, json.dumps(chosen, ensure_ascii=False, indent=2).encode())
+            except OSError as exc:  # a read-only or full disk: used as chosen, recorded next time
+                if not (self.home / "facts.sqlite").exists():
+                    raise LibraryError(
+                        f"无法创建资料库“{self.home}”：{write_problem(exc, self.home) or exc.strerror}。"
+                        "请用 --library 指定一个可写的文件夹。"
+                    ) from exc
+                return chosen
             if stored and (
                 stored.get("embedding") != chosen["embedding"] or stored.get("store") != chosen.get("store")
             ):
@@ -118,10 +129,12 @@ class Library:
     def ingest(
         self, paths: Sequence[Path | str], *, progress: Progress | None = None, sync: bool = True
     ) -> list[IngestResult]:
+        self.records.check_writable()
         found = find_files(Path(p) for p in paths)
         files = found.files
         results = [IngestResult(u.name, False, message=u.message) for u in found.unreadable]
         with self._write_lock:
+            self.records.sweep_originals()
             for i, path in enumerate(files):
                 if progress:
                     progress("读取与解析", i, len(files))
@@ -129,7 +142,23 @@ class Library:
             if progress:
                 progress("读取与解析", len(files), len(files))
             if sync:  # also when every file was skipped: a crash may have left the index behind
-                self.sync_index(progress=progress)
+                results = self._sync_after_ingest(results, progress)
+        return results
+
+    def _sync_after_ingest(self, results: list[IngestResult], progress: Progress | None) -> list[IngestResult]:
+        """Sync the search index; when the disk refuses (full, read-only) the added documents are in the fact table,
+        so they say so in a warning: they are looked up already and become searchable at the next sync."""
+        try:
+            self.sync_index(progress=progress)
+        except (OSError, sqlite3.Error) as exc:
+            why = write_problem(exc, self.home)
+            if why is None:
+                raise
+            note = f"检索索引没有更新：{why}。本文件的数值已可查询；腾出空间后运行 budgetqa check --index，即可检索到它。"
+            return [
+                replace(r, message=r.message + note, warnings=(*r.warnings, note)) if r.ok and not r.skipped else r
+                for r in results
+            ]
         return results
 
     def _ingest_one(self, path: Path) -> IngestResult:
@@ -156,12 +185,15 @@ class Library:
                     doc, analysis, fmt=raw.fmt, data=data, suffix=path.suffix.lower(),
                     when=datetime.now(UTC).isoformat(),
                 )  # fmt: skip
+            except BudgetQAError as exc:
+                return IngestResult(name, False, message=str(exc))
             except Exception as exc:
-                return IngestResult(
-                    name,
-                    False,
-                    message=f"无法导入“{name}”：写入资料库失败（{exc}）。资料库保持原样，请检查磁盘空间后重试。",
-                )
+                why = write_problem(exc, self.home)
+                if why is not None:
+                    message = f"无法导入“{name}”：{why}。资料库保持原样，请腾出空间后重新导入这个文件。"
+                else:
+                    message = f"无法导入“{name}”：写入资料库失败（{exc}）。资料库保持原样，请检查磁盘空间后重试。"
+                return IngestResult(name, False, message=message)
         if not added:
             return _already(name, doc_id)
         crash_point("commit")
@@ -172,6 +204,7 @@ class Library:
         )  # fmt: skip
 
     def remove(self, doc_id: str) -> bool:
+        self.records.check_writable()
         with self._write_lock, self._lock:
             if not self.records.remove(doc_id):
                 return False
@@ -179,8 +212,8 @@ class Library:
         return True
 
     def ensure_sample(self, *, progress: Progress | None = None) -> None:
-        """A fresh library opens over the bundled sample disclosure."""
-        if self.count_documents() == 0:
+        """A fresh library opens over the bundled sample disclosure (unless it cannot be written)."""
+        if self.count_documents() == 0 and not self.read_only:
             self.ingest([sample_path()], progress=progress)
 
     # ---- search index ---------------------------------------------------------------------------------------------
@@ -208,6 +241,7 @@ class Library:
 
     def sync_index(self, *, progress: Progress | None = None) -> None:
         """Bring the search index up to the fact table now, waiting for other writers (a no-op when it is)."""
+        self.records.check_writable()
         callback = (lambda done, total: progress("向量化", done, total)) if progress else None
         with self._write_lock:
             self._derived.refresh(wait=True, progress=callback)
@@ -217,6 +251,11 @@ class Library:
         return self._derived.status()
 
     # ---- reading ---------------------------------------------------------------------------------------------------
+    @property
+    def read_only(self) -> str | None:
+        """Why the library cannot be written now (Chinese), or None: reading works either way."""
+        return self.records.read_only
+
     def has_document(self, doc_id: str) -> bool:
         return self.records.has_document(doc_id)
 
