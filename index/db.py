@@ -23,14 +23,15 @@ class Cursor(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any: ...
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: documents.warnings (what was read other than as written, e.g. a damaged PDF page)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, org TEXT NOT NULL, year INTEGER,
     kind TEXT NOT NULL, region TEXT, fmt TEXT NOT NULL, size INTEGER NOT NULL, ingested_at TEXT NOT NULL,
-    text TEXT NOT NULL, raw_text TEXT NOT NULL, offsets BLOB NOT NULL, page_starts TEXT NOT NULL
+    text TEXT NOT NULL, raw_text TEXT NOT NULL, offsets BLOB NOT NULL, page_starts TEXT NOT NULL,
+    warnings TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS sections (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, idx INTEGER NOT NULL,
@@ -73,6 +74,8 @@ def connect(path: Path) -> sqlite3.Connection:
         if _needs_setup(conn):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            if not has_column(conn, "documents", "warnings"):  # a version 1 library
+                conn.execute("ALTER TABLE documents ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'")
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     except BaseException:
@@ -107,6 +110,10 @@ def schema_version(conn: sqlite3.Connection) -> int:
         return 0
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     return int(row[0]) if row else 0
+
+
+def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
 
 
 def _needs_setup(conn: sqlite3.Connection) -> bool:
@@ -144,12 +151,16 @@ def _offsets_tuple(blob: bytes) -> tuple[int, ...]:
     return tuple(arr)
 
 
-def insert_document(conn: Cursor, doc: Document, *, fmt: str, size: int, when: str) -> None:
+def insert_document(
+    conn: Cursor, doc: Document, *, fmt: str, size: int, when: str, warnings: Sequence[str] = ()
+) -> None:
     conn.execute(
-        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO documents (doc_id, source, title, org, year, kind, region, fmt, size, ingested_at, text, raw_text,"
+        " offsets, page_starts, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             doc.doc_id, doc.source, doc.title, doc.org, doc.year, doc.kind, doc.region, fmt, size, when,
             doc.text, doc.raw_text, _offsets_blob(doc.offsets), json.dumps(list(doc.page_starts)),
+            json.dumps(list(warnings), ensure_ascii=False),
         ),
     )  # fmt: skip
 

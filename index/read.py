@@ -432,6 +432,7 @@ def _read_pdf(data: bytes, name: str) -> RawDocument:
         raise UnreadableFile(name, "PDF 文件已损坏或不完整，无法解析", corrupt_advice) from exc
     texts: list[str] = []
     tables: list[Table] = []
+    warnings: list[str] = []
     try:
         with pdf:
             try:
@@ -441,25 +442,18 @@ def _read_pdf(data: bytes, name: str) -> RawDocument:
             if not pages:
                 raise UnreadableFile(name, "PDF 文件中没有任何页面（文件可能已损坏或不完整）", corrupt_advice)
             for number, page in enumerate(pages, start=1):
-                try:
-                    text, page_tables = _page_text(page, number)
-                except UnreadableFile:
-                    raise
-                except Exception as exc:
-                    if _is_password_error(exc):
-                        raise UnreadableFile(
-                            name, "PDF 文件已加密，需要密码才能打开", "请在 PDF 阅读器中解除密码后再导入"
-                        ) from exc
-                    raise UnreadableFile(name, f"PDF 文件第 {number} 页已损坏，无法解析", corrupt_advice) from exc
-                finally:
-                    page.close()
+                text, page_tables, warning = _read_page(page, number, name)
                 texts.append(text)
                 tables.extend(page_tables)
+                if warning:
+                    warnings.append(warning)
     except UnreadableFile:
         raise
     except Exception as exc:
         raise UnreadableFile(name, "PDF 文件已损坏或不完整，无法解析", corrupt_advice) from exc
     if not any(t.strip() for t in texts):
+        if len(warnings) == len(texts) and all(PAGE_BROKEN in w for w in warnings):
+            raise UnreadableFile(name, "PDF 文件的每一页都已损坏，无法解析", corrupt_advice)
         raise UnreadableFile(
             name,
             "PDF 中没有可提取的文字（可能是扫描件或图片）",
@@ -473,8 +467,50 @@ def _read_pdf(data: bytes, name: str) -> RawDocument:
         page_starts.append(pos)
         pos += len(t)
     return RawDocument(
-        path=name, text=PAGE_SEP.join(texts), page_starts=tuple(page_starts), tables=tuple(tables), fmt="pdf"
-    )
+        path=name, text=PAGE_SEP.join(texts), page_starts=tuple(page_starts), tables=tuple(tables), fmt="pdf",
+        warnings=tuple(warnings),
+    )  # fmt: skip
+
+
+PAGE_BROKEN = "页已损坏，无法解析"
+_STREAM_BYTES = 32  # a content stream longer than this that decodes to nothing was damaged, not empty
+
+
+def _read_page(page: Any, number: int, name: str) -> tuple[str, list[Table], str | None]:
+    """One page's text and tables, and a warning (Chinese) when the page gave no text although it has content: it
+    failed to parse, its content stream is damaged, or it is an image. A blank page gives no warning."""
+    try:
+        text, page_tables = _page_text(page, number)
+        if text.strip():
+            return text, page_tables, None
+        return text, page_tables, _empty_page_warning(page, number)
+    except UnreadableFile:
+        raise
+    except Exception as exc:
+        if _is_password_error(exc):
+            raise UnreadableFile(name, "PDF 文件已加密，需要密码才能打开", "请在 PDF 阅读器中解除密码后再导入") from exc
+        return "", [], f"第 {number} {PAGE_BROKEN}，该页内容没有导入（其余各页正常导入）。"
+    finally:
+        page.close()
+
+
+def _empty_page_warning(page: Any, number: int) -> str | None:
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        contents = resolve1(page.page_obj.attrs.get("Contents"))
+        streams = [resolve1(s) for s in (contents if isinstance(contents, list) else [contents]) if s is not None]
+        damaged = any(
+            int(resolve1(s.attrs.get("Length", 0)) or 0) > _STREAM_BYTES and not s.get_data() for s in streams
+        )
+        images = bool(page.images)
+    except Exception:
+        damaged, images = True, False
+    if damaged:
+        return f"第 {number} {PAGE_BROKEN}（内容数据损坏），该页内容没有导入（其余各页正常导入）。"
+    if images:
+        return f"第 {number} 页只有图片、没有文字层（可能是扫描页），该页内容没有导入；如需导入请先做 OCR 文字识别。"
+    return None
 
 
 def _is_password_error(exc: BaseException) -> bool:

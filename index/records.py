@@ -13,6 +13,7 @@ of a document is one transaction: a failure leaves the store as it was.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -45,7 +46,17 @@ class Records(Protocol):
 
     def check_writable(self) -> None: ...
     def sweep_originals(self) -> list[str]: ...
-    def add(self, doc: Document, analysis: Analysis, *, fmt: str, data: bytes, suffix: str, when: str) -> bool: ...
+    def add(
+        self,
+        doc: Document,
+        analysis: Analysis,
+        *,
+        fmt: str,
+        data: bytes,
+        suffix: str,
+        when: str,
+        warnings: Sequence[str] = (),
+    ) -> bool: ...
     def remove(self, doc_id: str) -> bool: ...
     def has_document(self, doc_id: str) -> bool: ...
     def version(self) -> tuple[int, ...]: ...
@@ -126,13 +137,23 @@ class SQLRecords:
         raise NotImplementedError
 
     # ---- writing --------------------------------------------------------------------------------------------------
-    def add(self, doc: Document, analysis: Analysis, *, fmt: str, data: bytes, suffix: str, when: str) -> bool:
-        """Store one analysed document and its original in one transaction. False when it was already there (a
-        concurrent writer may have added the same bytes)."""
+    def add(
+        self,
+        doc: Document,
+        analysis: Analysis,
+        *,
+        fmt: str,
+        data: bytes,
+        suffix: str,
+        when: str,
+        warnings: Sequence[str] = (),
+    ) -> bool:
+        """Store one analysed document, what was read other than as written (`warnings`, Chinese) and its original in
+        one transaction. False when it was already there (a concurrent writer may have added the same bytes)."""
         with self._write() as cur:
             if self._rows("SELECT 1 AS one FROM documents WHERE doc_id = ?", (doc.doc_id,)):
                 return False
-            db.insert_document(cur, doc, fmt=fmt, size=len(data), when=when)
+            db.insert_document(cur, doc, fmt=fmt, size=len(data), when=when, warnings=warnings)
             db.insert_sections(cur, analysis.sections)
             db.insert_chunks(cur, analysis.chunks)
             db.insert_facts(cur, analysis.facts)
@@ -167,14 +188,26 @@ class SQLRecords:
         return [dict(r) for r in rows]
 
     def documents(self) -> list[dict[str, Any]]:
+        """Every document's metadata and counts, and its ingest `warnings` (a list of Chinese sentences)."""
         rows = self._rows(
             "SELECT d.doc_id, d.source, d.title, d.org, d.year, d.kind, d.region, d.fmt, d.size, d.ingested_at,"
+            f" {self._warnings_column()} AS warnings,"
             " (SELECT count(*) FROM facts f WHERE f.doc_id = d.doc_id) AS facts,"
             " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id) AS chunks,"
             " (SELECT count(*) FROM findings x WHERE x.doc_id = d.doc_id) AS findings"
             " FROM documents d ORDER BY d.org, d.year NULLS FIRST, d.source"
         )
-        return [{k: (int(v) if k in ("facts", "chunks", "findings") else v) for k, v in dict(r).items()} for r in rows]
+        return [
+            {
+                k: int(v) if k in ("facts", "chunks", "findings") else json.loads(v or "[]") if k == "warnings" else v
+                for k, v in dict(r).items()
+            }
+            for r in rows
+        ]
+
+    def _warnings_column(self) -> str:
+        """The documents' warnings column; a store of schema version 1 opened read-only has none (all empty)."""
+        return "d.warnings"
 
     def document(self, doc_id: str) -> Document | None:
         rows = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))

@@ -27,6 +27,7 @@ class SQLiteRecords(SQLRecords):
         self.home = Path(home)
         self.url = "sqlite"
         self.conn, self.read_only = self._open(self.home / "facts.sqlite")
+        self._has_warnings = db.has_column(self.conn, "documents", "warnings")
         self._lock = threading.RLock()
         self._changes = 0  # commits through this object; see `version`
         self._written: list[Path] = []
@@ -47,6 +48,9 @@ class SQLiteRecords(SQLRecords):
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()
+
+    def _warnings_column(self) -> str:
+        return "d.warnings" if self._has_warnings else "'[]'"
 
     def _noindex(self, column: str) -> str:
         return f"+{column}"  # a unary + keeps a column's index out of SQLite's plan without changing the result

@@ -154,7 +154,9 @@ class Library:
             why = write_problem(exc, self.home)
             if why is None:
                 raise
-            note = f"检索索引没有更新：{why}。本文件的数值已可查询；腾出空间后运行 budgetqa check --index，即可检索到它。"
+            note = (
+                f"检索索引没有更新：{why}。本文件的数值已可查询；腾出空间后运行 budgetqa check --index，即可检索到它。"
+            )
             return [
                 replace(r, message=r.message + note, warnings=(*r.warnings, note)) if r.ok and not r.skipped else r
                 for r in results
@@ -183,7 +185,7 @@ class Library:
             try:
                 added = self.records.add(
                     doc, analysis, fmt=raw.fmt, data=data, suffix=path.suffix.lower(),
-                    when=datetime.now(UTC).isoformat(),
+                    when=datetime.now(UTC).isoformat(), warnings=raw.warnings,
                 )  # fmt: skip
             except BudgetQAError as exc:
                 return IngestResult(name, False, message=str(exc))

@@ -126,3 +126,26 @@ def make_garbage_pdf(path: Path) -> Path:
     """A `%PDF-` header followed by noise."""
     path.write_bytes(b"%PDF-1.4\n" + bytes((i * 37 + 11) % 256 for i in range(2000)))
     return path
+
+
+def make_damaged_page_pdf(path: Path, page: int = 2) -> Path:
+    """The default disclosure with page `page`'s content stream damaged: still ASCII85, but the Flate data inside is
+    broken, so pdfminer decodes it to nothing (silently) while the other pages read as usual."""
+    import base64
+    import re
+    import zlib
+
+    data = make_disclosure_pdf(path).read_bytes()
+    contents = re.findall(rb"/Contents (\d+) 0 R", data)
+    start = data.index(b"\n" + contents[page - 1] + b" 0 obj") + 1
+    body_start = data.index(b"stream\n", start) + len(b"stream\n")
+    body_end = data.index(b"endstream", body_start)
+    body = data[body_start:body_end].strip()
+    packed = bytearray(base64.a85decode(body[:-2] if body.endswith(b"~>") else body))
+    assert zlib.decompress(bytes(packed))
+    for i in range(10, min(40, len(packed))):
+        packed[i] ^= 0x5A
+    damaged = base64.a85encode(bytes(packed)) + b"~>\n"
+    head = re.sub(rb"/Length \d+", b"/Length %d" % len(damaged), data[start:body_start], count=1)
+    path.write_bytes(data[:start] + head + damaged + data[body_end:])
+    return path

@@ -65,13 +65,17 @@ def lib(tmp_path: Path) -> Library:
 
 
 def run_cli(home: Path, *args: str) -> Any:
-    return CliRunner().invoke(app, [*args, "--library", str(home)], env={"BUDGETQA_EMBEDDING": "hash", "COLUMNS": "400"})
+    return CliRunner().invoke(
+        app, [*args, "--library", str(home)], env={"BUDGETQA_EMBEDDING": "hash", "COLUMNS": "400"}
+    )
 
 
 # ---- injected errors ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("code", "words"), [(errno.ENOSPC, "磁盘空间不足"), (errno.EROFS, "只读"), (errno.EACCES, "权限")])
+@pytest.mark.parametrize(
+    ("code", "words"), [(errno.ENOSPC, "磁盘空间不足"), (errno.EROFS, "只读"), (errno.EACCES, "权限")]
+)
 def test_an_original_that_cannot_be_written_fails_its_file_alone(
     lib: Library, monkeypatch: pytest.MonkeyPatch, code: int, words: str
 ) -> None:
