@@ -159,7 +159,7 @@ CUT_WARNING = "文件末尾有一个不完整的字符（文件可能没有完�
 
 
 def decode_text(data: bytes, name: str = "") -> str:
-    """Decode text bytes: BOMs first, then strict UTF-8 or GB18030, whichever reads as plausible text; a text cut
+    """Decode text bytes: BOMs first, then strict UTF-8, GB18030 or Big5, whichever reads as plausible text; a text cut
     inside its last character keeps the rest, with U+FFFD for the broken tail."""
     return _decode(data, name)[0]
 
@@ -172,6 +172,13 @@ def _strict_or_cut(data: bytes, codec: str) -> tuple[str, bool]:
         if exc.end != len(data) or exc.start < len(data) - 3:
             raise
         return data[: exc.start].decode(codec) + "\ufffd", True
+
+
+# Big5 (traditional Chinese) is tried last: its bytes are nearly always valid GB18030 too, so it must read as clearly
+# more plausible text. Measured on the 56 corpus texts converted to traditional and saved as Big5 (cp950): the Big5
+# reading scores 0.17-0.3 above the GB18030 one; none of the GB18030 originals decodes as Big5 at all.
+BIG5 = ("cp950", "big5hkscs")
+BIG5_MARGIN = 0.1
 
 
 def _decode(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
@@ -198,18 +205,19 @@ def _decode(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
     if _binary_bytes(data):
         raise UnreadableFile(name, "文件内容是二进制数据，不是文本", _EXPORT_ADVICE)
     declared = _declared_charset(data)
-    codecs = [c for c in (declared, "utf-8", "gb18030") if c]
+    codecs = [c for c in (declared, "utf-8", "gb18030", *BIG5) if c]
     decoded: list[tuple[float, int, str, bool]] = []
     for rank, codec in enumerate(codecs):
         try:
             text, cut = _strict_or_cut(data, codec)
         except (UnicodeDecodeError, LookupError):
             continue
-        decoded.append((_plausibility(text), -rank - 10 * cut, text, cut))  # a whole reading wins a tie
+        score = _plausibility(text) - (BIG5_MARGIN if codec in BIG5 and codec != declared else 0.0)
+        decoded.append((score, -rank - 10 * cut, text, cut))  # a whole reading wins a tie
     if not decoded:
         raise UnreadableFile(
             name,
-            "无法识别文件的文字编码（既不是 UTF-8 也不是 GBK/GB18030）",
+            "无法识别文件的文字编码（不是 UTF-8、GBK/GB18030，也不是繁体 Big5）",
             "请用文本编辑器将文件另存为 UTF-8 编码后再导入",
         )
     decoded.sort(reverse=True)
@@ -441,7 +449,10 @@ def _read_pdf(data: bytes, name: str) -> RawDocument:
                 raise UnreadableFile(name, "PDF 文件已损坏或不完整，无法读取页面", corrupt_advice) from exc
             if not pages:
                 raise UnreadableFile(name, "PDF 文件中没有任何页面（文件可能已损坏或不完整）", corrupt_advice)
+            encrypted = getattr(pdf.doc, "encryption", None) is not None  # an owner password: opens, is read
             for number, page in enumerate(pages, start=1):
+                if encrypted:
+                    _name_cid_orderings(page)
                 text, page_tables, warning = _read_page(page, number, name)
                 texts.append(text)
                 tables.extend(page_tables)
@@ -451,6 +462,12 @@ def _read_pdf(data: bytes, name: str) -> RawDocument:
         raise
     except Exception as exc:
         raise UnreadableFile(name, "PDF 文件已损坏或不完整，无法解析", corrupt_advice) from exc
+    if _undecoded_share("".join(texts)) > 0.3:
+        raise UnreadableFile(
+            name,
+            "PDF 中的文字无法解码（字体缺少文字编码信息）",
+            "请用 PDF 阅读器打开后“打印”为新的 PDF，或另存为 TXT（UTF-8）后再导入",
+        )
     if not any(t.strip() for t in texts):
         if len(warnings) == len(texts) and all(PAGE_BROKEN in w for w in warnings):
             raise UnreadableFile(name, "PDF 文件的每一页都已损坏，无法解析", corrupt_advice)
@@ -473,6 +490,44 @@ def _read_pdf(data: bytes, name: str) -> RawDocument:
 
 
 PAGE_BROKEN = "页已损坏，无法解析"
+_CID_GLYPH = re.compile(r"\(cid:\d+\)")
+# the character collection a predefined CMap belongs to, by the start of its name (Adobe's CMap names)
+_ORDERINGS = (("UniGB", b"GB1"), ("GB", b"GB1"), ("UniCNS", b"CNS1"), ("B5", b"CNS1"), ("ETen", b"CNS1"),
+              ("HKscs", b"CNS1"), ("UniJIS", b"Japan1"), ("UniKS", b"Korea1"))  # fmt: skip
+
+
+def _undecoded_share(text: str) -> float:
+    """Share of the text that pdfminer could only give as "(cid:N)" (a glyph without a known character)."""
+    return sum(len(m) for m in _CID_GLYPH.findall(text)) / len(text) if text else 0.0
+
+
+def _name_cid_orderings(page: Any) -> None:
+    """In an encrypted PDF, a CID font's Registry/Ordering strings may come out of pdfminer still encrypted (seen with
+    reportlab's owner-password PDFs), and without an ordering it cannot map glyphs to characters: every character
+    becomes "(cid:N)". The font's predefined CMap (UniGB-UCS2-H …) names its collection: set it from that."""
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.psparser import PSLiteral
+
+    try:
+        fonts = resolve1(resolve1(page.page_obj.resources or {}).get("Font")) or {}
+        for spec in fonts.values():
+            font = resolve1(spec)
+            encoding = resolve1(font.get("Encoding")) if isinstance(font, dict) else None
+            if not isinstance(encoding, PSLiteral):
+                continue
+            ordering = next((o for prefix, o in _ORDERINGS if str(encoding.name).startswith(prefix)), None)
+            for descendant in resolve1(font.get("DescendantFonts")) or ():
+                info = resolve1(resolve1(descendant).get("CIDSystemInfo"))
+                if ordering and isinstance(info, dict) and not _readable(resolve1(info.get("Ordering"))):
+                    info["Registry"], info["Ordering"] = b"Adobe", ordering
+    except Exception:  # a repair only: whatever it cannot read stays as it was
+        return
+
+
+def _readable(value: object) -> bool:
+    return isinstance(value, bytes) and value.isascii() and value.isalnum()
+
+
 _STREAM_BYTES = 32  # a content stream longer than this that decodes to nothing was damaged, not empty
 
 

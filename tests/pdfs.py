@@ -98,6 +98,19 @@ def make_encrypted_pdf(path: Path, password: str = "secret") -> Path:
     return path
 
 
+def make_owner_password_pdf(path: Path, strength: int = 128) -> Path:
+    """A PDF with an owner password only (permissions: no copying or changes): it opens without a password."""
+    _register_font()
+    enc = StandardEncryption("", ownerPassword="owner-secret", canPrint=1, canModify=0, canCopy=0, strength=strength)
+    c = canvas.Canvas(str(path), pagesize=A4, encrypt=enc)
+    c.setFont(FONT, 12)
+    c.drawString(72, 760, "武昌区融媒体中心2023年“三公”经费预算公开")
+    c.drawString(72, 740, "2023年“三公”经费财政拨款预算3.1万元，其中公务接待费0.6万元，比上年增加0.04万元。")
+    c.showPage()
+    c.save()
+    return path
+
+
 def make_scanned_pdf(path: Path, pages: int = 2) -> Path:
     """Pages with drawn shapes only (what a scan looks like to a text extractor): no text layer at all."""
     c = canvas.Canvas(str(path), pagesize=A4)
