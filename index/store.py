@@ -235,7 +235,16 @@ class Library:
             from index.vectors_pg import PostgresVectorCache
 
             cache = PostgresVectorCache(self.store_url)
-        index = SearchIndex(self.home / "index", self._embeddings, vector_cache=cache)
+        try:
+            index = SearchIndex(self.home / "index", self._embeddings, vector_cache=cache)
+        except (OSError, sqlite3.Error) as exc:
+            why = self.read_only or write_problem(exc, self.home)
+            if why is None:
+                raise
+            raise LibraryError(
+                f"资料库还没有检索索引，现在也无法建立：{why}。查看文档和查数仍可使用；"
+                "资料库可以写入后，运行 budgetqa check --index 建立索引。"
+            ) from exc
         if not self._seeded:
             seed_vector_cache(index.vectors.cache)
             self._seeded = True
@@ -423,6 +432,9 @@ def seed_vector_cache(cache: VectorCache) -> int:
         have = cache.get(fingerprint, (sha for sha, _ in mine))
         fresh = {sha: np.frombuffer(blob, dtype=np.float32) for sha, blob in mine if sha not in have}
         if fresh:
-            cache.put(fingerprint, fresh)
+            try:
+                cache.put(fingerprint, fresh)
+            except (OSError, sqlite3.Error):  # a read-only or full disk: the sample is embedded when it is needed
+                return added
             added += len(fresh)
     return added

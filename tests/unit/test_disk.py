@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from eval.paths import corpus_dir
 from index import db, fsutil
-from index.errors import ReadOnlyLibrary
+from index.errors import LibraryError, ReadOnlyLibrary
 from index.search import SearchIndex
 from index.store import Library, sample_path
 from qa.agent import Agent
@@ -270,5 +270,24 @@ def test_a_read_only_library_answers_and_refuses_writes_in_chinese(small_disk: P
         ro = Library(home, embedding="hash")
         answer = Agent(ro).ask("武昌区融媒体中心公务接待费是多少？")
         assert ro.read_only is not None and answer.value is not None and ro.search_index().search("经费", 3)
+    finally:
+        remount(small_disk, "rw")
+
+
+def test_a_read_only_library_without_a_search_index_says_so(small_disk: Path) -> None:
+    home = small_disk / "lib"
+    lib = Library(home, embedding="hash")
+    lib.ingest([sample_path()], sync=False)  # never searched: no index folder
+    lib.close()
+    shutil.rmtree(home / "index", ignore_errors=True)
+    remount(small_disk, "ro")
+    try:
+        for args in (["docs"], ["facts", "--metric", "公务接待费"]):
+            assert run_cli(home, *args).exit_code == 0, args
+        done = run_cli(home, "search", "公务接待费")
+        assert isinstance(done.exception, LibraryError) and "还没有检索索引" in str(done.exception)
+        assert "只读" in str(done.exception)
+        ro = Library(home, embedding="hash")
+        assert Agent(ro).ask("公务接待费增长多少？").value is not None  # looked up, no index needed
     finally:
         remount(small_disk, "rw")
