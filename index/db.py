@@ -89,8 +89,10 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     share the WAL index, else ``immutable=1`` (then a change another process makes meanwhile is not seen, and a
     write-ahead log left by a crash is not read: that library is as of its last checkpoint)."""
     uri = path.resolve().as_uri()
+    wal = path.with_name(path.name + "-wal")
+    unmerged = wal.exists() and wal.stat().st_size > 0  # immutable would read the file without the commits in the log
     last: sqlite3.Error | None = None
-    for mode in ("mode=ro", "immutable=1"):
+    for mode in ("mode=ro",) if unmerged else ("mode=ro", "immutable=1"):
         conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=30, check_same_thread=False, isolation_level=None)
         conn.row_factory = sqlite3.Row
         try:

@@ -42,7 +42,18 @@ class SQLiteRecords(SQLRecords):
                 raise LibraryError(
                     f"无法打开资料库“{self.home}”：{reason or exc}。请用 --library 指定一个可写的文件夹。"
                 ) from exc
-            return db.connect_readonly(path), reason
+            try:
+                return db.connect_readonly(path), reason
+            except sqlite3.Error as again:
+                wal = path.with_name(path.name + "-wal")
+                why = (
+                    "它的写入日志（facts.sqlite-wal）里还有没合并的内容，只读打开会看不到"
+                    if wal.exists() and wal.stat().st_size
+                    else f"只读打开也失败了（{again}）"
+                )
+                raise LibraryError(
+                    f"无法打开资料库“{self.home}”：{reason}，而{why}。请腾出磁盘空间或让资料库文件夹可写后重试。"
+                ) from again
         return conn, unwritable(self.home) or unwritable(path)
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:

@@ -170,6 +170,35 @@ def test_a_library_whose_database_cannot_open_for_writing_opens_read_only(
         ro.remove(ro.documents()[0]["doc_id"])
 
 
+def test_a_log_with_unmerged_commits_is_never_read_around(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """immutable=1 ignores the write-ahead log: over commits still in it, refuse with a reason instead."""
+    home = lib.home
+    writer = sqlite3.connect(home / "facts.sqlite")  # stays open: its commit stays in the log
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("INSERT INTO meta VALUES ('probe', '1')")
+    writer.commit()
+    lib.close()
+    assert (home / "facts.sqlite-wal").stat().st_size > 0
+    real = sqlite3.connect
+
+    def no_shared_memory(target: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        if "mode=ro" in str(target):
+            raise sqlite_error("unable to open database file", 14)
+        return real(target, *args, **kwargs)
+
+    def shm_refused(path: Path) -> sqlite3.Connection:
+        raise sqlite_error("disk I/O error", 4874)
+
+    monkeypatch.setattr(db, "connect", shm_refused)
+    monkeypatch.setattr(db.sqlite3, "connect", no_shared_memory)
+    monkeypatch.setattr(fsutil.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 0))  # type: ignore[attr-defined]
+    try:
+        with pytest.raises(LibraryError, match="写入日志"):
+            Library(home, embedding="hash")
+    finally:
+        writer.close()
+
+
 def test_opening_a_current_library_writes_nothing(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     home = lib.home
     lib.close()
