@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from array import array
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -23,14 +24,15 @@ class Cursor(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any: ...
 
 
-SCHEMA_VERSION = 2  # 2: documents.warnings (what was read other than as written, e.g. a damaged PDF page)
+SCHEMA_VERSION = 3  # 2: documents.text_key (`index.normalize.text_key`); 3: documents.warnings (what was read
+# other than as written, e.g. a damaged PDF page). Both are added to older libraries when they are opened writable.
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, org TEXT NOT NULL, year INTEGER,
     kind TEXT NOT NULL, region TEXT, fmt TEXT NOT NULL, size INTEGER NOT NULL, ingested_at TEXT NOT NULL,
-    text TEXT NOT NULL, raw_text TEXT NOT NULL, offsets BLOB NOT NULL, page_starts TEXT NOT NULL,
+    text TEXT NOT NULL, raw_text TEXT NOT NULL, offsets BLOB NOT NULL, page_starts TEXT NOT NULL, text_key TEXT,
     warnings TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS sections (
@@ -74,10 +76,8 @@ def connect(path: Path) -> sqlite3.Connection:
         if _needs_setup(conn):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
-            if not has_column(conn, "documents", "warnings"):  # a version 1 library
-                conn.execute("ALTER TABLE documents ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'")
+            _migrate(conn)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     except BaseException:
         conn.close()
         raise
@@ -124,6 +124,24 @@ def _needs_setup(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM meta WHERE key = 'store_id'").fetchone() is None
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a library made by an older version up to this schema. Only ever adds: an older version still reads it.
+    Documents stored before text_key existed get theirs on the next ingest (`SQLRecords.fill_text_keys`)."""
+    for column, sql in (("text_key", "text_key TEXT"), ("warnings", "warnings TEXT NOT NULL DEFAULT '[]'")):
+        if not has_column(conn, "documents", column):
+            try:
+                conn.execute(f"ALTER TABLE documents ADD COLUMN {sql}")
+            except sqlite3.OperationalError as exc:  # another process added it just now
+                if "duplicate column" not in str(exc):
+                    raise
+    conn.execute("CREATE INDEX IF NOT EXISTS documents_text_key ON documents(text_key)")
+    conn.execute(
+        "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        " WHERE CAST(meta.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+        (str(SCHEMA_VERSION),),
+    )
+
+
 # run in the transaction of every write that adds or removes a document (both dialects)
 BUMP_GENERATION = (
     "INSERT INTO meta VALUES ('generation', '1')"
@@ -139,29 +157,27 @@ def _undec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def _offsets_blob(offsets: tuple[int, ...]) -> bytes:
-    import array
+def _offsets_blob(offsets: Sequence[int]) -> bytes:
+    if isinstance(offsets, array) and offsets.typecode == "i":
+        return offsets.tobytes()
+    return array("i", offsets).tobytes()
 
-    return array.array("i", offsets).tobytes()
 
-
-def _offsets_tuple(blob: bytes) -> tuple[int, ...]:
-    import array
-
-    arr = array.array("i")
+def _offsets_array(blob: bytes) -> array[int]:
+    arr = array("i")
     arr.frombytes(blob)
-    return tuple(arr)
+    return arr
 
 
 def insert_document(
-    conn: Cursor, doc: Document, *, fmt: str, size: int, when: str, warnings: Sequence[str] = ()
+    conn: Cursor, doc: Document, *, fmt: str, size: int, when: str, text_key: str | None, warnings: Sequence[str] = ()
 ) -> None:
     conn.execute(
         "INSERT INTO documents (doc_id, source, title, org, year, kind, region, fmt, size, ingested_at, text, raw_text,"
-        " offsets, page_starts, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " offsets, page_starts, text_key, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             doc.doc_id, doc.source, doc.title, doc.org, doc.year, doc.kind, doc.region, fmt, size, when,
-            doc.text, doc.raw_text, _offsets_blob(doc.offsets), json.dumps(list(doc.page_starts)),
+            doc.text, doc.raw_text, _offsets_blob(doc.offsets), json.dumps(list(doc.page_starts)), text_key,
             json.dumps(list(warnings), ensure_ascii=False),
         ),
     )  # fmt: skip
@@ -177,7 +193,7 @@ def row_to_document(row: Row) -> Document:
         kind=row["kind"],
         text=row["text"],
         raw_text=row["raw_text"],
-        offsets=_offsets_tuple(row["offsets"]),
+        offsets=_offsets_array(row["offsets"]),
         page_starts=tuple(json.loads(row["page_starts"])),
         region=row["region"],
     )

@@ -36,6 +36,7 @@ _BASE = re.compile(r"(?:比|较|与|同)(?:(上年|上一年|去年|同期)|((?:
 _CHANGE_VERB = re.compile(
     r"(增加\(减少\)|增加（减少）|增减|增加了|减少了|增长了|下降了|降低了|增加|减少|增长|下降|降低|上升|提高|增收|减收|增支|减支|减|增|节约|少了|多了|少|多)$"
 )
+_GAP_TO_BUDGET = re.compile(r"(大于|小于|超出|超过|高于|低于|多于|少于)(?:年初|全年|调整后的?)?预算(?:数)?$")
 _RATE_VERB = re.compile(r"(增长|下降|降低|减少|增加|上升|提高|增幅|降幅|增长率|下降率)(?:了|为)?$")
 _DOWN = ("减少", "下降", "降低", "减", "节约", "少")
 _SHARE = re.compile(r"^(?:其中)?占")
@@ -333,10 +334,17 @@ def year_in(text: str, default: int | None) -> int | None:
     return year
 
 
-def base_of(text: str) -> str | None:
+_VS_OWN_BUDGET = re.compile(r"(?:比|较|与)(?:年初|全年|调整后的?)?预算(?:数|安排)?(?:相比)?(?:增加|减少|增长|下降|多|少|超|节约|持平|,|，)")
+
+
+def base_of(text: str, year: int | None = None) -> str | None:
+    """What a change is measured against: a year (“2021”), “上年”, or — 决算数比预算数减少 — the same year's budget,
+    written as that year (the convention every comparison against a budget of its own year follows)."""
     found = list(_BASE.finditer(text))
     m = found[-1] if found else None
     if m is None:
+        if year is not None and _VS_OWN_BUDGET.search(text):
+            return str(year)
         return "上年" if "同比" in text or "上年" in text else None
     return m.group(2) or "上年"
 
@@ -604,6 +612,12 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 st.facts.append(f)
             return
         verb = _RATE_VERB.search(left)
+        if verb and anchor_fact is None and _BASE.match(_SCOPE_WORDS.sub("", left_full)):
+            # 。与2023年预算相比增长16.75%: a rate that names nothing continues a figure stated before
+            idx = _continued_figure(st, j, ctx)
+            if idx is not None and st.facts[idx].unit == "万元":
+                st.anchor = anchor = _Anchor(idx, True, "万元")
+                anchor_fact = st.facts[idx]
         if anchor_fact is not None and (verb or (not left and st.last_comparison == anchor.index)):  # type: ignore[union-attr]
             old = anchor_fact.comparison
             if old is not None and old.rate is not None:
@@ -611,7 +625,7 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 return
             word = verb.group(1) if verb else ""
             direction = old.direction if old else ("减少" if word.startswith(_DOWN) else "增加")
-            base = old.base if old else (base_of(seg_text) or "上年")
+            base = old.base if old else (base_of(seg_text, anchor_fact.year) or "上年")
             st.facts[anchor.index] = _with_comparison(  # type: ignore[union-attr]
                 anchor_fact, Comparison(base, direction, old.amount if old else None, number)
             )
@@ -638,26 +652,31 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     compatible = anchor is not None and anchor.money == (kind == "money")
     if compatible and kind == "count" and anchor is not None:
         compatible = anchor.unit == normalise(number, raw_unit)[1]
+    # 决算数大于预算数55.93万元: the gap to the same year's budget, on a copy when the figure has another comparison
+    gap = _GAP_TO_BUDGET.search(left) if kind == "money" else None
+    if gap and anchor is None:  # after a semicolon: the sentence's own figure
+        idx = _continued_figure(st, j, ctx)
+        if idx is not None and st.facts[idx].unit == "万元":
+            st.anchor = anchor = _Anchor(idx, True, "万元")
+            anchor_fact, compatible = st.facts[idx], True
+    if gap and compatible and anchor_fact is not None and anchor is not None and anchor_fact.year is not None:
+        base = str(anchor_fact.year)
+        if anchor_fact.comparison is not None and anchor_fact.comparison.base != base:
+            st.facts.append(replace(anchor_fact, comparison=None))
+            st.anchor = anchor = _Anchor(len(st.facts) - 1, anchor.money, anchor.unit)
+            anchor_fact = st.facts[-1]
+        if anchor_fact.comparison is None:
+            amount, _unit = normalise(number, raw_unit)
+            direction = "减少" if gap.group(1) in ("小于", "低于", "少于") else "增加"
+            st.facts[anchor.index] = _with_comparison(anchor_fact, Comparison(base, direction, amount))
+            st.last_comparison = anchor.index
+        return
     # a comparison amount: 比上年减少 2.28 万元
     verb = _CHANGE_VERB.search(left)
     if verb and anchor is None and st.last_main is not None and _BASE.match(_SCOPE_WORDS.sub("", left_full)):
-        # a second comparison after a semicolon (…增长168.7%；比2019年减少24.87万元): the sentence's figure
-        main_i = st.last_main
-        main = st.facts[main_i]
-        same_sentence = main.start >= j.pos[ctx.sent_start]
-        if not same_sentence and main_i in st.parent_of and ctx.clause_start == ctx.sent_start:
-            # 预算为3328万元。其中，A50万元,B478万元。同口径比2018年减少830万元: the total the list broke down
-            between = doc.text[main.end : j.pos[ctx.sent_start]]
-            if between.count("。") <= 1:
-                main_i = st.parent_of[main_i]
-                main = st.facts[main_i]
-                same_sentence = True
-        elif not same_sentence and ctx.clause_start == ctx.sent_start and main.comparison is None:
-            # X382.17万元，为…拨付的资金。较2020年度决算数减少157.86万元: a sentence that opens with its base
-            # and names nothing continues the previous sentence's figure
-            previous = j.text.rfind("。", 0, max(ctx.sent_start - 1, 0)) + 1
-            same_sentence = main.start >= j.pos[previous] and main_i not in st.parent_of
-        if same_sentence and (main.unit == "万元") == (kind == "money"):
+        main_i = _continued_figure(st, j, ctx)
+        main = st.facts[main_i] if main_i is not None else None
+        if main_i is not None and main is not None and (main.unit == "万元") == (kind == "money"):
             st.anchor = anchor = _Anchor(main_i, kind == "money", main.unit)
             anchor_fact = main
             compatible = kind == "money" or main.unit == normalise(number, raw_unit)[1]
@@ -687,7 +706,7 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
             anchor, anchor_fact, compatible = st.anchor, st.facts[target], True
     if verb and compatible and anchor_fact is not None and anchor is not None:
         prior = _PRIOR_BARE.search(left[: verb.start()])
-        base = base_of(j.text[ctx.seg_start : m.start()]) or "上年"
+        base = base_of(j.text[ctx.seg_start : m.start()], anchor_fact.year) or "上年"
         if anchor_fact.comparison is not None and anchor_fact.comparison.base != base:
             # another base (比2019年决算数减少): a copy of the figure carries it
             copy = replace(anchor_fact, comparison=None)
@@ -811,6 +830,26 @@ def _prior_fact(st: _State, j: _Joined, jstart: int, raw_value: str, raw_unit: s
     )
     if f is not None:
         st.facts.append(f)
+
+
+def _continued_figure(st: _State, j: _Joined, ctx: _Ctx) -> int | None:
+    """The figure a change that names nothing continues (its clause opens with the base: 比2019年减少…):
+    the sentence's own figure (a second comparison after a semicolon); the total a list just broke down (预算为
+    3328万元。其中，A…,B…。同口径比2018年减少830万元); or the previous sentence's figure (X382.17万元，为…的资金。
+    较2020年度决算数减少157.86万元)."""
+    if st.last_main is None:
+        return None
+    main_i = st.last_main
+    main = st.facts[main_i]
+    if main.start >= j.pos[ctx.sent_start]:
+        return main_i
+    if ctx.clause_start != ctx.sent_start:
+        return None
+    if main_i in st.parent_of:
+        between = st.doc.text[main.end : j.pos[ctx.sent_start]]
+        return st.parent_of[main_i] if between.count("。") <= 1 else None
+    previous = j.text.rfind("。", 0, max(ctx.sent_start - 1, 0)) + 1
+    return main_i if main.comparison is None and main.start >= j.pos[previous] else None
 
 
 def _find_figure(

@@ -7,8 +7,10 @@ character, the index of the input character it came from, so a citation can quot
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import zhconv
@@ -23,21 +25,27 @@ _NUM_UNIT_GAP = re.compile(rf"(?<=[0-9%])[ \t]+(?=[{_CJK}])")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
 
 
+def offsets_array(values: Iterable[int] = ()) -> array[int]:
+    """Offsets as 4-byte machine integers: a tuple of Python ints takes ~36 bytes a character (a 3-million-character
+    text's offsets were ~110 MB, and each normalisation step made another), an array 4."""
+    return array("i", values)
+
+
 @dataclass(frozen=True, slots=True)
 class Mapped:
     """A text and, for each of its characters, the index of the source character it came from."""
 
     text: str
-    offsets: tuple[int, ...]
+    offsets: array[int]
 
     @classmethod
     def identity(cls, text: str) -> Mapped:
-        return cls(text, tuple(range(len(text))))
+        return cls(text, offsets_array(range(len(text))))
 
     def sub(self, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> Mapped:
         """Like `pattern.sub`, keeping offsets: replacement characters map onto the matched characters in order."""
         out: list[str] = []
-        offs: list[int] = []
+        offs = offsets_array()
         pos = 0
         for m in pattern.finditer(self.text):
             out.append(self.text[pos : m.start()])
@@ -49,20 +57,41 @@ class Mapped:
                 offs.append(self.offsets[src] if self.offsets else 0)
             out.append(new)
             pos = m.end()
+        if not out:  # no match: the same text and offsets
+            return self
         out.append(self.text[pos:])
         offs.extend(self.offsets[pos:])
-        return Mapped("".join(out), tuple(offs))
+        return Mapped("".join(out), offs)
 
     def translate(self, fn: Callable[[str], str]) -> Mapped:
-        """Apply a length-preserving character conversion; characters whose conversion changes length stay."""
-        converted = fn(self.text)
-        if len(converted) == len(self.text):
-            return Mapped(converted, self.offsets)
-        chars = []
-        for ch in self.text:
-            c = fn(ch)
-            chars.append(c if len(c) == 1 else ch)
-        return Mapped("".join(chars), self.offsets)
+        """Apply a length-preserving character conversion, a piece of whole lines at a time (zhconv's working copies
+        of a long text took ~50 bytes a character); in a piece whose conversion changes its length, characters whose
+        conversion changes length stay."""
+        parts = []
+        for start, end in line_pieces(self.text):
+            piece = self.text[start:end]
+            converted = fn(piece)
+            if len(converted) != len(piece):
+                converted = "".join(c if len(c := fn(ch)) == 1 else ch for ch in piece)
+            parts.append(converted)
+        text = "".join(parts)
+        return self if text == self.text else Mapped(text, self.offsets)
+
+
+PIECE_CHARS = 1 << 16
+
+
+def line_pieces(text: str, size: int = PIECE_CHARS) -> Iterator[tuple[int, int]]:
+    """(start, end) of consecutive pieces of `text` of about `size` characters, each ending after a line break (a line
+    longer than `size` is cut where it reaches it)."""
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            end = cut + 1 if cut >= start else end
+        yield start, end
+        start = end
 
 
 def to_simplified(text: str) -> str:
@@ -80,3 +109,10 @@ def normalize(raw: str) -> Mapped:
     m = m.sub(_CJK_GAP, "")
     m = m.sub(_NUM_UNIT_GAP, "")
     return m
+
+
+def text_key(text: str) -> str:
+    """What the same disclosure shares whatever file it came in: the sha256 of its normalised text (`normalize`) with
+    every whitespace character dropped, so another encoding, other line ends, indentation, blank lines or a line
+    broken elsewhere give the same key. Two files whose non-space characters are the same are one document."""
+    return hashlib.sha256("".join(text.split()).encode("utf-8")).hexdigest()

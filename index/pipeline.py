@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.checks import check_document
@@ -20,9 +21,15 @@ class Analysis:
     findings: list[Finding]
 
 
-def analyse(doc: Document) -> Analysis:
+def analyse(doc: Document, on_stage: Callable[[str], None] | None = None) -> Analysis:
+    """`on_stage` is told, in Chinese, which part starts (for a progress bar)."""
+    say = on_stage or (lambda _: None)
+    say("分节")
     sections = split_sections(doc)
+    say("切分文本块")
     chunks = make_chunks(doc, sections)
+    say("提取数值")
     facts = extract_facts(doc, sections)
+    say("自检")
     findings = check_document(doc, facts)
     return Analysis(doc, sections, chunks, facts, findings)

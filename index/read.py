@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import stat
 import unicodedata
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -83,10 +84,11 @@ def load_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     return data
 
 
-def read_bytes(data: bytes, name: str) -> RawDocument:
-    """Read file content already in memory; `name` is used in messages and as RawDocument.path."""
+def read_bytes(data: bytes, name: str, on_page: Callable[[int, int], None] | None = None) -> RawDocument:
+    """Read file content already in memory; `name` is used in messages and as RawDocument.path. `on_page(done, total)`
+    is called as a PDF's pages are read."""
     if _pdf_header_at(data) >= 0:
-        return _read_pdf(data, name)
+        return _read_pdf(data, name, on_page)
     kind = sniff_format(data)
     if kind is not None:
         raise UnreadableFile(name, f"不支持的文件格式（{kind}）", _EXPORT_ADVICE)
@@ -206,22 +208,23 @@ def _decode(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
         raise UnreadableFile(name, "文件内容是二进制数据，不是文本", _EXPORT_ADVICE)
     declared = _declared_charset(data)
     codecs = [c for c in (declared, "utf-8", "gb18030", *BIG5) if c]
-    decoded: list[tuple[float, int, str, bool]] = []
+    scored: list[tuple[float, int, str]] = []
     for rank, codec in enumerate(codecs):
         try:
             text, cut = _strict_or_cut(data, codec)
         except (UnicodeDecodeError, LookupError):
             continue
         score = _plausibility(text) - (BIG5_MARGIN if codec in BIG5 and codec != declared else 0.0)
-        decoded.append((score, -rank - 10 * cut, text, cut))  # a whole reading wins a tie
-    if not decoded:
+        scored.append((score, -rank - 10 * cut, codec))  # a whole reading wins a tie
+        del text  # one whole reading in memory at a time; the winner is decoded again
+    if not scored:
         raise UnreadableFile(
             name,
             "无法识别文件的文字编码（不是 UTF-8、GBK/GB18030，也不是繁体 Big5）",
             "请用文本编辑器将文件另存为 UTF-8 编码后再导入",
         )
-    decoded.sort(reverse=True)
-    _, _, text, cut = decoded[0]
+    scored.sort(reverse=True)
+    text, cut = _strict_or_cut(data, scored[0][2])
     return text, (CUT_WARNING,) if cut else ()
 
 
@@ -425,7 +428,7 @@ def html_to_text(html: str) -> str:
 # PDF
 
 
-def _read_pdf(data: bytes, name: str) -> RawDocument:
+def _read_pdf(data: bytes, name: str, on_page: Callable[[int, int], None] | None = None) -> RawDocument:
     import io
 
     import pdfplumber
@@ -451,6 +454,8 @@ def _read_pdf(data: bytes, name: str) -> RawDocument:
                 raise UnreadableFile(name, "PDF 文件中没有任何页面（文件可能已损坏或不完整）", corrupt_advice)
             encrypted = getattr(pdf.doc, "encryption", None) is not None  # an owner password: opens, is read
             for number, page in enumerate(pages, start=1):
+                if on_page:
+                    on_page(number - 1, len(pages))
                 if encrypted:
                     _name_cid_orderings(page)
                 text, page_tables, warning = _read_page(page, number, name)

@@ -55,9 +55,13 @@ class Records(Protocol):
         data: bytes,
         suffix: str,
         when: str,
+        text_key: str,
         warnings: Sequence[str] = (),
-    ) -> bool: ...
+    ) -> str | None: ...
+    def twin(self, doc_id: str, text_key: str | None = None) -> dict[str, Any] | None: ...
+    def fill_text_keys(self) -> int: ...
     def remove(self, doc_id: str) -> bool: ...
+    def set_meta(self, doc_id: str, *, org: str | None = None, year: int | None = None) -> bool: ...
     def has_document(self, doc_id: str) -> bool: ...
     def version(self) -> tuple[int, ...]: ...
     def generation(self) -> Generation: ...
@@ -146,21 +150,40 @@ class SQLRecords:
         data: bytes,
         suffix: str,
         when: str,
+        text_key: str,
         warnings: Sequence[str] = (),
-    ) -> bool:
+    ) -> str | None:
         """Store one analysed document, what was read other than as written (`warnings`, Chinese) and its original in
-        one transaction. False when it was already there (a concurrent writer may have added the same bytes)."""
+        one transaction. None when stored; else the id of the document that already holds these bytes or this text
+        (`index.normalize.text_key`; a concurrent writer may have added it), and nothing is written."""
         with self._write() as cur:
-            if self._rows("SELECT 1 AS one FROM documents WHERE doc_id = ?", (doc.doc_id,)):
-                return False
-            db.insert_document(cur, doc, fmt=fmt, size=len(data), when=when, warnings=warnings)
+            found = self.twin(doc.doc_id, text_key)
+            if found is not None:
+                return str(found["doc_id"])
+            db.insert_document(cur, doc, fmt=fmt, size=len(data), when=when, text_key=text_key, warnings=warnings)
             db.insert_sections(cur, analysis.sections)
             db.insert_chunks(cur, analysis.chunks)
             db.insert_facts(cur, analysis.facts)
             db.insert_findings(cur, analysis.findings)
             cur.execute(db.BUMP_GENERATION)
             self._store_original(cur, doc.doc_id, suffix, data)
-        return True
+        return None
+
+    def fill_text_keys(self) -> int:
+        """Give the documents stored before text keys existed (or by an older version) theirs, one document's text in
+        memory at a time. Returns how many were filled; a no-op once every document has one."""
+        from index.normalize import text_key
+
+        ids = [str(r["doc_id"]) for r in self._rows("SELECT doc_id FROM documents WHERE text_key IS NULL")]
+        if not ids:
+            return 0
+        with self._write() as cur:
+            for doc_id in ids:
+                rows = self._rows("SELECT text FROM documents WHERE doc_id = ?", (doc_id,))
+                if rows:
+                    key = text_key(str(rows[0]["text"]))
+                    cur.execute(self._sql("UPDATE documents SET text_key = ? WHERE doc_id = ?"), (key, doc_id))
+        return len(ids)
 
     def remove(self, doc_id: str) -> bool:
         with self._write() as cur:
@@ -171,6 +194,30 @@ class SQLRecords:
         self._drop_original(doc_id)
         return True
 
+    def set_meta(self, doc_id: str, *, org: str | None = None, year: int | None = None) -> bool:
+        """Correct a document's body or fiscal year (a text that says only 本部门 / 我镇). Its facts follow: the org
+        always, the year where it was the document's own (or unknown). False when there is no such document."""
+        from index.meta import detect_region
+
+        with self._write() as cur:
+            rows = self._rows("SELECT year FROM documents WHERE doc_id = ?", (doc_id,))
+            if not rows:
+                return False
+            if org is not None:
+                cur.execute(
+                    self._sql("UPDATE documents SET org = ?, region = ? WHERE doc_id = ?"),
+                    (org, detect_region(org), doc_id),
+                )
+                cur.execute(self._sql("UPDATE facts SET org = ? WHERE doc_id = ?"), (org, doc_id))
+            if year is not None:
+                old = rows[0]["year"]
+                cur.execute(self._sql("UPDATE documents SET year = ? WHERE doc_id = ?"), (year, doc_id))
+                if old is None:
+                    cur.execute(self._sql("UPDATE facts SET year = ? WHERE doc_id = ? AND year IS NULL"), (year, doc_id))
+                else:
+                    cur.execute(self._sql("UPDATE facts SET year = ? WHERE doc_id = ? AND year = ?"), (year, doc_id, old))
+        return True
+
     # ---- reading --------------------------------------------------------------------------------------------------
     def generation(self) -> Generation:
         rows = self._rows("SELECT key, value FROM meta WHERE key IN ('store_id', 'generation')")
@@ -179,6 +226,17 @@ class SQLRecords:
 
     def has_document(self, doc_id: str) -> bool:
         return bool(self._rows("SELECT 1 AS one FROM documents WHERE doc_id = ?", (doc_id,)))
+
+    def twin(self, doc_id: str, text_key: str | None = None) -> dict[str, Any] | None:
+        """(doc_id, source, title) of the document with these bytes (`doc_id`) or, when `text_key` is given, this
+        normalised text; None when there is none. The same bytes win over the same text."""
+        rows = self._rows("SELECT doc_id, source, title FROM documents WHERE doc_id = ?", (doc_id,))
+        if not rows and text_key:
+            rows = self._rows(
+                "SELECT doc_id, source, title FROM documents WHERE text_key = ? ORDER BY ingested_at, doc_id LIMIT 1",
+                (text_key,),
+            )
+        return dict(rows[0]) if rows else None
 
     def document_meta(self) -> list[dict[str, Any]]:
         rows = self._rows(

@@ -19,15 +19,17 @@ from typing import Any
 from index.errors import LibraryError, MissingExtra
 from index.records import Row, SQLRecords, redact
 
-SCHEMA_VERSION = 2  # as index.db
+SCHEMA_VERSION = 3  # as index.db: 2 documents.text_key, 3 documents.warnings; added to older stores on connect
 _T = 'TEXT COLLATE "C"'
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key {_T} PRIMARY KEY, value {_T} NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id {_T} PRIMARY KEY, source {_T} NOT NULL, title {_T} NOT NULL, org {_T} NOT NULL, year INTEGER,
     kind {_T} NOT NULL, region {_T}, fmt {_T} NOT NULL, size BIGINT NOT NULL, ingested_at {_T} NOT NULL,
-    text {_T} NOT NULL, raw_text {_T} NOT NULL, offsets BYTEA NOT NULL, page_starts {_T} NOT NULL
+    text {_T} NOT NULL, raw_text {_T} NOT NULL, offsets BYTEA NOT NULL, page_starts {_T} NOT NULL, text_key {_T}
 );
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS text_key {_T};
+CREATE INDEX IF NOT EXISTS documents_text_key ON documents(text_key);
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS warnings {_T} NOT NULL DEFAULT '[]';
 CREATE TABLE IF NOT EXISTS files (
     doc_id {_T} PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE, name {_T} NOT NULL, data BYTEA NOT NULL
@@ -61,7 +63,8 @@ CREATE TABLE IF NOT EXISTS findings (
     quotes {_T} NOT NULL, section {_T} NOT NULL, page INTEGER
 );
 CREATE INDEX IF NOT EXISTS findings_doc ON findings(doc_id);
-INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value::int < excluded.value::int;
 INSERT INTO meta VALUES ('changes', '0') ON CONFLICT DO NOTHING;
 INSERT INTO meta VALUES ('store_id', md5(random()::text || clock_timestamp()::text)) ON CONFLICT DO NOTHING;
 """

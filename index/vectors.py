@@ -139,9 +139,11 @@ class VectorCache:
             return int(db.execute("SELECT COUNT(*) FROM vectors WHERE fingerprint = ?", (fingerprint,)).fetchone()[0])
 
     def vectors(
-        self, embeddings: Embeddings, texts: Sequence[str], progress: Progress | None = None, batch: int = 64
+        self, embeddings: Embeddings, texts: Sequence[str], progress: Progress | None = None, batch: int | None = None
     ) -> np.ndarray:
-        """Vectors for `texts` in order: cached ones read back, the others embedded (each distinct text once) and stored."""
+        """Vectors for `texts` in order: cached ones read back, the others embedded (each distinct text once) and stored,
+        `batch` at a time (by default 16, or a fiftieth of the work when that is more: a progress bar moves, and the
+        default embedding's ~12 passages/s report about every second)."""
         fingerprint = fingerprint_of(embeddings)
         shas = [text_sha(t) for t in texts]
         known = self.get(fingerprint, shas)
@@ -152,6 +154,7 @@ class VectorCache:
         todo = list(missing.items())
         if progress:
             progress(0, len(todo))
+        batch = batch or max(16, min(256, len(todo) // 50))
         for i in range(0, len(todo), batch):
             part = todo[i : i + batch]
             matrix = embed_passages(embeddings, [t for _, t in part])

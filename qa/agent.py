@@ -15,7 +15,7 @@ from index.injection import in_spans, suspect_spans
 from index.store import Library
 from index.types import Chunk, Citation, Document, Fact
 from index.units import fmt
-from qa import crossdoc, sumcheck
+from qa import crossdoc, route, sumcheck
 from qa.compose import Composer, cite
 from qa.evidence import Scope
 from qa.followup import answer_context, covered_years, follow_up
@@ -116,6 +116,16 @@ class Agent:
         docs = self.scope_docs(parsed, doc_ids)
         if not docs:
             return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
+        if doc_ids is None and parsed.org is None and not parsed.org_mentions and len(self._docs) > 1:
+            routed = route.route(parsed, list(self._docs.values()), self.mentioning, self.evidence)
+            if routed.missing is not None:
+                return refuse(parsed, route.missing_body(routed.missing, docs))
+            if routed.candidates:
+                text = route.clarification(routed.candidates)
+                return Answer(parsed.text, text, "clarify", extra={"candidates": routed.candidates})
+            docs = list(routed.docs)
+            if not docs:
+                return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
         elsewhere = other_body(parsed, docs, selected=doc_ids is not None)
         if elsewhere is not None:
             return refuse(parsed, elsewhere)
@@ -176,11 +186,32 @@ class Agent:
             docs = [d for d in docs if d.org in parsed.org_mentions] or docs
         elif parsed.org:
             docs = [d for d in docs if d.org == parsed.org] or docs
-        if parsed.year and len(docs) > 1 and len(parsed.org_mentions) <= 1:
-            same_year = [d for d in docs if d.year == parsed.year]
-            nearby = [d for d in docs if d.year is not None and d.year - 2 <= parsed.year <= d.year]
-            docs = same_year or nearby or docs
+        if len(parsed.org_mentions) <= 1:
+            docs = route.by_year(docs, parsed.year)
         return docs
+
+    def mentioning(self, term: str) -> set[str]:
+        """Ids of the documents whose text writes `term` (a body the library has no name for: 经开区, 交易中心)."""
+        try:
+            hits = self.lib.search_index().search_lexical(term, k=50)
+        except Exception as exc:
+            log.warning("search failed: %s", exc)
+            return set()
+        return {h.chunk.doc_id for h in hits if term in h.chunk.text.replace("\n", "")}
+
+    def evidence(self, question: str, docs: Sequence[Document]) -> dict[str, float]:
+        """How well each document's passages match the question's words (BM25 ranks, summed by document)."""
+        scores: dict[str, float] = {}
+        try:
+            index = self.lib.search_index()
+            allowed = index.allowed(doc_ids=[d.doc_id for d in docs]) if len(docs) < len(self._docs) else None
+            hits = index.search_lexical(question, k=40, allowed=allowed)
+        except Exception as exc:
+            log.warning("search failed: %s", exc)
+            hits = []
+        for rank, hit in enumerate(hits):
+            scores[hit.chunk.doc_id] = scores.get(hit.chunk.doc_id, 0.0) + 3.0 / (rank + 3)
+        return scores
 
     def numeric(self, parsed: ParsedQuestion, scope: Scope) -> Answer:
         facts: list[Fact] = []
@@ -469,7 +500,7 @@ _GENERIC_WORDS = frozenset(
         "多钱",
     ]
 )
-_AMOUNT_ASK = re.compile(r"多少钱|多少万|多少元|金额是?多少|花了多少|安排了?多少|预算是?多少|拨了?多少")
+_AMOUNT_ASK = re.compile(r"多少钱|多少万|多少元|金额是?多少|花了多少|安排了?多少|预算是?多少|拨了?多少|(?:值|额|数)是多少")
 _NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|亿元|元|人次|批次|人|名|辆|条|期|次|个|%)")
 
 
@@ -483,6 +514,9 @@ def number_near(
     for m in _NUMBER_UNIT.finditer(text, start):
         if salient and re.search(r"[。；;]", text[start : m.start()]):
             break  # the figure of another sentence: the question's own words name nothing with a figure
+        later = [w for w in salient if w not in text[: m.start()] and w in text[m.end() :]]
+        if later and re.search(r"其中|包括", text[m.end() : text.find(later[0], m.end())]):
+            break  # 资产原值合计X，其中…通用设备: X is the whole of a breakdown that names the thing asked, not its figure
         if unit is None or m.group(2) == unit:
             return Decimal(m.group(1)), m.group(2)
     if unit is not None and bare:  # a table row: “互联网舆情年报 2 2 2” answers “几期” in the unit asked

@@ -13,10 +13,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from index.errors import BudgetQAError
+from index.progress import DONE, INDEX, INDEX_STAGES, Step
+from index.progress import Progress as IngestProgress
 from index.store import Library
 from index.units import fmt
 
@@ -49,19 +51,23 @@ def open_library(library: Path | None, *, sample: bool = True, store: str | None
 
 
 @contextmanager
-def progress_bar(transient: bool = False) -> Iterator[Any]:
+def progress_bar(transient: bool = False) -> Iterator[IngestProgress]:
+    """A callback for `Library.ingest` / `sync_index` that draws the files' bar (file, stage, pages) and the search
+    index's bar (passages embedded) on stderr."""
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"), TimeElapsedColumn(),
         console=err, transient=transient,
     )  # fmt: skip
     tasks: dict[str, Any] = {}
 
-    def callback(stage: str, done: int, total: int) -> None:
-        if total <= 1 and stage not in tasks:
-            return
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
-        bar.update(tasks[stage], completed=done, total=total)
+    def callback(step: Step) -> None:
+        phase = "index" if step.stage in INDEX_STAGES else "files"
+        if phase not in tasks:
+            if step.stage == DONE or (phase == "index" and step.stage == INDEX and not tasks):
+                return  # nothing was indexed (or ingested): no bar for it
+            tasks[phase] = bar.add_task("", total=1.0, count="")
+        count = f"{step.file}/{step.files} 个文件" if phase == "files" else ""
+        bar.update(tasks[phase], description=escape(step.text()), completed=step.fraction, count=count, refresh=True)
 
     with bar:
         yield callback
@@ -72,15 +78,19 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="文件或文件夹")],
     library: LibraryOpt = None,
     store: StoreOpt = None,
+    org: Annotated[str | None, typer.Option(help="文件没有写明单位时（“本部门”“我镇”），指定单位名称")] = None,
+    year: Annotated[int | None, typer.Option(help="文件没有写明年度时，指定年度")] = None,
 ) -> None:
     """导入披露文件（PDF、TXT、HTML；可给文件夹）。相同内容的文件不会重复导入。"""
     lib = open_library(library, sample=False, store=store)
     with progress_bar() as cb:
-        results = lib.ingest(paths, progress=cb)
+        results = lib.ingest(paths, progress=cb, org=org, year=year)
     table = Table("文件", "结果", "章节", "文本块", "数值", "自检发现")
     for r in results:
         status = (
-            "[green]跳过（已存在）[/]" if r.skipped else ("[green]成功[/]" if r.ok else f"[red]{escape(r.message)}[/]")
+            f"[green]{escape(r.message)}[/]"
+            if r.skipped
+            else ("[green]成功[/]" if r.ok else f"[red]{escape(r.message)}[/]")
         )
         status += "".join(f"\n[yellow]注意：{escape(w)}[/]" for w in r.warnings)
         table.add_row(escape(r.source), status, str(r.sections), str(r.chunks), str(r.facts), str(r.findings))
@@ -97,9 +107,24 @@ def ingest(
 
 
 @app.command()
-def docs(library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
-    """列出资料库中的文档。"""
-    rows = open_library(library).documents()
+def docs(
+    library: LibraryOpt = None,
+    as_json: JsonOpt = False,
+    set_org: Annotated[
+        tuple[str, str] | None, typer.Option("--set-org", help="更正文档的单位：--set-org 文档编号或文件名 单位名称")
+    ] = None,
+    set_year: Annotated[
+        tuple[str, int] | None, typer.Option("--set-year", help="更正文档的年度：--set-year 文档编号或文件名 年度")
+    ] = None,
+) -> None:
+    """列出资料库中的文档；--set-org / --set-year 更正没有写明单位或年度的文档，便于按单位提问。"""
+    lib = open_library(library)
+    for change, field in ((set_org, "org"), (set_year, "year")):
+        if change is not None:
+            ref, value = change
+            lib.set_meta(lib.resolve_doc(ref), **{field: value})  # type: ignore[arg-type]
+            out.print(f"已更正“{ref}”的{'单位' if field == 'org' else '年度'}为：{value}")
+    rows = lib.documents()
     if as_json:
         out.print_json(json.dumps(rows, ensure_ascii=False))
         return
@@ -133,10 +158,14 @@ def facts(
     from index.metrics import canonical
 
     lib = open_library(library)
-    doc_id = lib.resolve_doc(doc) if doc else None
-    found = lib.facts(metric=canonical(metric) if metric else None, org=org, year=year, doc_id=doc_id)
-    if metric and not found:
-        found = lib.facts(metric_like=metric, org=org, year=year, doc_id=doc_id)
+    chosen = _scope(lib, doc, org, None)
+    scope: list[str | None] = [*chosen] if chosen is not None else [None]
+    found = [
+        f
+        for doc_id in scope
+        for f in lib.facts(metric=canonical(metric) if metric else None, year=year, doc_id=doc_id)
+        or (lib.facts(metric_like=metric, year=year, doc_id=doc_id) if metric else [])
+    ]
     if as_json:
         out.print_json(json.dumps([_fact_json(f) for f in found], ensure_ascii=False))
         return
@@ -163,6 +192,15 @@ def facts(
         )
     out.print(table)
     out.print(f"共 {len(found)} 条。")
+
+
+def _scope(lib: Library, doc: str | None, org: str | None, year: int | None) -> list[str] | None:
+    """The documents chosen with --doc / --org / --year (None: the whole library)."""
+    from qa.route import scope_ids
+
+    if doc is None and org is None and year is None:
+        return None
+    return scope_ids(lib.document_list(), lib.resolve_doc, doc=doc, org=org, year=year)
 
 
 def _fact_json(f: Any) -> dict[str, Any]:
@@ -246,12 +284,14 @@ def search(
     k: Annotated[int, typer.Option("--k", help="返回条数")] = 5,
     org: Annotated[str | None, typer.Option(help="单位")] = None,
     year: Annotated[int | None, typer.Option(help="年度")] = None,
+    doc: Annotated[str | None, typer.Option(help="文档编号或文件名")] = None,
     library: LibraryOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """检索相关段落（语义 + 关键词混合检索）。"""
     lib = open_library(library)
-    hits = lib.search_index().search(query, k=k, org=org, year=year)
+    doc_ids = _scope(lib, doc, org, year)
+    hits = lib.search_index().search(query, k=k, doc_ids=doc_ids)
     if as_json:
         rows = [
             {"chunk_id": h.chunk.chunk_id, "doc_id": h.chunk.doc_id, "org": h.chunk.org, "year": h.chunk.year, "section": h.chunk.section,
@@ -270,29 +310,37 @@ def search(
 @app.command()
 def ask(
     question: Annotated[str | None, typer.Argument(help="问题")] = None,
-    jsonl: Annotated[Path | None, typer.Option("--jsonl", help='批量提问：每行一个 {"id","question"}')] = None,
+    jsonl: Annotated[
+        Path | None, typer.Option("--jsonl", help='批量提问：每行一个 {"id","question"}，可加 "doc"、"org"、"year"')
+    ] = None,
+    doc: Annotated[str | None, typer.Option(help="只在这份文档中回答（文档编号或文件名）")] = None,
+    org: Annotated[str | None, typer.Option(help="只在这个单位的文档中回答")] = None,
+    year: Annotated[int | None, typer.Option(help="只在这个年度的文档中回答")] = None,
     library: LibraryOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """提问。默认不使用大模型；设置 BUDGETQA_LLM_BASE_URL 等环境变量后可启用大模型模式。"""
     from qa.agent import Agent
 
-    agent = Agent(open_library(library))
+    lib = open_library(library)
+    agent = Agent(lib)
+    scope = _scope(lib, doc, org, year)
     if jsonl is not None:
         for line in jsonl.read_text("utf-8").splitlines():
             if not line.strip():
                 continue
             item = json.loads(line)
             try:
-                row = agent.ask(item["question"], qid=item.get("id")).to_json()
-            except BudgetQAError as exc:  # one unanswerable line (too long …) must not stop the batch
+                own = _scope(lib, item.get("doc"), item.get("org"), item.get("year"))
+                row = agent.ask(item["question"], qid=item.get("id"), doc_ids=own or scope).to_json()
+            except BudgetQAError as exc:  # one unanswerable line (too long, unknown document …) must not stop the batch
                 row = {"id": item.get("id"), "question": item["question"], "error": str(exc)}
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
     if not question:
         err.print("请给出问题，或用 --jsonl 指定问题文件。")
         raise typer.Exit(1)
-    answer = agent.ask(question)
+    answer = agent.ask(question, doc_ids=scope)
     if as_json:
         sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n")
         return

@@ -56,6 +56,7 @@ class Composer:
         self, parsed: ParsedQuestion, scope: Scope, facts: Sequence[Fact], findings: Sequence[Finding]
     ) -> None:
         self.q = parsed
+        self.asked = parsed  # as parsed, before normalise_metrics narrows the metrics
         self.scope = scope
         stages = {d.doc_id: doc_stage(d) for d in scope.docs}
         self.facts = [
@@ -256,18 +257,41 @@ class Composer:
         return self.answer("share", text, value, unit, calc.formula)
 
     def remainder(self) -> Answer | None:
-        """“除去媒体宣传项目，部门预算还剩多少”: the total less the part."""
+        """“除去媒体宣传项目，部门预算还剩多少” / “教育支出减去初中和高中教育支出还剩多少”: the whole less its parts.
+        The items after the word of taking away are the parts; the whole is named before it (or is the total)."""
         year = self.target_year()
-        part = self.pick(self.q.metrics[0], year)
-        whole_name = self.q.whole or (self.q.metrics[1] if len(self.q.metrics) > 1 else "收支总预算")
+        text = re.sub(r"[（(][^）)]*[）)]", "", self.q.text)  # “（即公用经费）” names the remainder, not an input
+        named = sorted(
+            (m for m in self.asked.metrics if _written_at(text, m, self.asked) >= 0),
+            key=lambda m: _written_at(text, m, self.asked),
+        )
+        cut = _EXCEPT.search(text)
+        # the parts stand after the word of taking away, up to the end of its clause (除去A，B还剩: B is the whole)
+        clause_end = len(text)
+        word_end = cut.start() + 2 if cut is not None else len(text)  # 除去/扣除/减去…: two characters
+        if cut is not None:
+            stop = re.search(r"[，,；;。？?]", text[word_end:])
+            clause_end = word_end + stop.start() if stop else len(text)
+        after = [m for m in named if word_end <= _written_at(text, m, self.asked) < clause_end]
+        before = [m for m in named if m not in after]
+        if not after and not before:
+            after = list(self.asked.metrics[:1])
+        if not after:  # “A除去后…”: nothing after the word, the first item is the part
+            after, before = before[:1], before[1:]
+        whole_name = self.q.whole or (before[0] if before else "收支总预算")
         whole = self.pick(whole_name, year)
-        if part is None or whole is None or part.fact.unit != whole.fact.unit:
+        parts = [p.fact for p in (self.pick(m, year) for m in after if m != whole_name) if p is not None]
+        if whole is None or not parts or any(p.unit != whole.fact.unit for p in parts):
             return None
-        p, w = part.fact, whole.fact
-        calc = calculate(f"{self.dv(w.value, w.unit)}-{self.dv(p.value, p.unit)}")
-        self.cite(w, p)
-        text = f"{self.metric_label(w.metric, w)}{self.vv(w.value, w.unit)}，除去{self.metric_label(p.metric, p)}{self.vv(p.value, p.unit)}，还剩{v(calc.value, self.du(w.unit))}（{calc.formula}）。"
-        return self.answer("diff", text, calc.value, self.du(w.unit), calc.formula)
+        w = whole.fact
+        if len(parts) == 1 and w.value < parts[0].value:
+            parts, w = [w], parts[0]  # what remains is never negative: the larger figure is the whole
+        calc = calculate(f"{self.dv(w.value, w.unit)}-" + "-".join(self.dv(p.value, p.unit) for p in parts))
+        self.cite(w, *parts)
+        taken = "、".join(f"{self.metric_label(p.metric, p)}{self.vv(p.value, p.unit)}" for p in parts)
+        unit = self.du(w.unit)
+        text = f"{self.metric_label(w.metric, w)}{self.vv(w.value, w.unit)}，除去{taken}，还剩{v(calc.value, unit)}（{calc.formula}）。"
+        return self.answer("diff", text, calc.value, unit, calc.formula)
 
     def across_years(self) -> Answer | None:
         """“人员类项目支出三年加起来多少”: one metric summed over every year the document gives."""
@@ -330,6 +354,10 @@ class Composer:
                 return derived or self.whole_from_parts(metric, year)
         if not self.unit_fits(pick.fact):
             return None
+        if self.q.basis == "预算" and not (pick.fact.basis and "预算" in pick.fact.basis):
+            budget = self.derived_budget(metric, pick.fact)
+            if budget is not None:
+                return budget
         f = pick.fact
         self.cite(f)
         value, unit = self.convert(f.value, f.unit)
@@ -348,6 +376,27 @@ class Composer:
         text = text + ("，" + "，".join(extras) if extras else "") + "。"
         kind = "count" if self.q.op == "count" or not BY_NAME.get(metric, BY_NAME["收支总预算"]).money else "lookup"
         return self.answer(kind, text, value, unit)
+
+    def derived_budget(self, metric: str, actual: Fact) -> Answer | None:
+        """The budget asked where the document states only the actual figure and its gap to the budget of the same
+        year (决算数57.36万元，比预算数减少17.54万元 → 预算 57.36＋17.54)."""
+        if any(f.metric == actual.metric and f.year == actual.year and f.basis and "预算" in f.basis for f in self.facts):
+            return None  # a stated budget answers itself
+        for f in (actual, *(g for g in self.facts if g.metric == actual.metric and g.year == actual.year)):
+            c = f.comparison
+            if c is None or c.amount is None or f.year is None or c.base != str(f.year) or c.direction == "持平":
+                continue
+            op = "+" if c.direction == "减少" else "-"
+            calc = calculate(f"{self.dv(f.value, f.unit)}{op}{self.dv(c.amount, f.unit)}")
+            self.cite(f)
+            unit = self.du(f.unit)
+            label = self.metric_label(metric, f)
+            text = (
+                f"文件没有直接写出{year_label(f.year)}{label}的预算数；决算数{self.vv(f.value, f.unit)}比预算数"
+                f"{c.direction}{self.vv(c.amount, f.unit)}，所以预算数为{v(calc.value, unit)}（{calc.formula}）。"
+            )
+            return self.answer("lookup", text, calc.value, unit, calc.formula)
+        return None
 
     def whole_from_parts(self, metric: str, year: int | None) -> Answer | None:
         """A total the document never writes, only names as the whole its parts are shares of (“基本支出X元，占一般公共
@@ -647,7 +696,7 @@ class Composer:
         if final is None or budget is None or final.fact.basis is None or "决算" not in final.fact.basis:
             return self.stated_completion(metric, year)
         if budget.fact.basis is None or "预算" not in budget.fact.basis or budget.fact.value == 0:
-            return None
+            return self.execution_from_gap(metric, final.fact)
         calc = calculate(
             f"{self.dv(final.fact.value, final.fact.unit)}/{self.dv(budget.fact.value, budget.fact.unit)}*100"
         )
@@ -656,6 +705,36 @@ class Composer:
         text = (
             f"{year_label(final.fact.year)}{self.metric_label(metric, final.fact)}决算{self.vv(final.fact.value, final.fact.unit)}，"
             f"年初预算{self.vv(budget.fact.value, budget.fact.unit)}，完成预算的{fmt(value)}%。"
+        )
+        return self.answer("rate", text, value, "%", calc.formula)
+
+    def execution_from_gap(self, metric: str, final: Fact) -> Answer | None:
+        """决算数X，决算数大于预算数Y: the budget is X − Y, the execution X ÷ (X − Y); a stated completion rate that
+        disagrees (完成年初预算100%) is named in a warning."""
+        gaps = [
+            f for f in self.facts
+            if f.metric == final.metric and f.year == final.year and f.value == final.value and f.comparison is not None
+            and f.comparison.amount is not None and f.comparison.base == str(f.year) and f.comparison.direction != "持平"
+        ]  # fmt: skip
+        if not gaps:
+            return None
+        f = gaps[0]
+        c = f.comparison
+        assert c is not None and c.amount is not None
+        op = "-" if c.direction == "增加" else "+"
+        budget = calculate(f"{self.dv(f.value, f.unit)}{op}{self.dv(c.amount, f.unit)}")
+        if budget.value <= 0:
+            return None
+        calc = calculate(f"{self.dv(f.value, f.unit)}/({self.dv(f.value, f.unit)}{op}{self.dv(c.amount, f.unit)})*100")
+        value = pct(calc.value)
+        self.cite(f)
+        unit = self.du(f.unit)
+        stated = [g for g in self.facts if g.metric == f.metric + COMPLETION and g.year == f.year]
+        if stated and stated[0].value != value:
+            self.warnings.append(f"文件写“完成预算{fmt(stated[0].value)}%”，与决算数、预算数之差推算的{fmt(value)}%不一致。")
+        text = (
+            f"{year_label(f.year)}{self.metric_label(metric, f)}决算{self.vv(f.value, f.unit)}，比预算数{c.direction}"
+            f"{self.vv(c.amount, f.unit)}，即预算{v(budget.value, unit)}，完成预算的{fmt(value)}%。"
         )
         return self.answer("rate", text, value, "%", calc.formula)
 
@@ -674,6 +753,14 @@ class Composer:
     def share(self) -> Answer | None:
         metric = self.q.metrics[0]
         year = self.target_year()
+        parts = [m for m in self.q.metrics if m != self.q.whole]
+        if len(parts) >= 2 and _ALTOGETHER.search(self.q.text):
+            # “A和B加起来多少？占总预算多少？”: the share of the parts together
+            total = self.total()
+            if total is not None and total.kind == "sum" and total.value is not None:
+                share = self.share_of_sum(total)
+                if share is not None:
+                    return replace(share, answer=total.answer + share.answer, citations=(*total.citations, *share.citations))
         pick = self.pick(metric, year)
         if pick is None:
             return None
@@ -692,6 +779,8 @@ class Composer:
             whole = self.pick(self.q.metrics[1], year)  # 占这个单位三公预算: the written total named a known metric
         if whole is not None and (whole.fact.doc_id, whole.fact.start) == (part.doc_id, part.start):
             return None  # the part found as its own whole (X占X = 100%) answers nothing
+        if whole is not None and (whole.fact.unit == "万元") != (part.unit == "万元"):
+            whole = None  # an amount is never a share of a count (项目支出 占 事业单位6个)
         if whole is None and whole_name in ("支出合计", "收入合计"):
             whole = self.pick("收支总预算", year)
         if whole is None and part.share is not None and not ratio:
@@ -838,6 +927,20 @@ class Composer:
             value, unit = calc.value, self.du(fb.unit)
             text = f"{self.metric_label(metric, fb)}预算{self.vv(fb.value, fb.unit)}，决算{self.vv(ff.value, ff.unit)}，相差{v(value, unit)}（{calc.formula}）。"
             return self.answer("diff", text, value, unit, calc.formula)
+        stated = [
+            f for f in self.facts
+            if f.metric == metric and (year is None or f.year == year) and f.comparison is not None
+            and f.comparison.amount is not None and f.year is not None and f.comparison.base == str(f.year)
+        ]  # fmt: skip
+        if stated and "预算" in self.q.text:
+            # 决算比预算少了多少: the gap the document states against the same year's budget
+            f = stated[0]
+            c = f.comparison
+            assert c is not None and c.amount is not None
+            self.cite(f)
+            amount, unit = self.convert(c.amount, f.unit)
+            text = f"{year_label(f.year)}{self.metric_label(metric, f)}决算数{self.vv(f.value, f.unit)}，比预算数{c.direction}{v(amount, unit)}。"
+            return self.answer("diff", text, amount, unit)
         prior = self.derived_prior_year(metric, year)
         if prior is not None:
             return prior
@@ -853,6 +956,12 @@ class Composer:
         if not self.q.metrics:
             return None
         self.q = normalise_metrics(self.q)
+        if self.q.op in ("lookup", "share", "sum", "diff") and self.q.count_unit is None and len(self.q.metrics) > 1:
+            # “下属事业单位2025年事业运行经费总预算多少”: no count asked, so the money item leads (the count qualifies)
+            money = {f.metric for f in self.facts if f.unit == "万元"}
+            ordered = sorted(self.q.metrics, key=lambda m: m not in money)
+            if ordered != list(self.q.metrics) and any(m in money for m in self.q.metrics):
+                self.q = replace(self.q, metrics=tuple(ordered))
         op = self.q.op
         handlers = {
             "lookup": self.lookup,
@@ -884,7 +993,10 @@ class Composer:
             self.q = replace(asked, op=other)
             self.citations, self.warnings = [], []
             try:
-                extra = handlers[other]()
+                if other == "share" and main.kind == "sum" and main.value is not None:
+                    extra = self.share_of_sum(main)  # 这三块加起来多少？占总预算多少？: the sum's share
+                else:
+                    extra = handlers[other]()
             finally:
                 self.q = asked
             if extra is None or extra.refused or extra.value is None or fmt(extra.value) in main.answer:
@@ -899,6 +1011,19 @@ class Composer:
             if not set(_NUMBER.findall(part)) <= set(_NUMBER.findall(text)):  # a part that adds no figure is left out
                 text += part
         return replace(main, answer=text, citations=tuple(citations), warnings=tuple(warnings))
+
+    def share_of_sum(self, total: Answer) -> Answer | None:
+        """The share of a sum just computed in the whole the question names (or the total budget)."""
+        assert total.value is not None and total.unit is not None
+        whole = self.pick(self.q.whole or "收支总预算", self.target_year())
+        if whole is None or whole.fact.value == 0 or whole.fact.unit != "万元" or total.unit not in ("万元", "元", "亿元"):
+            return None
+        w = whole.fact
+        calc = calculate(f"{fmt(total.value)}/{self.dv(w.value, w.unit)}*100")
+        value = pct(calc.value)
+        self.cite(w)
+        text = f"合计占{self.metric_label(w.metric, w)}{self.vv(w.value, w.unit)}的{fmt(value)}%。"
+        return self.answer("share", text, value, "%", calc.formula)
 
     def by_op(self, op: str, handlers: dict[str, Callable[[], Answer | None]]) -> Answer | None:
         handler = handlers.get(op)
@@ -946,6 +1071,33 @@ _CN_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七":
 
 
 _CLAIM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|％|万元|亿元|元|人|辆|个|批次|人次)")
+
+
+def _written_at(text: str, metric: str, q: ParsedQuestion) -> int:
+    """Where the question writes a metric (by the words it used for it), -1 when not found."""
+    exact = text.find(metric)
+    if exact >= 0:
+        return exact
+    for term in q.metric_terms:
+        if term in q.metrics:
+            continue  # another item's own name (教育支出 is not where 高中教育支出 is written)
+        at = text.find(term)
+        if at >= 0 and (_in_order(term, metric) or canonical_term(term) == metric):
+            return at
+    return -1
+
+
+def _in_order(short: str, name: str) -> bool:
+    """Whether the characters of `short` stand in `name` in order (初中 in 初中教育支出, 公车 in 公务用车…)."""
+    it = iter(name)
+    return len(short) >= 2 and all(ch in it for ch in short)
+
+
+def canonical_term(term: str) -> str:
+    from qa.terms import find_terms
+
+    found = find_terms(term)
+    return found[0].metric if found else term
 
 
 def verdict(answer: Answer, question: str) -> Answer:

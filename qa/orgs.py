@@ -25,9 +25,12 @@ _PLACE = re.compile(
 )
 # a place prefix must not be split off these: "湛江市委宣传部" is the city's party committee, not "委宣传部"
 _NOT_AFTER_PLACE = ("委", "直", "辖", "级", "属", "本级")
+# nor the level kept before these, where it would read as another word (市民政局, 市场…, 县长, 区域)
+_NOT_AFTER_LEVEL = ("民", "场", "长", "域", "直", "辖", "级", "属", "本级", "容")
 _PLACE_ONLY = re.compile(rf"^[{_CJK}]{{2,6}}(?:省|市|县|区|镇|乡)$")
 _GENERIC = {"人民政府", "政府", "委员会", "政协", "人大", "常委会", "本部门", "本单位", "单位", "部门"}
 _NUMERALS = "一二三四五六七八九十"
+_NUMBERED = re.compile(rf"^[{_NUMERALS}]+[中小]$")  # 三中, 二小: a school by its number
 
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^中国人民政治协商会议(.+?)委员会$"), r"\1政协"),
@@ -46,6 +49,9 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"第([{_NUMERALS}\d]+)小学校?"), r"\1小"),
     (re.compile(r"中学校$"), "中学"),
     (re.compile(r"小学校$"), "小学"),
+    (re.compile(r"中级人民法院$"), "中院"),
+    (re.compile(r"人民(法院|检察院)$"), r"\1"),
+    (re.compile(r"^(.+?[镇乡])$"), r"\1政府"),  # 某乡 is also called 某乡政府
     (re.compile(r"经济技术开发区"), "经开区"),
     (re.compile(r"高新技术产业开发区"), "高新区"),
 )
@@ -82,6 +88,8 @@ def _place_variants(name: str) -> set[str]:
         if not m:
             break
         place, rest = m.group(1), current[m.end() :]
+        if len(rest) >= 2 and place[-1] in "省市县区" and not rest.startswith(_NOT_AFTER_LEVEL):
+            out.add(place[-1] + rest)  # 县政协, 市委宣传部, 区法院: the level kept, the place left to the context
         if not rest or rest.startswith(_NOT_AFTER_PLACE):
             break
         stem = re.sub(r"(省|自治区|特别行政区|市|自治州|州|地区|盟|县|区|旗)$", "", place)
@@ -116,7 +124,8 @@ def org_aliases(org: str) -> tuple[str, ...]:
             stem = base[:-1]
             if len(stem) >= 2:
                 short_ok.add(stem)
-    good = {f for f in forms if f not in _GENERIC and (len(f) >= 3 or f in base_names(org))} | short_ok
+    good = {f for f in forms if f not in _GENERIC and (len(f) >= 3 or f in base_names(org) or _NUMBERED.match(f))}
+    good |= short_ok
     return tuple(sorted(good, key=lambda f: (-len(f), f)))
 
 

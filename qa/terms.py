@@ -93,6 +93,32 @@ def _library_items(metrics: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(items.items(), key=lambda p: -len(p[0])))
 
 
+_LEAD_QUALIFIER = re.compile(r"^(?:政府|本部门|部门|本单位|单位|本级|全年|年度|本年)")
+_TRAIL_GENERIC = re.compile(r"(?:安排|情况|预算|决算|数|总额|金额|资金|合计)$")
+
+
+@lru_cache(maxsize=64)
+def _library_cores(metrics: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Item names without a leading qualifier or trailing generic words, as people write them: “集中采购” for
+    “政府集中采购预算”, “事业运行经费总预算” for “事业运行经费总预算安排”. At least four characters, never a name the
+    vocabulary knows, and no core that two different items share."""
+    found: dict[str, set[str]] = {}
+    for cleaned, name in _library_items(metrics):
+        core = cleaned
+        variants = []
+        for _ in range(3):
+            stripped = _TRAIL_GENERIC.sub("", _LEAD_QUALIFIER.sub("", core))
+            if stripped == core:
+                break
+            core = stripped
+            variants.append(core)
+        for variant in variants:
+            if len(variant) >= 4 and variant != cleaned and not _covered(variant):
+                found.setdefault(variant, set()).add(name)
+    unique = [(core, next(iter(names))) for core, names in found.items() if len(names) == 1]
+    return tuple(sorted(unique, key=lambda p: -len(p[0])))
+
+
 def _covered(cleaned: str) -> bool:
     """A written name that is a canonical metric give or take a suffix ("…支出合计"), not an item of its own."""
     name = canonical(cleaned)
@@ -117,7 +143,7 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
     for start, end in blocked:
         _claim(taken, start, end)
     candidates: list[Term] = []
-    for cleaned, name in _library_items(tuple(library)):
+    for cleaned, name in (*_library_items(tuple(library)), *_library_cores(tuple(library))):
         if cleaned not in text:  # cheap test first: thousands of library names, each a regex otherwise
             continue
         for m in re.finditer(re.escape(cleaned), text):
@@ -132,6 +158,7 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
         if _free(taken, term.start, term.end):
             _claim(taken, term.start, term.end)
             found.append(term)
+    found.extend(_elliptical(text, library, found, taken))
     found.extend(_abbreviated(text, library, taken))
     found.extend(_fuzzy(text, library, taken))
     for word, name in BARE:
@@ -151,6 +178,42 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
 
 def found_at(found: Sequence[Term], index: int) -> bool:
     return any(t.start <= index < t.end for t in found)
+
+
+_COORDINATED = re.compile(r"([\u4e00-\u9fff]{1,4})(?:和|与|及|、|以及)$")
+_COORDINATED_AFTER = re.compile(r"(?:和|与|及|、|以及)([\u4e00-\u9fff]{2,4}?)(?=一共|合计|加起来|总共|共|各|分别|是|有|多少|的|[，,。？?]|$)")
+
+
+def _elliptical(text: str, library: Sequence[str], found: Sequence[Term], taken: list[bool]) -> list[Term]:
+    """A coordinated item written short: “初中和高中教育支出” names 初中教育支出 too, “舆情月报和年报” 舆情年报,
+    when the library has it."""
+    items = dict(_library_items(tuple(library)))
+    out: list[Term] = []
+    for term in found:
+        if not term.library:
+            continue
+        after = _COORDINATED_AFTER.match(text, term.end)
+        if after is not None:  # 舆情月报和年报: the second item shares the first one's head
+            tail = after.group(1)
+            for k in range(len(term.text) - 1, 0, -1):
+                guess = clean(term.text[:k] + tail)
+                start = after.start(1)
+                if guess in items and guess != clean(term.text) and _free(taken, start, start + len(tail)):
+                    _claim(taken, start, start + len(tail))
+                    out.append(Term(items[guess], start, start + len(tail), tail, True))
+                    break
+        m = _COORDINATED.search(text[max(0, term.start - 7) : term.start])
+        if m is None:
+            continue
+        head = m.group(1)
+        for k in range(len(head), 0, -1):  # 初中 + 教育支出 (the shared tail after the other item's head)
+            guess = clean(head[-k:] + term.text[k:])
+            start = term.start - len(m.group(0)) + len(head) - k
+            if guess in items and _free(taken, start, start + k):
+                _claim(taken, start, start + k)
+                out.append(Term(items[guess], start, start + k, head[-k:], True))
+                break
+    return out
 
 
 def _abbreviated(text: str, library: Sequence[str], taken: list[bool]) -> list[Term]:

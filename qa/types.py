@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from index.types import Citation
+from index.types import Citation, Document
 
 # Answer kinds, the JSON contract's `kind` field.
 ANSWER_KINDS = (
@@ -110,4 +110,13 @@ class Answer:
             "warnings": list(self.warnings),
             "refused": self.refused,
             "context": context.to_json() if isinstance(context := self.extra.get("context"), AnswerContext) else None,
+            "candidates": [_candidate(d) for d in self.extra.get("candidates") or ()],  # type: ignore[attr-defined]
         }
+
+
+def _candidate(doc: Document) -> dict[str, object]:
+    """A document a clarification offers (kind "clarify"): ask again with its doc_id to answer from it."""
+    return {
+        "doc_id": doc.doc_id, "org": doc.org, "year": doc.year, "kind": doc.kind, "title": doc.title,
+        "source": doc.source,
+    }  # fmt: skip

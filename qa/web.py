@@ -14,8 +14,9 @@ import gradio as gr  # isort: skip  (after qa.web_context, which sets the offlin
 
 from qa.ports import PortUnavailable, check_port, port_message
 from qa.web_chat import SCROLL_SCRIPT, build_chat_tab, register_api
-from qa.web_docs import SERVER_MAX_UPLOAD_BYTES, build_docs_tab, refresh_docs
-from qa.web_facts import FACTS_CSS, SORT_SCRIPT, build_facts_tab, refresh_facts
+from qa.web_docs import SERVER_MAX_UPLOAD_BYTES, build_docs_tab
+from qa.web_facts import FACTS_CSS, SORT_SCRIPT, build_facts_tab
+from qa.web_refresh import REFRESH_SECONDS, refresh_if_changed
 from qa.web_render import ANSWER_CSS, COPY_SCRIPT
 
 if TYPE_CHECKING:
@@ -55,25 +56,22 @@ def build_app(lib: Library, *, agent: Agent | None = None, warm: bool = False) -
                 docs = build_docs_tab(ctx)
         register_api(ctx)
 
-        fact_outputs = [
-            facts.org,
-            facts.year,
-            facts.doc,
-            facts.finding_doc,
-            facts.table,
-            facts.findings,
-            facts.download,
-            facts.count,
-        ]
-        outputs = [chat.doc, *fact_outputs, docs.documents, docs.remove_choice]
+        seen = gr.State(None)  # the library's change key this page last showed
+        timer = gr.Timer(REFRESH_SECONDS)
+        values = [chat.doc, facts.org, facts.year, facts.metric, facts.doc, facts.finding_doc, docs.remove_choice]
+        outputs = [
+            seen, chat.doc, facts.org, facts.year, facts.doc, facts.finding_doc, facts.table, facts.findings,
+            facts.download, facts.count, docs.documents, docs.remove_choice,
+        ]  # fmt: skip
 
-        def refresh() -> list[Any]:
-            return [gr.update(choices=ctx.doc_choices()), *refresh_facts(ctx), *refresh_docs(ctx)]
+        def refresh(key: str | None, *selected: str | None) -> list[Any]:
+            return refresh_if_changed(ctx, key, *selected)
 
-        private: dict[str, Any] = {"api_visibility": "private"}
-        demo.load(refresh, None, outputs, **private)
-        docs.ingest_event.then(refresh, None, outputs, **private)
-        docs.remove_event.then(refresh, None, outputs, **private)
+        quiet: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+        demo.load(refresh, [seen, *values], outputs, **quiet)
+        timer.tick(refresh, [seen, *values], outputs, queue=False, **quiet)
+        docs.ingest_event.then(refresh, [seen, *values], outputs, **quiet)
+        docs.remove_event.then(refresh, [seen, *values], outputs, **quiet)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=4)
     return demo
 

@@ -44,6 +44,7 @@ class WebContext:
         self.lib = lib
         self._agent = agent
         self._lock = threading.Lock()
+        self._labels: dict[str, str] = {}  # every document's label seen here: a deleted one can still be named
 
     @property
     def agent(self) -> Agent:
@@ -71,7 +72,12 @@ class WebContext:
 
     def doc_choices(self, *, include_all: bool = True) -> list[tuple[str, str]]:
         choices = [(doc_label(d), str(d["doc_id"])) for d in self.documents()]
+        self._labels.update((doc_id, label) for label, doc_id in choices)
         return [(ALL_DOCS_LABEL, ALL_DOCS), *choices] if include_all else choices
+
+    def known_label(self, doc_id: str) -> str | None:
+        """The label a document had when it was last listed here (also after it was deleted)."""
+        return self._labels.get(doc_id)
 
     def doc_filter(self, choice: str | None) -> list[str] | None:
         """None for all documents, else the one document id; a name or id prefix is resolved (LibraryError if unknown)."""
@@ -83,6 +89,12 @@ class WebContext:
         except LibraryError as exc:
             if any(d["doc_id"].startswith(ref) or d["source"] == ref for d in self.documents()):
                 raise  # ambiguous: the library's message says so
+            label = self.known_label(ref)
+            if label is not None:
+                raise LibraryError(
+                    f"所选文档“{label}”已从资料库中删除（可能是在其他窗口中删除的）。"
+                    "请在“文档范围”中重新选择文档，或选择“全部文档”。"
+                ) from exc
             raise LibraryError(
                 f"找不到文档“{ref}”（可能已被删除）。请在“文档”页或 /documents 接口查看现有文档。"
             ) from exc

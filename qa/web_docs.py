@@ -17,6 +17,7 @@ import gradio as gr  # isort: skip  (after qa.web_context, which sets the offlin
 import pandas as pd  # isort: skip
 
 from index.errors import BudgetQAError
+from index.progress import Step
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +88,9 @@ def ingest_uploads(ctx: WebContext, files: Any, progress: Any = None) -> list[li
         else:
             valid.append((i, path))
 
-    def report(stage: str, done: int, total: int) -> None:
+    def report(step: Step) -> None:
         if progress is not None:
-            progress((done, total) if total else 0, desc=stage, unit="个")
+            progress(step.fraction, desc=step.text())
 
     if valid:
         try:
@@ -100,7 +101,7 @@ def ingest_uploads(ctx: WebContext, files: Any, progress: Any = None) -> list[li
                 rows[i] = [display_name(path), "失败", 0, 0, 0, str(exc)]
         for (i, path), r in zip(valid, results, strict=False):
             status = KNOWN if r.skipped else ("成功" if r.ok else "失败")
-            note = "内容相同的文件已导入过，未重复导入。" if r.skipped else r.message
+            note = f"与《{r.same_as}》内容相同，未重复导入。" if r.skipped else r.message
             rows[i] = [display_name(path), status, r.sections, r.facts, r.findings, note]
     return [rows[i] for i in range(len(paths)) if i in rows]
 
@@ -220,8 +221,3 @@ def build_docs_tab(ctx: WebContext) -> DocsTab:
     return DocsTab(
         upload, ingest, results, documents, remove_choice, remove, confirm, status, ingest_event, remove_event
     )
-
-
-def refresh_docs(ctx: WebContext) -> list[Any]:
-    """Updates for (documents, remove_choice) after the library changed."""
-    return [documents_frame(ctx), gr.update(choices=ctx.doc_choices(include_all=False), value=None)]

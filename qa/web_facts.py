@@ -202,6 +202,7 @@ def filter_choices(ctx: WebContext) -> tuple[list[str], list[str]]:
 class FactsTab:
     org: gr.Dropdown
     year: gr.Dropdown
+    metric: gr.Textbox
     doc: gr.Dropdown
     finding_doc: gr.Dropdown
     table: gr.Dataframe
@@ -255,20 +256,8 @@ def build_facts_tab(ctx: WebContext) -> FactsTab:
     for trigger in (search.click, metric.submit, org.change, year.change, doc.change):
         trigger(run_filter, filters, [table, download, count], **private)
     finding_doc.change(run_findings, finding_doc, findings, **private)
-    tab = FactsTab(org, year, doc, finding_doc, table, findings, download, count)
+    tab = FactsTab(org, year, metric, doc, finding_doc, table, findings, download, count)
     return tab
-
-
-def refresh_facts(ctx: WebContext) -> list[Any]:
-    """Updates for FactsTab (org, year, doc, finding_doc, table, findings, download, count) after the library changed."""
-    orgs, years = filter_choices(ctx)
-    docs = ctx.doc_choices()
-    table, csv_path, count = fact_tables(find_facts(ctx, None, None, None, None))
-    return [
-        gr.update(choices=orgs, value=ALL), gr.update(choices=years, value=ALL), gr.update(choices=docs, value=ALL_DOCS),
-        gr.update(choices=docs, value=ALL_DOCS), table, pd.DataFrame(finding_rows(ctx, None), columns=FINDING_HEADERS),
-        csv_path, count,
-    ]  # fmt: skip
 
 
 # Narrow screens (phones): the fact table keeps 单位, 年度, 指标, 数值, 计量单位 (columns 1, 2, 4, 5, 6); 显示全部列 adds

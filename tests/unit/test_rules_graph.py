@@ -313,3 +313,112 @@ def test_a_zero_beside_a_small_figure_is_no_unit_slip() -> None:
     doc = doc_of(raw)
     facts = extract_facts(doc, split_sections(doc))
     assert not [f for f in check_document(doc, facts) if f.check == "unit_scale"]
+
+
+def test_item_names_written_without_their_qualifier_or_generic_tail() -> None:
+    from qa.terms import find_terms
+
+    library = ["政府集中采购预算", "分散采购", "事业运行经费总预算安排"]
+    assert [t.metric for t in find_terms("集中采购和分散采购加起来是多少？", library)] == library[:2]
+    assert [t.metric for t in find_terms("下属单位事业运行经费总预算多少？", library)] == [library[2]]
+
+
+def test_an_amount_asked_leads_with_the_money_item_and_is_never_a_share_of_a_count(tmp_path: Path) -> None:
+    raw = (
+        "2025年酉县民政局部门预算公开\n一、总体\n本部门2025年一般公共预算财政拨款收支总预算900万元。\n"
+        "二、事业单位\n本局下属共有 4 个事业单位,事业运行经费总预算安排 800 万元,其中:基本支出预算 80 万元,项目支出预算 720 万元。\n"
+    )
+    answer = ask(tmp_path / "a", raw, "下属事业单位2025年事业运行经费总预算多少？")
+    assert (answer.value, answer.unit) == (Decimal(800), "万元")
+    share = ask(tmp_path / "b", raw, "事业单位的项目支出占比多少？")
+    assert share.unit != "%" or share.value is None or share.value <= 100
+
+
+def test_a_rate_opening_the_next_sentence_continues_the_total_a_list_broke_down() -> None:
+    raw = (
+        "2024年戌镇“三公”经费预算公开\n一、总体\n2024年一般公共预算“三公”经费支出预算为24.00万元,其中:因公出国(境)费用0万元,"
+        "公务用车运行维护费20万元,公务接待费4万元。与2023年预算相比增长20%,其中公务用车运行维护费增加4万元。\n"
+    )
+    [total] = [f for f in facts_of(raw) if f.metric == "三公经费"]
+    assert total.comparison is not None and (total.comparison.base, total.comparison.rate) == ("2023", Decimal(20))
+
+
+VS_BUDGET = (
+    "2022年亥县法院“三公”经费决算公开\n一、总体\n2022年度一般公共预算财政拨款“三公”经费支出决算中,公务用车购置及运行费支出决算"
+    "50.00万元。\n二、说明\n公务用车购置及运行费支出决算数比预算数减少10.00万元,下降16.67%。主要原因是加强公务用车管理。\n"
+)
+
+
+def test_a_gap_to_the_budget_of_the_same_year(tmp_path: Path) -> None:
+    cars = [f for f in facts_of(VS_BUDGET) if f.comparison is not None]
+    assert cars and all(f.comparison.base == str(f.year) for f in cars if f.comparison)  # not 上年
+    budget = ask(tmp_path / "a", VS_BUDGET, "2022年公车购置及运行费预算是多少？")
+    assert (budget.value, budget.unit) == (Decimal("60.00"), "万元")
+    gap = ask(tmp_path / "b", VS_BUDGET, "公车购置及运行费决算比预算少了多少？")
+    assert (gap.kind, gap.value) == ("diff", Decimal(10))
+    prior = ask(tmp_path / "c", VS_BUDGET, "公车购置及运行费比上年增长多少？")
+    assert prior.value is None  # nothing is said against last year
+
+
+def test_a_gap_to_the_budget_is_no_change_mismatch() -> None:
+    from index.checks import check_document
+
+    doc = doc_of(VS_BUDGET)
+    facts = extract_facts(doc, split_sections(doc))
+    assert not [f for f in check_document(doc, facts) if f.check == "change_mismatch"]
+
+
+REMAINDERS = (
+    "2023年乾县教育局部门预算公开\n一、总体\n本部门2023年一般公共预算财政拨款收支总预算900万元。\n二、支出\n"
+    "教育支出 600.00元,其中:初中教育支出 250.00元,高中教育支出 300.00元。基本支出 500.00元,人员经费 420.00元。\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("教育支出减去初中和高中教育支出，还剩多少元？", "50.00"),
+        ("除去人员经费，基本支出还剩多少元？", "80.00"),
+        ("基本支出扣除人员经费后还剩多少元（即公用经费）？", "80.00"),
+    ],
+)
+def test_what_remains_of_a_whole_after_its_named_parts(tmp_path: Path, question: str, value: str) -> None:
+    answer = ask(tmp_path, REMAINDERS, question)
+    assert (answer.kind, answer.value, answer.unit) == ("diff", Decimal(value), "元")
+
+
+def test_a_coordinated_item_written_short() -> None:
+    from qa.terms import find_terms
+
+    library = ["教育支出", "初中教育支出", "高中教育支出"]
+    assert [t.metric for t in find_terms("初中和高中教育支出合计多少", library)] == library[1:]
+
+
+def test_an_actual_above_its_budget_by_an_amount_gives_the_execution_rate(tmp_path: Path) -> None:
+    raw = (
+        "2022年坤县中学部门决算公开\n一、支出\n2022年度,本单位一般公共预算财政拨款支出总计1100.00万元,与上年相比减少50.00万元,"
+        "降低4.35%;完成年初预算100%,决算数大于预算数100.00万元,主要原因是人员工资调整。\n"
+    )
+    answer = ask(tmp_path, raw, "一般公共预算财政拨款支出完成预算的百分之几？")
+    assert (answer.kind, answer.value) == ("rate", Decimal("110.00"))
+    assert "1000万元" in answer.answer  # the budget the gap implies
+
+
+def test_a_sum_with_its_share_and_a_second_item_sharing_the_first_one_s_head(tmp_path: Path) -> None:
+    raw = (
+        "2023年艮县融媒体中心部门预算公开\n一、总体\n本部门2023年一般公共预算财政拨款收支总预算200万元。\n"
+        "二、功能分类\n社会保障和就业支出20万元，卫生健康支出30万元。\n三、绩效目标表\n舆情月报 12 期 绩效目标\n舆情年报 2 期 绩效目标\n"
+    )
+    both = ask(tmp_path / "a", raw, "社保就业和卫生健康这两块加起来多少？占总预算多少？")
+    assert "50万元" in both.answer and "25%" in both.answer  # both parts, whichever leads
+    issues = ask(tmp_path / "b", raw, "一年要出舆情月报和年报一共多少期？")
+    assert (issues.value, issues.unit) == (Decimal(14), "期")
+
+
+def test_a_total_whose_breakdown_names_the_thing_asked_is_not_its_figure(tmp_path: Path) -> None:
+    raw = (
+        "2023年震县档案馆部门预算公开\n一、总体\n本部门2023年一般公共预算财政拨款收支总预算500万元。\n(三)国有资产的总体情况说明\n"
+        "截至 2022 年 12 月 31 日,资产原值合计 900000.00 元,其中:(1)土地、房屋及构筑物 500000 元,(2)专用设备\n"
+    )
+    answer = ask(tmp_path, raw, "该单位专用设备原值是多少？")
+    assert answer.refused and answer.value is None and "900000" in answer.answer

@@ -305,3 +305,36 @@ def test_removal_asks_first(ctx: WebContext) -> None:
     assert question is not None and doc["source"] in question and "不能恢复" in question
     assert removal_question(ctx, None) is None and removal_question(ctx, "no-such-id") is None
     assert any(d["doc_id"] == doc["doc_id"] for d in ctx.documents())  # asking removes nothing
+
+
+def test_other_pages_refresh_their_lists_and_keep_the_selection(tmp_path: Path) -> None:
+    from qa.web_chat import respond
+    from qa.web_refresh import LIST_OUTPUTS, refresh_if_changed
+
+    ctx = WebContext(Library(tmp_path / "lib", embedding="hash"))
+    ctx.lib.ensure_sample()
+    sample_id = ctx.documents()[0]["doc_id"]
+    chosen = [sample_id, "全部", "全部", "", sample_id, ALL_DOCS, None]  # chat doc, org, year, metric, docs, remove
+    first = refresh_if_changed(ctx, None, *chosen)
+    key = first[0]
+    assert len(first) == 1 + LIST_OUTPUTS and "value" not in first[1]  # choices only: the selection stays
+    assert all(u == {"__type__": "update"} for u in refresh_if_changed(ctx, key, *chosen))  # nothing redraws
+
+    other = Library(tmp_path / "lib", embedding="hash")  # another page, tab or process ingests
+    added = other.ingest([DATA / "sangong_gb18030.txt"])[0]
+    later = refresh_if_changed(ctx, key, *chosen)
+    assert later[0] != key
+    chat_doc, fact_table, documents = later[1], later[6], later[10]
+    assert added.doc_id in [v for _, v in chat_doc["choices"]] and "value" not in chat_doc
+    assert set(fact_table["文档编号"]) == {sample_id}  # the facts filter (this document) still applies
+    assert "sangong_gb18030.txt" in list(documents["文件名"])
+
+    other.remove(sample_id)  # and deletes the document this page asks about
+    gone = refresh_if_changed(ctx, later[0], *chosen)
+    labels = dict((v, label) for label, v in gone[1]["choices"])
+    assert labels[sample_id].endswith("（已删除）") and "武昌区融媒体中心" in labels[sample_id]
+    *_, last = respond(ctx, "公务接待费是多少？", [], None, sample_id)
+    reply = last[0][-1]["content"]
+    assert "已从资料库中删除" in reply and "武昌区融媒体中心" in reply and "找不到文档" not in reply
+    other.close()
+    ctx.lib.close()
