@@ -24,14 +24,16 @@ class Cursor(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any: ...
 
 
-SCHEMA_VERSION = 2  # 2: documents.text_key (`index.normalize.text_key`), added to older libraries on open
+SCHEMA_VERSION = 3  # 2: documents.text_key (`index.normalize.text_key`); 3: documents.warnings (what was read
+# other than as written, e.g. a damaged PDF page). Both are added to older libraries when they are opened writable.
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, org TEXT NOT NULL, year INTEGER,
     kind TEXT NOT NULL, region TEXT, fmt TEXT NOT NULL, size INTEGER NOT NULL, ingested_at TEXT NOT NULL,
-    text TEXT NOT NULL, raw_text TEXT NOT NULL, offsets BLOB NOT NULL, page_starts TEXT NOT NULL, text_key TEXT
+    text TEXT NOT NULL, raw_text TEXT NOT NULL, offsets BLOB NOT NULL, page_starts TEXT NOT NULL, text_key TEXT,
+    warnings TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS sections (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, idx INTEGER NOT NULL,
@@ -64,27 +66,74 @@ CREATE INDEX IF NOT EXISTS findings_doc ON findings(doc_id);
 
 
 def connect(path: Path) -> sqlite3.Connection:
+    """A read-write connection. The schema is created (or brought up to `SCHEMA_VERSION`) only when it is not there
+    yet: a current library opens without writing anything, so it opens on a full disk too."""
     conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(SCHEMA)
-    _migrate(conn)
-    conn.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if _needs_setup(conn):
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
+            _migrate(conn)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that never writes, for a library on a read-only or full disk: ``mode=ro`` when SQLite can still
+    share the WAL index, else ``immutable=1`` (then a change another process makes meanwhile is not seen, and a
+    write-ahead log left by a crash is not read: that library is as of its last checkpoint)."""
+    uri = path.resolve().as_uri()
+    wal = path.with_name(path.name + "-wal")
+    unmerged = wal.exists() and wal.stat().st_size > 0  # immutable would read the file without the commits in the log
+    last: sqlite3.Error | None = None
+    for mode in ("mode=ro",) if unmerged else ("mode=ro", "immutable=1"):
+        conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=30, check_same_thread=False, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("SELECT count(*) FROM meta").fetchone()
+        except sqlite3.Error as exc:
+            conn.close()
+            last = exc
+            continue
+        return conn
+    assert last is not None
+    raise last
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the library (0 for an empty file); reads only."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone():
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
+def _needs_setup(conn: sqlite3.Connection) -> bool:
+    if schema_version(conn) < SCHEMA_VERSION:
+        return True
+    return conn.execute("SELECT 1 FROM meta WHERE key = 'store_id'").fetchone() is None
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
     """Bring a library made by an older version up to this schema. Only ever adds: an older version still reads it.
     Documents stored before text_key existed get theirs on the next ingest (`SQLRecords.fill_text_keys`)."""
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
-    if "text_key" not in columns:
-        try:
-            conn.execute("ALTER TABLE documents ADD COLUMN text_key TEXT")
-        except sqlite3.OperationalError as exc:  # another process added it just now
-            if "duplicate column" not in str(exc):
-                raise
+    for column, sql in (("text_key", "text_key TEXT"), ("warnings", "warnings TEXT NOT NULL DEFAULT '[]'")):
+        if not has_column(conn, "documents", column):
+            try:
+                conn.execute(f"ALTER TABLE documents ADD COLUMN {sql}")
+            except sqlite3.OperationalError as exc:  # another process added it just now
+                if "duplicate column" not in str(exc):
+                    raise
     conn.execute("CREATE INDEX IF NOT EXISTS documents_text_key ON documents(text_key)")
     conn.execute(
         "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
@@ -120,13 +169,16 @@ def _offsets_array(blob: bytes) -> array[int]:
     return arr
 
 
-def insert_document(conn: Cursor, doc: Document, *, fmt: str, size: int, when: str, text_key: str | None) -> None:
+def insert_document(
+    conn: Cursor, doc: Document, *, fmt: str, size: int, when: str, text_key: str | None, warnings: Sequence[str] = ()
+) -> None:
     conn.execute(
         "INSERT INTO documents (doc_id, source, title, org, year, kind, region, fmt, size, ingested_at, text, raw_text,"
-        " offsets, page_starts, text_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " offsets, page_starts, text_key, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             doc.doc_id, doc.source, doc.title, doc.org, doc.year, doc.kind, doc.region, fmt, size, when,
             doc.text, doc.raw_text, _offsets_blob(doc.offsets), json.dumps(list(doc.page_starts)), text_key,
+            json.dumps(list(warnings), ensure_ascii=False),
         ),
     )  # fmt: skip
 

@@ -12,12 +12,17 @@ index write, another process's ingest, a part of the index lost - is repaired be
 
 A repair is incremental (`SearchIndex.sync` embeds and tokenises only the chunks that are missing and drops those
 that are gone). It needs the library's write lock; a search does not wait for it: while another process holds it
-(an ingest, which syncs when it ends) the search answers from the index as it is.
+(an ingest, which syncs when it ends) the search answers from the index as it is. So it does when the library cannot
+be written (a read-only or full disk): the repair is not tried, or fails and is tried again after `RETRY_SECONDS`,
+and the index is reloaded from disk, which holds the last complete sync.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,6 +34,9 @@ if TYPE_CHECKING:
     from index.search import SearchIndex
 
 Progress = Callable[[int, int], None]
+RETRY_SECONDS = 30.0  # a repair the disk refused is not tried again for the same generation before this
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +66,19 @@ class DerivedIndex:
         self._index: SearchIndex | None = None
         self._loaded: str | None = None  # generation recorded on disk when the index was loaded (or synced here)
         self._at: str | None = None  # generation the index in memory is known to match
+        self._refused: tuple[str, float] | None = None  # generation whose repair the disk refused, and when
 
     def get(self, *, fresh: bool = True) -> SearchIndex:
-        """The search index; with `fresh`, repaired or reloaded first when the fact table has moved on."""
+        """The search index; with `fresh`, repaired or reloaded first when the fact table has moved on. A repair the
+        disk refuses (read-only, full) is logged, and the search answers from the index as it is on disk."""
         with self._lock:
             if fresh:
-                self.refresh(wait=False)
+                try:
+                    self.refresh(wait=False)
+                except (OSError, sqlite3.Error) as exc:
+                    log.warning("检索索引未能补齐，按磁盘上的索引回答：%s", exc)
+                    self._refused = (str(self._records.generation()), time.monotonic())
+                    self._index = None  # what the failed sync left in memory is not trusted: reload from disk
             return self._current()
 
     def refresh(self, *, wait: bool, progress: Progress | None = None) -> bool:
@@ -77,6 +92,8 @@ class DerivedIndex:
             if self._loaded == now and self._consistent():
                 self._at = now
                 return True
+            if not wait and (self._records.read_only or self._recently_refused(now)):
+                return False
             try:
                 self._write_lock.acquire(blocking=wait)
             except Timeout:
@@ -103,6 +120,13 @@ class DerivedIndex:
             )  # fmt: skip
 
     # ---- internals -------------------------------------------------------------------------------------------------
+    def _recently_refused(self, generation: str) -> bool:
+        return (
+            self._refused is not None
+            and self._refused[0] == generation
+            and time.monotonic() - self._refused[1] < RETRY_SECONDS
+        )
+
     def _current(self) -> SearchIndex:
         if self._index is None:
             self._load()

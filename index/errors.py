@@ -30,3 +30,15 @@ class EmbeddingMismatch(BudgetQAError):
 
 class LibraryError(BudgetQAError):
     pass
+
+
+class ReadOnlyLibrary(LibraryError):
+    """A write (ingest, removal, repair) asked of a library that cannot be written; reading it still works."""
+
+    def __init__(self, home: object, reason: str) -> None:
+        self.reason = reason
+        fix = "腾出磁盘空间" if "空间不足" in reason else "让资料库文件夹可写"
+        super().__init__(
+            f"资料库“{home}”现在不能写入：{reason}。导入、删除文档和修复索引都无法进行；"
+            f"查看文档、查数、检索和提问仍可使用。请{fix}后重试，或用 --library 指定另一个文件夹。"
+        )

@@ -161,7 +161,7 @@ CUT_WARNING = "文件末尾有一个不完整的字符（文件可能没有完�
 
 
 def decode_text(data: bytes, name: str = "") -> str:
-    """Decode text bytes: BOMs first, then strict UTF-8 or GB18030, whichever reads as plausible text; a text cut
+    """Decode text bytes: BOMs first, then strict UTF-8, GB18030 or Big5, whichever reads as plausible text; a text cut
     inside its last character keeps the rest, with U+FFFD for the broken tail."""
     return _decode(data, name)[0]
 
@@ -174,6 +174,13 @@ def _strict_or_cut(data: bytes, codec: str) -> tuple[str, bool]:
         if exc.end != len(data) or exc.start < len(data) - 3:
             raise
         return data[: exc.start].decode(codec) + "\ufffd", True
+
+
+# Big5 (traditional Chinese) is tried last: its bytes are nearly always valid GB18030 too, so it must read as clearly
+# more plausible text. Measured on the 56 corpus texts converted to traditional and saved as Big5 (cp950): the Big5
+# reading scores 0.17-0.3 above the GB18030 one; none of the GB18030 originals decodes as Big5 at all.
+BIG5 = ("cp950", "big5hkscs")
+BIG5_MARGIN = 0.1
 
 
 def _decode(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
@@ -200,19 +207,20 @@ def _decode(data: bytes, name: str) -> tuple[str, tuple[str, ...]]:
     if _binary_bytes(data):
         raise UnreadableFile(name, "文件内容是二进制数据，不是文本", _EXPORT_ADVICE)
     declared = _declared_charset(data)
-    codecs = [c for c in (declared, "utf-8", "gb18030") if c]
+    codecs = [c for c in (declared, "utf-8", "gb18030", *BIG5) if c]
     scored: list[tuple[float, int, str]] = []
     for rank, codec in enumerate(codecs):
         try:
             text, cut = _strict_or_cut(data, codec)
         except (UnicodeDecodeError, LookupError):
             continue
-        scored.append((_plausibility(text), -rank - 10 * cut, codec))  # a whole reading wins a tie
+        score = _plausibility(text) - (BIG5_MARGIN if codec in BIG5 and codec != declared else 0.0)
+        scored.append((score, -rank - 10 * cut, codec))  # a whole reading wins a tie
         del text  # one whole reading in memory at a time; the winner is decoded again
     if not scored:
         raise UnreadableFile(
             name,
-            "无法识别文件的文字编码（既不是 UTF-8 也不是 GBK/GB18030）",
+            "无法识别文件的文字编码（不是 UTF-8、GBK/GB18030，也不是繁体 Big5）",
             "请用文本编辑器将文件另存为 UTF-8 编码后再导入",
         )
     scored.sort(reverse=True)
@@ -435,6 +443,7 @@ def _read_pdf(data: bytes, name: str, on_page: Callable[[int, int], None] | None
         raise UnreadableFile(name, "PDF 文件已损坏或不完整，无法解析", corrupt_advice) from exc
     texts: list[str] = []
     tables: list[Table] = []
+    warnings: list[str] = []
     try:
         with pdf:
             try:
@@ -443,28 +452,30 @@ def _read_pdf(data: bytes, name: str, on_page: Callable[[int, int], None] | None
                 raise UnreadableFile(name, "PDF 文件已损坏或不完整，无法读取页面", corrupt_advice) from exc
             if not pages:
                 raise UnreadableFile(name, "PDF 文件中没有任何页面（文件可能已损坏或不完整）", corrupt_advice)
+            encrypted = getattr(pdf.doc, "encryption", None) is not None  # an owner password: opens, is read
             for number, page in enumerate(pages, start=1):
                 if on_page:
                     on_page(number - 1, len(pages))
-                try:
-                    text, page_tables = _page_text(page, number)
-                except UnreadableFile:
-                    raise
-                except Exception as exc:
-                    if _is_password_error(exc):
-                        raise UnreadableFile(
-                            name, "PDF 文件已加密，需要密码才能打开", "请在 PDF 阅读器中解除密码后再导入"
-                        ) from exc
-                    raise UnreadableFile(name, f"PDF 文件第 {number} 页已损坏，无法解析", corrupt_advice) from exc
-                finally:
-                    page.close()
+                if encrypted:
+                    _name_cid_orderings(page)
+                text, page_tables, warning = _read_page(page, number, name)
                 texts.append(text)
                 tables.extend(page_tables)
+                if warning:
+                    warnings.append(warning)
     except UnreadableFile:
         raise
     except Exception as exc:
         raise UnreadableFile(name, "PDF 文件已损坏或不完整，无法解析", corrupt_advice) from exc
+    if _undecoded_share("".join(texts)) > 0.3:
+        raise UnreadableFile(
+            name,
+            "PDF 中的文字无法解码（字体缺少文字编码信息）",
+            "请用 PDF 阅读器打开后“打印”为新的 PDF，或另存为 TXT（UTF-8）后再导入",
+        )
     if not any(t.strip() for t in texts):
+        if len(warnings) == len(texts) and all(PAGE_BROKEN in w for w in warnings):
+            raise UnreadableFile(name, "PDF 文件的每一页都已损坏，无法解析", corrupt_advice)
         raise UnreadableFile(
             name,
             "PDF 中没有可提取的文字（可能是扫描件或图片）",
@@ -478,8 +489,88 @@ def _read_pdf(data: bytes, name: str, on_page: Callable[[int, int], None] | None
         page_starts.append(pos)
         pos += len(t)
     return RawDocument(
-        path=name, text=PAGE_SEP.join(texts), page_starts=tuple(page_starts), tables=tuple(tables), fmt="pdf"
-    )
+        path=name, text=PAGE_SEP.join(texts), page_starts=tuple(page_starts), tables=tuple(tables), fmt="pdf",
+        warnings=tuple(warnings),
+    )  # fmt: skip
+
+
+PAGE_BROKEN = "页已损坏，无法解析"
+_CID_GLYPH = re.compile(r"\(cid:\d+\)")
+# the character collection a predefined CMap belongs to, by the start of its name (Adobe's CMap names)
+_ORDERINGS = (("UniGB", b"GB1"), ("GB", b"GB1"), ("UniCNS", b"CNS1"), ("B5", b"CNS1"), ("ETen", b"CNS1"),
+              ("HKscs", b"CNS1"), ("UniJIS", b"Japan1"), ("UniKS", b"Korea1"))  # fmt: skip
+
+
+def _undecoded_share(text: str) -> float:
+    """Share of the text that pdfminer could only give as "(cid:N)" (a glyph without a known character)."""
+    return sum(len(m) for m in _CID_GLYPH.findall(text)) / len(text) if text else 0.0
+
+
+def _name_cid_orderings(page: Any) -> None:
+    """In an encrypted PDF, a CID font's Registry/Ordering strings may come out of pdfminer still encrypted (seen with
+    reportlab's owner-password PDFs), and without an ordering it cannot map glyphs to characters: every character
+    becomes "(cid:N)". The font's predefined CMap (UniGB-UCS2-H …) names its collection: set it from that."""
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.psparser import PSLiteral
+
+    try:
+        fonts = resolve1(resolve1(page.page_obj.resources or {}).get("Font")) or {}
+        for spec in fonts.values():
+            font = resolve1(spec)
+            encoding = resolve1(font.get("Encoding")) if isinstance(font, dict) else None
+            if not isinstance(encoding, PSLiteral):
+                continue
+            ordering = next((o for prefix, o in _ORDERINGS if str(encoding.name).startswith(prefix)), None)
+            for descendant in resolve1(font.get("DescendantFonts")) or ():
+                info = resolve1(resolve1(descendant).get("CIDSystemInfo"))
+                if ordering and isinstance(info, dict) and not _readable(resolve1(info.get("Ordering"))):
+                    info["Registry"], info["Ordering"] = b"Adobe", ordering
+    except Exception:  # a repair only: whatever it cannot read stays as it was
+        return
+
+
+def _readable(value: object) -> bool:
+    return isinstance(value, bytes) and value.isascii() and value.isalnum()
+
+
+_STREAM_BYTES = 32  # a content stream longer than this that decodes to nothing was damaged, not empty
+
+
+def _read_page(page: Any, number: int, name: str) -> tuple[str, list[Table], str | None]:
+    """One page's text and tables, and a warning (Chinese) when the page gave no text although it has content: it
+    failed to parse, its content stream is damaged, or it is an image. A blank page gives no warning."""
+    try:
+        text, page_tables = _page_text(page, number)
+        if text.strip():
+            return text, page_tables, None
+        return text, page_tables, _empty_page_warning(page, number)
+    except UnreadableFile:
+        raise
+    except Exception as exc:
+        if _is_password_error(exc):
+            raise UnreadableFile(name, "PDF 文件已加密，需要密码才能打开", "请在 PDF 阅读器中解除密码后再导入") from exc
+        return "", [], f"第 {number} {PAGE_BROKEN}，该页内容没有导入（其余各页正常导入）。"
+    finally:
+        page.close()
+
+
+def _empty_page_warning(page: Any, number: int) -> str | None:
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        contents = resolve1(page.page_obj.attrs.get("Contents"))
+        streams = [resolve1(s) for s in (contents if isinstance(contents, list) else [contents]) if s is not None]
+        damaged = any(
+            int(resolve1(s.attrs.get("Length", 0)) or 0) > _STREAM_BYTES and not s.get_data() for s in streams
+        )
+        images = bool(page.images)
+    except Exception:
+        damaged, images = True, False
+    if damaged:
+        return f"第 {number} {PAGE_BROKEN}（内容数据损坏），该页内容没有导入（其余各页正常导入）。"
+    if images:
+        return f"第 {number} 页只有图片、没有文字层（可能是扫描页），该页内容没有导入；如需导入请先做 OCR 文字识别。"
+    return None
 
 
 def _is_password_error(exc: BaseException) -> bool:

@@ -13,6 +13,7 @@ of a document is one transaction: a failure leaves the store as it was.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -41,9 +42,21 @@ class Records(Protocol):
     """The fact table and its companions. Reads return dataclasses or plain dicts; writes are atomic per call."""
 
     url: str
+    read_only: str | None  # why the store cannot be written now (Chinese), None when it can
 
+    def check_writable(self) -> None: ...
+    def sweep_originals(self) -> list[str]: ...
     def add(
-        self, doc: Document, analysis: Analysis, *, fmt: str, data: bytes, suffix: str, when: str, text_key: str
+        self,
+        doc: Document,
+        analysis: Analysis,
+        *,
+        fmt: str,
+        data: bytes,
+        suffix: str,
+        when: str,
+        text_key: str,
+        warnings: Sequence[str] = (),
     ) -> str | None: ...
     def twin(self, doc_id: str, text_key: str | None = None) -> dict[str, Any] | None: ...
     def fill_text_keys(self) -> int: ...
@@ -87,7 +100,15 @@ class SQLRecords:
     """The queries both backends run. SQL is written with ``?`` placeholders; `_sql` adapts it to the dialect."""
 
     url = ""
+    read_only: str | None = None
     _lock: threading.RLock
+
+    def check_writable(self) -> None:
+        """Raise `ReadOnlyLibrary` when the store cannot be written (the SQLite backend on a read-only or full disk)."""
+
+    def sweep_originals(self) -> list[str]:
+        """Delete stored originals no document owns (left by a crash); the SQLite backend keeps them in files."""
+        return []
 
     # ---- dialect hooks --------------------------------------------------------------------------------------------
     def _sql(self, sql: str) -> str:
@@ -121,16 +142,25 @@ class SQLRecords:
 
     # ---- writing --------------------------------------------------------------------------------------------------
     def add(
-        self, doc: Document, analysis: Analysis, *, fmt: str, data: bytes, suffix: str, when: str, text_key: str
+        self,
+        doc: Document,
+        analysis: Analysis,
+        *,
+        fmt: str,
+        data: bytes,
+        suffix: str,
+        when: str,
+        text_key: str,
+        warnings: Sequence[str] = (),
     ) -> str | None:
-        """Store one analysed document and its original in one transaction. None when stored; else the id of the
-        document that already holds these bytes or this text (`index.normalize.text_key`; a concurrent writer may
-        have added it), and nothing is written."""
+        """Store one analysed document, what was read other than as written (`warnings`, Chinese) and its original in
+        one transaction. None when stored; else the id of the document that already holds these bytes or this text
+        (`index.normalize.text_key`; a concurrent writer may have added it), and nothing is written."""
         with self._write() as cur:
             found = self.twin(doc.doc_id, text_key)
             if found is not None:
                 return str(found["doc_id"])
-            db.insert_document(cur, doc, fmt=fmt, size=len(data), when=when, text_key=text_key)
+            db.insert_document(cur, doc, fmt=fmt, size=len(data), when=when, text_key=text_key, warnings=warnings)
             db.insert_sections(cur, analysis.sections)
             db.insert_chunks(cur, analysis.chunks)
             db.insert_facts(cur, analysis.facts)
@@ -216,14 +246,26 @@ class SQLRecords:
         return [dict(r) for r in rows]
 
     def documents(self) -> list[dict[str, Any]]:
+        """Every document's metadata and counts, and its ingest `warnings` (a list of Chinese sentences)."""
         rows = self._rows(
             "SELECT d.doc_id, d.source, d.title, d.org, d.year, d.kind, d.region, d.fmt, d.size, d.ingested_at,"
+            f" {self._warnings_column()} AS warnings,"
             " (SELECT count(*) FROM facts f WHERE f.doc_id = d.doc_id) AS facts,"
             " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id) AS chunks,"
             " (SELECT count(*) FROM findings x WHERE x.doc_id = d.doc_id) AS findings"
             " FROM documents d ORDER BY d.org, d.year NULLS FIRST, d.source"
         )
-        return [{k: (int(v) if k in ("facts", "chunks", "findings") else v) for k, v in dict(r).items()} for r in rows]
+        return [
+            {
+                k: int(v) if k in ("facts", "chunks", "findings") else json.loads(v or "[]") if k == "warnings" else v
+                for k, v in dict(r).items()
+            }
+            for r in rows
+        ]
+
+    def _warnings_column(self) -> str:
+        """The documents' warnings column; a store of schema version 1 opened read-only has none (all empty)."""
+        return "d.warnings"
 
     def document(self, doc_id: str) -> Document | None:
         rows = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))

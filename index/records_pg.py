@@ -19,7 +19,7 @@ from typing import Any
 from index.errors import LibraryError, MissingExtra
 from index.records import Row, SQLRecords, redact
 
-SCHEMA_VERSION = 2  # 2: documents.text_key, added to older stores on connect (see index.db)
+SCHEMA_VERSION = 3  # as index.db: 2 documents.text_key, 3 documents.warnings; added to older stores on connect
 _T = 'TEXT COLLATE "C"'
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key {_T} PRIMARY KEY, value {_T} NOT NULL);
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS text_key {_T};
 CREATE INDEX IF NOT EXISTS documents_text_key ON documents(text_key);
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS warnings {_T} NOT NULL DEFAULT '[]';
 CREATE TABLE IF NOT EXISTS files (
     doc_id {_T} PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE, name {_T} NOT NULL, data BYTEA NOT NULL
 );

@@ -34,7 +34,7 @@ from index.crashpoint import crash_point
 from index.derived import DerivedIndex, IndexStatus
 from index.document import build_document, content_id
 from index.errors import BudgetQAError, LibraryError
-from index.fsutil import atomic_write_bytes
+from index.fsutil import atomic_write_bytes, write_problem
 from index.normalize import text_key
 from index.paths import find_files
 from index.pipeline import analyse
@@ -99,9 +99,11 @@ class Library:
         try:
             (self.home / "files").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise LibraryError(
-                f"无法创建资料库文件夹“{self.home}”：{exc.strerror}。请用 --library 指定一个可写的文件夹。"
-            ) from exc
+            if not (self.home / "files").is_dir():
+                why = write_problem(exc, self.home) or exc.strerror
+                raise LibraryError(
+                    f"无法创建资料库文件夹“{self.home}”：{why}。请用 --library 指定一个可写的文件夹。"
+                ) from exc
         config = self._configure(embedding, store)
         self.embedding: str = config["embedding"]
         self.store_url = config.get("store")
@@ -128,7 +130,15 @@ class Library:
         else:
             chosen.pop("store", None)
         if chosen != stored:
-            atomic_write_bytes(path, json.dumps(chosen, ensure_ascii=False, indent=2).encode())
+            try:
+                atomic_write_bytes(path, json.dumps(chosen, ensure_ascii=False, indent=2).encode())
+            except OSError as exc:  # a read-only or full disk: used as chosen, recorded next time
+                if not (self.home / "facts.sqlite").exists():
+                    raise LibraryError(
+                        f"无法创建资料库“{self.home}”：{write_problem(exc, self.home) or exc.strerror}。"
+                        "请用 --library 指定一个可写的文件夹。"
+                    ) from exc
+                return chosen
             if stored and (
                 stored.get("embedding") != chosen["embedding"] or stored.get("store") != chosen.get("store")
             ):
@@ -148,12 +158,14 @@ class Library:
         """Ingest files and folders, one transaction per file; `progress` is given a `Step` as each file goes through
         reading, parsing and storing, and as the search index is brought up to date. `org`/`year`: the body and fiscal
         year of files that do not name them (本部门, 我镇), for every file given."""
+        self.records.check_writable()
         found = find_files(Path(p) for p in paths)
         files = found.files
         results = [IngestResult(u.name, False, message=u.message) for u in found.unreadable]
         say: Progress = progress or (lambda _: None)
         with self._write_lock:
-            self.records.fill_text_keys()  # documents stored by an older version, once
+            self.records.sweep_originals()
+            self._fill_text_keys()
             for i, path in enumerate(files, start=1):
 
                 def numbered(step: Step, i: int = i) -> None:
@@ -161,7 +173,34 @@ class Library:
 
                 results.append(self._ingest_one(path, numbered, org=org, year=year))
             if sync:  # also when every file was skipped: a crash may have left the index behind
-                self.sync_index(progress=progress)
+                results = self._sync_after_ingest(results, progress)
+        return results
+
+    def _fill_text_keys(self) -> None:
+        """Give documents stored by an older version their text keys, once; a disk that refuses it (full) only delays
+        it to the next ingest: the files of this one still say for themselves whether they could be stored."""
+        try:
+            self.records.fill_text_keys()
+        except (OSError, sqlite3.Error) as exc:
+            if write_problem(exc, self.home) is None:
+                raise
+
+    def _sync_after_ingest(self, results: list[IngestResult], progress: Progress | None) -> list[IngestResult]:
+        """Sync the search index; when the disk refuses (full, read-only) the added documents are in the fact table,
+        so they say so in a warning: they are looked up already and become searchable at the next sync."""
+        try:
+            self.sync_index(progress=progress)
+        except (OSError, sqlite3.Error) as exc:
+            why = write_problem(exc, self.home)
+            if why is None:
+                raise
+            note = (
+                f"检索索引没有更新：{why}。本文件的数值已可查询；腾出空间后运行 budgetqa check --index，即可检索到它。"
+            )
+            return [
+                replace(r, message=r.message + note, warnings=(*r.warnings, note)) if r.ok and not r.skipped else r
+                for r in results
+            ]
         return results
 
     def _ingest_one(
@@ -196,14 +235,17 @@ class Library:
             try:
                 held_by = self.records.add(
                     doc, analysis, fmt=raw.fmt, data=data, suffix=path.suffix.lower(),
-                    when=datetime.now(UTC).isoformat(), text_key=key,
+                    when=datetime.now(UTC).isoformat(), text_key=key, warnings=raw.warnings,
                 )  # fmt: skip
+            except BudgetQAError as exc:
+                return IngestResult(name, False, message=str(exc))
             except Exception as exc:
-                return IngestResult(
-                    name,
-                    False,
-                    message=f"无法导入“{name}”：写入资料库失败（{exc}）。资料库保持原样，请检查磁盘空间后重试。",
-                )
+                why = write_problem(exc, self.home)
+                if why is not None:
+                    message = f"无法导入“{name}”：{why}。资料库保持原样，请腾出空间后重新导入这个文件。"
+                else:
+                    message = f"无法导入“{name}”：写入资料库失败（{exc}）。资料库保持原样，请检查磁盘空间后重试。"
+                return IngestResult(name, False, message=message)
         if held_by is not None:  # a concurrent writer stored the same bytes or text first
             return _already(name, self.records.twin(held_by) or {"doc_id": held_by, "source": held_by})
         crash_point("commit")
@@ -215,11 +257,13 @@ class Library:
 
     def set_meta(self, doc_id: str, *, org: str | None = None, year: int | None = None) -> None:
         """Correct the body or fiscal year of a document (see `Records.set_meta`)."""
+        self.records.check_writable()
         with self._write_lock, self._lock:
             if not self.records.set_meta(doc_id, org=org, year=year):
                 raise LibraryError(f"资料库中没有编号为“{doc_id}”的文档。请用 budgetqa docs 查看已导入的文档。")
 
     def remove(self, doc_id: str) -> bool:
+        self.records.check_writable()
         with self._write_lock, self._lock:
             if not self.records.remove(doc_id):
                 return False
@@ -227,8 +271,8 @@ class Library:
         return True
 
     def ensure_sample(self, *, progress: Progress | None = None) -> None:
-        """A fresh library opens over the bundled sample disclosure."""
-        if self.count_documents() == 0:
+        """A fresh library opens over the bundled sample disclosure (unless it cannot be written)."""
+        if self.count_documents() == 0 and not self.read_only:
             self.ingest([sample_path()], progress=progress)
 
     # ---- search index ---------------------------------------------------------------------------------------------
@@ -248,7 +292,16 @@ class Library:
             from index.vectors_pg import PostgresVectorCache
 
             cache = PostgresVectorCache(self.store_url)
-        index = SearchIndex(self.home / "index", self._embeddings, vector_cache=cache)
+        try:
+            index = SearchIndex(self.home / "index", self._embeddings, vector_cache=cache)
+        except (OSError, sqlite3.Error) as exc:
+            why = self.read_only or write_problem(exc, self.home)
+            if why is None:
+                raise
+            raise LibraryError(
+                f"资料库还没有检索索引，现在也无法建立：{why}。查看文档和查数仍可使用；"
+                "资料库可以写入后，运行 budgetqa check --index 建立索引。"
+            ) from exc
         if not self._seeded:
             seed_vector_cache(index.vectors.cache)
             self._seeded = True
@@ -256,6 +309,7 @@ class Library:
 
     def sync_index(self, *, progress: Progress | None = None) -> None:
         """Bring the search index up to the fact table now, waiting for other writers (a no-op when it is)."""
+        self.records.check_writable()
         callback = None
         if progress:
 
@@ -272,6 +326,11 @@ class Library:
         return self._derived.status()
 
     # ---- reading ---------------------------------------------------------------------------------------------------
+    @property
+    def read_only(self) -> str | None:
+        """Why the library cannot be written now (Chinese), or None: reading works either way."""
+        return self.records.read_only
+
     def has_document(self, doc_id: str) -> bool:
         return self.records.has_document(doc_id)
 
@@ -442,6 +501,9 @@ def seed_vector_cache(cache: VectorCache) -> int:
         have = cache.get(fingerprint, (sha for sha, _ in mine))
         fresh = {sha: np.frombuffer(blob, dtype=np.float32) for sha, blob in mine if sha not in have}
         if fresh:
-            cache.put(fingerprint, fresh)
+            try:
+                cache.put(fingerprint, fresh)
+            except (OSError, sqlite3.Error):  # a read-only or full disk: the sample is embedded when it is needed
+                return added
             added += len(fresh)
     return added

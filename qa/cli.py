@@ -140,6 +140,9 @@ def docs(
             str(d["findings"]),
         )
     out.print(table)
+    for d in rows:  # what was read other than as written (a damaged PDF page …), kept with the document
+        for warning in d.get("warnings") or ():
+            out.print(f"[yellow]注意：[/]{escape(d['source'])}（{d['doc_id'][:10]}）：{escape(warning)}")
 
 
 @app.command()

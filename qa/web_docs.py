@@ -29,7 +29,19 @@ MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 SERVER_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
 KNOWN = "已在资料库中"
 RESULT_HEADERS = ["文件", "结果", "章节", "数值", "自检发现", "说明"]
-DOC_HEADERS = ["编号", "单位", "年度", "类型", "标题", "文件名", "数值", "文本块", "自检发现", "导入时间"]
+DOC_HEADERS = [
+    "编号",
+    "单位",
+    "年度",
+    "类型",
+    "标题",
+    "文件名",
+    "数值",
+    "文本块",
+    "自检发现",
+    "导入时间",
+    "导入时的注意事项",
+]
 WRITE_QUEUE = "library-write"  # ingest and remove run one at a time
 
 
@@ -97,7 +109,7 @@ def ingest_uploads(ctx: WebContext, files: Any, progress: Any = None) -> list[li
 def document_rows(ctx: WebContext) -> list[list[Any]]:
     return [
         [d["doc_id"][:10], d["org"], d["year"], d["kind"], d["title"], d["source"], d["facts"], d["chunks"],
-         d["findings"], (d.get("ingested_at") or "")[:19].replace("T", " ")]
+         d["findings"], (d.get("ingested_at") or "")[:19].replace("T", " "), "\n".join(d.get("warnings") or ())]
         for d in ctx.documents()
     ]  # fmt: skip
 

@@ -98,6 +98,19 @@ def make_encrypted_pdf(path: Path, password: str = "secret") -> Path:
     return path
 
 
+def make_owner_password_pdf(path: Path, strength: int = 128) -> Path:
+    """A PDF with an owner password only (permissions: no copying or changes): it opens without a password."""
+    _register_font()
+    enc = StandardEncryption("", ownerPassword="owner-secret", canPrint=1, canModify=0, canCopy=0, strength=strength)
+    c = canvas.Canvas(str(path), pagesize=A4, encrypt=enc)
+    c.setFont(FONT, 12)
+    c.drawString(72, 760, "武昌区融媒体中心2023年“三公”经费预算公开")
+    c.drawString(72, 740, "2023年“三公”经费财政拨款预算3.1万元，其中公务接待费0.6万元，比上年增加0.04万元。")
+    c.showPage()
+    c.save()
+    return path
+
+
 def make_scanned_pdf(path: Path, pages: int = 2) -> Path:
     """Pages with drawn shapes only (what a scan looks like to a text extractor): no text layer at all."""
     c = canvas.Canvas(str(path), pagesize=A4)
@@ -125,4 +138,27 @@ def make_corrupt_pdf(path: Path, keep: float = 0.35) -> Path:
 def make_garbage_pdf(path: Path) -> Path:
     """A `%PDF-` header followed by noise."""
     path.write_bytes(b"%PDF-1.4\n" + bytes((i * 37 + 11) % 256 for i in range(2000)))
+    return path
+
+
+def make_damaged_page_pdf(path: Path, page: int = 2) -> Path:
+    """The default disclosure with page `page`'s content stream damaged: still ASCII85, but the Flate data inside is
+    broken, so pdfminer decodes it to nothing (silently) while the other pages read as usual."""
+    import base64
+    import re
+    import zlib
+
+    data = make_disclosure_pdf(path).read_bytes()
+    contents = re.findall(rb"/Contents (\d+) 0 R", data)
+    start = data.index(b"\n" + contents[page - 1] + b" 0 obj") + 1
+    body_start = data.index(b"stream\n", start) + len(b"stream\n")
+    body_end = data.index(b"endstream", body_start)
+    body = data[body_start:body_end].strip()
+    packed = bytearray(base64.a85decode(body[:-2] if body.endswith(b"~>") else body))
+    assert zlib.decompress(bytes(packed))
+    for i in range(10, min(40, len(packed))):
+        packed[i] ^= 0x5A
+    damaged = base64.a85encode(bytes(packed)) + b"~>\n"
+    head = re.sub(rb"/Length \d+", b"/Length %d" % len(damaged), data[start:body_start], count=1)
+    path.write_bytes(data[:start] + head + damaged + data[body_end:])
     return path

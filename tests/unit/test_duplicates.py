@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from index.db import SCHEMA_VERSION
 from index.normalize import normalize, text_key
 from index.store import Library
 
@@ -71,7 +72,7 @@ def test_an_older_library_is_migrated_and_its_documents_compared(tmp_path: Path)
     assert len(rows) == 1
     conn = sqlite3.connect(home / "facts.sqlite")
     try:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
         assert conn.execute("SELECT count(*) FROM documents WHERE text_key IS NULL").fetchone()[0] == 0
     finally:
         conn.close()
