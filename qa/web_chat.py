@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from qa.web_context import ALL_DOCS, ALL_DOCS_LABEL, WebContext
 import gradio as gr  # isort: skip  (after qa.web_context, which sets the offline environment)
 
 from index.errors import BudgetQAError
+from index.types import Document
 from qa.question import EMPTY_HINT, MAX_QUESTION_CHARS
 from qa.types import Answer, ParsedQuestion
 from qa.web_render import render_answer, render_error, render_partial, safe_text, stream_pieces
@@ -85,10 +86,27 @@ def ask_once(ctx: WebContext, question: str, doc: str | None, previous: ParsedQu
     return ctx.agent.ask(question, doc_ids=ctx.doc_filter(doc), previous=previous)
 
 
+def candidate_choices(answer: Answer | None) -> list[tuple[str, str]]:
+    """The documents a clarification offers, as (label, doc_id) for a one-click choice; empty for any other answer."""
+    if answer is None or answer.kind != "clarify":
+        return []
+    out = []
+    offered: tuple[Document, ...] = tuple(answer.extra.get("candidates") or ())  # type: ignore[arg-type]
+    for d in offered:
+        year = f"{d.year}年" if d.year else ""
+        out.append((f"{d.org} {year}{d.kind}（{d.source}）", d.doc_id))
+    return out
+
+
 def respond(
-    ctx: WebContext, question: str, history: list[Message] | None, previous: ParsedQuestion | None, doc: str | None
+    ctx: WebContext,
+    question: str,
+    history: list[Message] | None,
+    previous: ParsedQuestion | None,
+    doc: str | None,
+    on_answer: Callable[[Answer], None] | None = None,
 ) -> Iterator[ChatUpdate]:
-    """Yields (chatbot, history, previous, question box) while the answer streams in."""
+    """Yields (chatbot, history, previous, question box) while the answer streams in; `on_answer` sees the answer."""
     text = (question or "").strip()
     shown = list(history or [])
     if not text:
@@ -99,6 +117,8 @@ def respond(
     yield [*shown, {"role": "assistant", "content": render_partial(THINKING)}], shown, previous, gr.update()
     try:
         answer = ask_once(ctx, text, doc, previous)
+        if on_answer is not None:
+            on_answer(answer)
     except BudgetQAError as exc:
         shown.append({"role": "assistant", "content": render_error(str(exc))})
         yield shown, shown, previous, gr.update()  # the question stays in the box
@@ -138,17 +158,27 @@ def build_chat_tab(ctx: WebContext) -> ChatTab:
         with gr.Column(scale=1, min_width=120):
             send = gr.Button("提问", variant="primary", elem_id="bqa-send")
             clear = gr.Button("清空对话", variant="secondary", size="sm")
+    asked = gr.State("")
+    pick = gr.Radio(
+        choices=[], value=None, visible=False, interactive=True, elem_id="bqa-candidates",
+        label="问题没有指明是哪份文件：点选一份，即按该文件重新回答（之后的追问也沿用它）",
+    )  # fmt: skip
     gr.Markdown("**示例问题**（点击即可提问）：")
     with gr.Row(elem_id="bqa-examples"):
         example_buttons = [gr.Button(text, size="sm", variant="secondary") for text in EXAMPLES]
 
     def run(
         question: str, shown: list[Message], prev: ParsedQuestion | None, choice: str | None
-    ) -> Iterator[ChatUpdate]:
-        yield from respond(ctx, question, shown, prev, choice)
+    ) -> Iterator[tuple[Any, ...]]:
+        seen: list[Answer] = []
+        for update in respond(ctx, question, shown, prev, choice, on_answer=seen.append):
+            yield (*update, gr.update(), question)
+        offered = candidate_choices(seen[-1] if seen else None)
+        yield (gr.update(), gr.update(), gr.update(), gr.update(),
+               gr.update(choices=offered, value=None, visible=bool(offered)), question)  # fmt: skip
 
     inputs = [question, history, previous, doc]
-    outputs = [chatbot, history, previous, question]
+    outputs = [chatbot, history, previous, question, pick, asked]
     common: dict[str, Any] = {
         "concurrency_limit": ASK_CONCURRENCY,
         "concurrency_id": "ask",
@@ -160,9 +190,15 @@ def build_chat_tab(ctx: WebContext) -> ChatTab:
         button.click(lambda t=text: t, None, question, queue=False, api_visibility="private").then(
             run, inputs, outputs, **common
         )
+    # a candidate picked: scope to it and ask the same question again (follow-ups keep the scope)
+    pick.input(
+        lambda chosen, last: (chosen, last, gr.update(visible=False)), [pick, asked], [doc, question, pick],
+        queue=False, api_visibility="private",
+    ).then(run, inputs, outputs, **common)  # fmt: skip
     clear.click(
-        lambda: ([], [], None, ""), None, [chatbot, history, previous, question], queue=False, api_visibility="private"
-    )
+        lambda: ([], [], None, "", gr.update(choices=[], value=None, visible=False)), None,
+        [chatbot, history, previous, question, pick], queue=False, api_visibility="private",
+    )  # fmt: skip
     return ChatTab(chatbot=chatbot, question=question, doc=doc)
 
 

@@ -135,3 +135,16 @@ def test_staff_choose_the_document_from_the_command_line(tmp_path: Path) -> None
     )
     moved = runner.invoke(app, ["ask", "辛县林业局2020年公务接待费预算是多少？", "--json", *lib])
     assert json.loads(moved.output)["value"] == 7.7
+
+
+def test_the_web_chat_offers_the_candidates_as_one_click_choices(agent: Agent) -> None:
+    from qa.web_chat import candidate_choices, respond
+    from qa.web_context import ALL_DOCS, WebContext
+
+    ctx = WebContext(agent.lib, agent)
+    seen: list = []  # type: ignore[type-arg]
+    list(respond(ctx, "这个部门2021年公务接待费预算是多少？", [], None, ALL_DOCS, on_answer=seen.append))
+    offered = candidate_choices(seen[-1])
+    assert offered and offered[0][1] and "d.txt" in offered[0][0]
+    list(respond(ctx, "这个部门2021年公务接待费预算是多少？", [], None, offered[0][1], on_answer=seen.append))
+    assert seen[-1].value == Decimal("7.7") and not candidate_choices(seen[-1])
