@@ -16,7 +16,7 @@ from qa.web_context import WebContext
 import gradio as gr  # isort: skip  (after qa.web_context, which sets the offline environment)
 import pandas as pd  # isort: skip
 
-from index.errors import BudgetQAError
+from index.errors import BudgetQAError, LibraryError
 from index.progress import Step
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,26 @@ def _paths(files: Any) -> list[str]:
     return [str(getattr(f, "name", f)) for f in items]
 
 
-def ingest_uploads(ctx: WebContext, files: Any, progress: Any = None) -> list[list[Any]]:
-    """Validate, then ingest the valid files in one library call; one result row per uploaded file, in order."""
+def upload_meta(org: str | None, year: Any) -> tuple[str | None, int | None]:
+    """The body and year typed on the upload form (for files that do not name them): blanks are None; a year must be a
+    four-digit year (BudgetQAError with a Chinese message otherwise)."""
+    body = (org or "").strip() or None
+    if year in (None, ""):
+        return body, None
+    try:
+        value = int(float(str(year).strip()))
+    except ValueError:
+        value = 0
+    if not 1990 <= value <= 2100:
+        raise LibraryError(f"年度“{year}”不是有效的年份，请填写四位数的年份，例如 2023，或留空。")
+    return body, value
+
+
+def ingest_uploads(
+    ctx: WebContext, files: Any, progress: Any = None, *, org: str | None = None, year: int | None = None
+) -> list[list[Any]]:
+    """Validate, then ingest the valid files in one library call; one result row per uploaded file, in order.
+    `org`/`year`: given on the form for files that do not name their body or year (本部门, 我镇)."""
     paths = _paths(files)
     rows: dict[int, list[Any]] = {}
     valid: list[tuple[int, str]] = []
@@ -94,7 +112,7 @@ def ingest_uploads(ctx: WebContext, files: Any, progress: Any = None) -> list[li
 
     if valid:
         try:
-            results = ctx.lib.ingest([p for _, p in valid], progress=report)
+            results = ctx.lib.ingest([p for _, p in valid], progress=report, org=org, year=year)
         except BudgetQAError as exc:
             results = []
             for i, path in valid:
@@ -177,6 +195,12 @@ def build_docs_tab(ctx: WebContext) -> DocsTab:
         "导入后即可在“问答”和“数据表”中使用。内容相同的文件不会重复导入。"
     )
     upload = gr.File(label="选择或拖入文件", file_count="multiple", type="filepath", elem_id="bqa-upload")
+    with gr.Row():
+        org_box = gr.Textbox(
+            label="单位（可选）", placeholder="文件里没写单位名称（如“本部门”“我镇”）时填写，例如：某县某局",
+            elem_id="bqa-upload-org", scale=3,
+        )  # fmt: skip
+        year_box = gr.Textbox(label="年度（可选）", placeholder="如 2023", elem_id="bqa-upload-year", scale=1)
     ingest = gr.Button("导入", variant="primary", elem_id="bqa-ingest")
     ingest_status = gr.Markdown("", elem_id="bqa-ingest-status")
     results = gr.Dataframe(
@@ -198,8 +222,17 @@ def build_docs_tab(ctx: WebContext) -> DocsTab:
         cancel = gr.Button("取消", variant="secondary", scale=1, elem_id="bqa-cancel-remove")
     status = gr.Markdown("", elem_id="bqa-remove-status")
 
-    def run_ingest(files: Any, progress: gr.Progress = gr.Progress()) -> tuple[pd.DataFrame, Any, str]:  # noqa: B008
-        rows = ingest_uploads(ctx, files, progress)
+    def run_ingest(
+        files: Any,
+        org: str | None,
+        year: str | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[pd.DataFrame, Any, str]:
+        try:
+            body, fiscal = upload_meta(org, year)
+        except BudgetQAError as exc:
+            return pd.DataFrame([], columns=RESULT_HEADERS), gr.update(), str(exc)
+        rows = ingest_uploads(ctx, files, progress, org=body, year=fiscal)
         return pd.DataFrame(rows, columns=RESULT_HEADERS), None, ingest_summary(rows)
 
     def ask_removal(doc_id: str | None) -> tuple[str, Any]:
@@ -213,7 +246,7 @@ def build_docs_tab(ctx: WebContext) -> DocsTab:
 
     write: dict[str, Any] = {"concurrency_limit": 1, "concurrency_id": WRITE_QUEUE, "api_visibility": "private"}
     private: dict[str, Any] = {"api_visibility": "private", "queue": False}
-    ingest_event = ingest.click(run_ingest, upload, [results, upload, ingest_status], **write)
+    ingest_event = ingest.click(run_ingest, [upload, org_box, year_box], [results, upload, ingest_status], **write)
     remove.click(ask_removal, remove_choice, [status, confirm_row], **private)
     cancel.click(lambda: ("已取消删除。", gr.update(visible=False)), None, [status, confirm_row], **private)
     remove_choice.change(lambda: ("", gr.update(visible=False)), None, [status, confirm_row], **private)

@@ -148,3 +148,19 @@ def test_the_web_chat_offers_the_candidates_as_one_click_choices(agent: Agent) -
     assert offered and offered[0][1] and "d.txt" in offered[0][0]
     list(respond(ctx, "这个部门2021年公务接待费预算是多少？", [], None, offered[0][1], on_answer=seen.append))
     assert seen[-1].value == Decimal("7.7") and not candidate_choices(seen[-1])
+
+
+def test_the_upload_form_names_a_document_s_body_and_year(tmp_path: Path) -> None:
+    from index.errors import BudgetQAError
+    from qa.web_context import WebContext
+    from qa.web_docs import ingest_uploads, upload_meta
+
+    assert upload_meta("  ", "") == (None, None)
+    assert upload_meta("甲县档案局", "2021") == ("甲县档案局", 2021)
+    with pytest.raises(BudgetQAError, match="有效的年份"):
+        upload_meta(None, "去年")
+    (tmp_path / "d.txt").write_text(DOCS["d.txt"], "utf-8")
+    ctx = WebContext(Library(tmp_path / "lib", embedding="hash"))
+    [row] = ingest_uploads(ctx, [str(tmp_path / "d.txt")], org="甲县档案局", year=2021)
+    assert row[1] == "成功"
+    assert [d["org"] for d in ctx.lib.documents()] == ["甲县档案局"]
