@@ -74,6 +74,9 @@ _ELLIPTIC = {
     "购置费": "公务用车购置费",
     "运行费": "公务用车运行维护费",
     "收支": "收支总预算",  # 收、支与上年相比减少…: the totals
+    "收入支出": "收支总预算",
+    "收入支出总体": "收支总预算",  # 收入支出总体与上年相比增加…
+    "收支总体": "收支总预算",
 }
 # words right before a short synonym that make it a different thing ("政府集中采购预算" is not 政府采购)
 _SCOPE_END = re.compile(
@@ -700,6 +703,14 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 j.pos[m.start()],
                 clean(tidy_phrase(before_base)),
             )
+            if target is None and own[0] == "收支总预算":
+                # 收入总计X…支出总计X。收入支出总体与上年相比增加Y: the two totals are one figure; the income 总计 carries it
+                year = year_in(j.text[ctx.sent_start : m.start()], doc.year)
+                totals = [
+                    i for i, f in enumerate(st.facts)
+                    if f.metric == "收入合计" and "总计" in f.metric_raw and f.year == year and 0 <= j.pos[m.start()] - f.start <= 600
+                ]  # fmt: skip
+                target = totals[-1] if totals else None
             if target is None:
                 return
             st.anchor = _Anchor(target, kind == "money", st.facts[target].unit)

@@ -422,3 +422,12 @@ def test_a_total_whose_breakdown_names_the_thing_asked_is_not_its_figure(tmp_pat
     )
     answer = ask(tmp_path, raw, "该单位专用设备原值是多少？")
     assert answer.refused and answer.value is None and "900000" in answer.answer
+
+
+def test_a_change_of_both_totals_attaches_to_the_income_total(tmp_path: Path) -> None:
+    raw = (
+        "2023年巽县政务服务中心部门决算公开\n一、收入支出决算总体情况说明\n2023年度收入总计300.00万元,其中:本年收入合计299.00万元。\n"
+        "2023年度支出总计300.00万元,其中:本年支出合计299.00万元。\n收入支出总体与上年相比,增加50.00万元,增长20%。\n"
+    )
+    answer = ask(tmp_path, raw, "2022年收支总计是多少？")
+    assert (answer.value, answer.unit) == (Decimal("250.00"), "万元")
