@@ -862,8 +862,14 @@ class Composer:
             if over_years is not None:
                 return over_years
         year = self.target_year()
-        if len(self.q.metrics) >= 2:
-            picks = [self.pick(m, year) for m in self.q.metrics]
+        metrics = self.q.metrics
+        if len(metrics) >= 3:
+            # “政府购买服务里A和B加起来”: the item the question looks inside is the scope, not a part
+            inside = [m for m in metrics if _scope_of_list(self.q.text, m, self.asked)]
+            if inside and len(metrics) - len(inside) >= 2:
+                metrics = tuple(m for m in metrics if m not in inside)
+        if len(metrics) >= 2:
+            picks = [self.pick(m, year) for m in metrics]
             found = [p.fact for p in picks if p is not None]
             if len(found) < 2:
                 return None
@@ -1085,6 +1091,15 @@ def _written_at(text: str, metric: str, q: ParsedQuestion) -> int:
         if at >= 0 and (_in_order(term, metric) or canonical_term(term) == metric):
             return at
     return -1
+
+
+def _scope_of_list(text: str, metric: str, q: ParsedQuestion) -> bool:
+    """Whether the question writes `metric` as the place it looks inside (X里 / X中 / X当中 …)."""
+    at = _written_at(text, metric, q)
+    if at < 0:
+        return False
+    term = next((t for t in (metric, *q.metric_terms) if text.startswith(t, at)), metric)
+    return text[at + len(term) : at + len(term) + 2].startswith(("里", "中", "当中", "之中"))
 
 
 def _in_order(short: str, name: str) -> bool:

@@ -431,3 +431,12 @@ def test_a_change_of_both_totals_attaches_to_the_income_total(tmp_path: Path) ->
     )
     answer = ask(tmp_path, raw, "2022年收支总计是多少？")
     assert (answer.value, answer.unit) == (Decimal("250.00"), "万元")
+
+
+def test_the_item_a_sum_looks_inside_is_not_a_part(tmp_path: Path) -> None:
+    raw = (
+        "2023年坎县融媒体中心部门预算公开\n一、总体\n本部门2023年一般公共预算财政拨款收支总预算500万元。\n"
+        "二、政府购买服务\n2023年政府购买服务预算100万元，其中：基本公共服务40万元，技术性服务60万元。\n"
+    )
+    answer = ask(tmp_path, raw, "政府购买服务里基本公共服务和技术性服务加起来是多少？")
+    assert (answer.value, answer.unit) == (Decimal(100), "万元")
