@@ -154,7 +154,7 @@ def _change_citations(c: Composer, parts: Sequence[Part], at: int) -> list:  # t
 
 # ---- a stated whole and its parts ---------------------------------------------------------------------------------
 def _whole(c: Composer) -> Answer | None:
-    wholes = _wholes_by_figure(c) or _wholes_by_name(c)
+    wholes = _wholes_by_figure(c) or _wholes_by_name(c) or _wholes_by_possessive(c)
     count = _asked_count(c.q.text)
     for whole in wholes:
         parts = _named_parts(c, whole) or _fitting(
@@ -221,6 +221,24 @@ def _wholes_by_figure(c: Composer) -> list[Fact]:
                 out.append((len(before & bigrams(f.metric_raw + f.metric)), f))
     out.sort(key=lambda sf: (-sf[0], sf[1].start))
     return [f for _, f in out]
+
+
+_POSSESSIVE = re.compile(
+    r"([\u4e00-\u9fff]{2,12}?)的(?:[两二三四五六七八九十\d]{1,2})?(?:项|个|类|笔)?(?:构成|组成|明细|分项|部分)"
+)
+
+
+def _wholes_by_possessive(c: Composer) -> list[Fact]:
+    """“人员经费的两项构成加起来对吗”: the whole is the item whose parts the question names."""
+    m = _POSSESSIVE.search(c.q.text)
+    if m is None:
+        return []
+    year = c.target_year()
+    for term in find_terms(m.group(1)):
+        pick = c.pick(term.metric, year)
+        if pick is not None:
+            return [pick.fact]
+    return []
 
 
 def _wholes_by_name(c: Composer) -> list[Fact]:

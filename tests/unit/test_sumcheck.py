@@ -137,3 +137,10 @@ def test_the_whole_before_the_list_and_the_section_the_question_names(tmp_path: 
     answer = ask(tmp_path, text, "第六部分的基本支出和下面的人员经费、公用经费加起来对得上吗？")
     assert (answer.value, answer.unit) == (Decimal("500"), "万元")
     assert answer.answer.startswith("对不上") and "600万元" in answer.answer
+
+
+def test_the_parts_of_an_item_the_question_names_as_its_own(tmp_path: Path) -> None:
+    text = "三、基本支出\n基本支出500万元，其中人员经费420万元，公用经费80万元。人员经费中，工资福利支出400万元，对个人和家庭的补助20万元。\n"
+    answer = ask(tmp_path, text, "人员经费的两项构成加起来对吗？")
+    assert (answer.value, answer.unit) == (Decimal(420), "万元")
+    assert answer.answer.startswith("对得上")
