@@ -396,6 +396,23 @@ class Composer:
                 f"{c.direction}{self.vv(c.amount, f.unit)}，所以预算数为{v(calc.value, unit)}（{calc.formula}）。"
             )
             return self.answer("lookup", text, calc.value, unit, calc.formula)
+        done = [
+            f for f in self.facts
+            if f.metric == actual.metric + COMPLETION and f.year == actual.year and f.value > 0
+        ]  # fmt: skip
+        if done and actual.basis and "决算" in actual.basis:
+            # 支出决算为31000元，完成年初预算的15.5%: the budget is the actual ÷ the completion rate
+            rate = done[0].value
+            calc = calculate(f"{self.dv(actual.value, actual.unit)}/{fmt(rate)}*100")
+            value = calc.value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+            self.cite(actual, done[0])
+            unit = self.du(actual.unit)
+            self.warnings.append("预算数由完成率反推，完成率在原文中经过四舍五入，结果可能有细微出入。")
+            text = (
+                f"文件没有直接写出{year_label(actual.year)}{self.metric_label(metric, actual)}的预算数；决算数"
+                f"{self.vv(actual.value, actual.unit)}，完成年初预算的{fmt(rate)}%，推算预算数约为{v(value, unit)}（{calc.formula}）。"
+            )
+            return self.answer("lookup", text, value, unit, calc.formula)
         return None
 
     def whole_from_parts(self, metric: str, year: int | None) -> Answer | None:

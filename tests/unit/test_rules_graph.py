@@ -440,3 +440,12 @@ def test_the_item_a_sum_looks_inside_is_not_a_part(tmp_path: Path) -> None:
     )
     answer = ask(tmp_path, raw, "政府购买服务里基本公共服务和技术性服务加起来是多少？")
     assert (answer.value, answer.unit) == (Decimal(100), "万元")
+
+
+def test_a_budget_from_the_actual_and_its_completion_rate(tmp_path: Path) -> None:
+    raw = (
+        "2022年离县政协部门决算公开\n一、三公经费\n2022年度一般公共预算财政拨款“三公”经费支出年初预算为100000.00元,支出决算为"
+        "50000.00元,完成年初预算的50%。其中:公务接待费支出决算为20000.00元,完成年初预算的25%。\n"
+    )
+    answer = ask(tmp_path, raw, "2022年公务接待费年初预算是多少元？")
+    assert (answer.value, answer.unit) == (Decimal("80000.00"), "元")
