@@ -437,6 +437,9 @@ def test_other_pages_see_uploads_and_deletions(browser: Browser, own_server: tup
             "() => document.querySelector('#bqa-docs').textContent.includes('另一单位_三公.txt')", timeout=20_000
         )
         reader.get_by_role("tab", name="数据表").click()
+        reader.wait_for_function(  # the table may still be redrawing when the tab opens
+            "() => document.querySelector('#bqa-facts').textContent.includes('青阳县档案馆')", timeout=20_000
+        )
         facts_after = reader.locator("#bqa-facts").inner_text()  # the same filter (招待费), over the new file too
         assert "青阳县档案馆" in facts_after and "编制人数" not in facts_after and "编制人数" not in facts_before
         assert reader.input_value("#bqa-metric textarea, #bqa-metric input") == "招待费"
