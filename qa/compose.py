@@ -771,6 +771,11 @@ class Composer:
         metric = self.q.metrics[0]
         year = self.target_year()
         parts = [m for m in self.q.metrics if m != self.q.whole]
+        quoted = [Decimal(x) for x in _QUOTED_SHARE.findall(self.q.text)]
+        if len(parts) >= 2 and len(quoted) == len(parts) and self.q.verify:
+            checked = self.quoted_shares(parts, quoted, year)
+            if checked is not None:
+                return checked
         if len(parts) >= 2 and _ALTOGETHER.search(self.q.text):
             # “A和B加起来多少？占总预算多少？”: the share of the parts together
             total = self.total()
@@ -1035,6 +1040,37 @@ class Composer:
                 text += part
         return replace(main, answer=text, citations=tuple(citations), warnings=tuple(warnings))
 
+    def quoted_shares(self, parts: list[str], quoted: list[Decimal], year: int | None) -> Answer | None:
+        """“A占84.06%、B占19.62%，这两个比例对吗？”: each part's share recomputed from the amounts, against the whole the
+        question names or, when it names none, the parts together; the headline is the first share that is wrong."""
+        picks = [self.pick(m, year) for m in parts]
+        facts = [p.fact for p in picks if p is not None]
+        if len(facts) != len(parts) or len({f.unit for f in facts}) > 1:
+            return None
+        whole_pick = self.pick(self.q.whole, year) if self.q.whole else None
+        whole = whole_pick.fact.value if whole_pick is not None else sum((f.value for f in facts), Decimal(0))
+        if whole == 0:
+            return None
+        whole_label = (
+            f"{self.metric_label(whole_pick.fact.metric, whole_pick.fact)}{self.vv(whole, facts[0].unit)}"
+            if whole_pick is not None else f"两者合计{self.vv(whole, facts[0].unit)}"
+        )  # fmt: skip
+        self.cite(*facts, *([whole_pick.fact] if whole_pick is not None else []))
+        lines, headline, formula = [], None, None
+        for f, said in zip(facts, quoted, strict=True):
+            calc = calculate(f"{self.dv(f.value, f.unit)}/{self.dv(whole, f.unit)}*100")
+            value = pct(calc.value)
+            ok = abs(value - said) <= Decimal("0.01") + Decimal(5).scaleb(-_places(said) - 1)
+            lines.append(f"{self.metric_label(f.metric, f)}{self.vv(f.value, f.unit)}占{fmt(value)}%（问题中为{fmt(said)}%，{'对' if ok else '不对'}）")
+            if headline is None and not ok:
+                headline, formula = value, calc.formula
+            if formula is None:
+                formula = calc.formula
+        value = headline if headline is not None else pct(facts[0].value / whole * 100)
+        verdict_word = "不全对" if headline is not None else "都对"
+        text = f"{verdict_word}：按金额计算（以{whole_label}为总额），" + "；".join(lines) + "。"
+        return self.answer("share", text, value, "%", formula)
+
     def share_of_sum(self, total: Answer) -> Answer | None:
         """The share of a sum just computed in the whole the question names (or the total budget)."""
         assert total.value is not None and total.unit is not None
@@ -1078,6 +1114,7 @@ EQUIVALENT: dict[str, tuple[str, ...]] = {
     "在职人数": ("实有人数",),
 }
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_QUOTED_SHARE = re.compile(r"占(?:比)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 _OVER_YEARS = re.compile(r"上年|去年|上一年|同比|前一年|比\d{4}年|较\d{4}年")
 _SHARE_OF = re.compile(r"^[^。；;]{0,5}?占([^，,。；;\d%]{2,24})")  # 元,占一般公共预算支出的84.06%
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
@@ -1119,6 +1156,11 @@ def _scope_of_list(text: str, metric: str, q: ParsedQuestion) -> bool:
     return text[at + len(term) : at + len(term) + 2].startswith(("里", "中", "当中", "之中"))
 
 
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def _in_order(short: str, name: str) -> bool:
     """Whether the characters of `short` stand in `name` in order (初中 in 初中教育支出, 公车 in 公务用车…)."""
     it = iter(name)
@@ -1135,7 +1177,7 @@ def canonical_term(term: str) -> str:
 def verdict(answer: Answer, question: str) -> Answer:
     """A check question (“增长10.63%，对吗？”) answered 对/不对 up front: the figure it quotes against the one computed,
     equal within the precision the question writes it in."""
-    if answer.value is None or answer.unit is None or answer.answer.startswith(("对", "不对")):
+    if answer.value is None or answer.unit is None or answer.answer.startswith(("对", "不对", "不全对", "都对")):
         return answer
     money = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
     for m in _CLAIM.finditer(question):

@@ -449,3 +449,11 @@ def test_a_budget_from_the_actual_and_its_completion_rate(tmp_path: Path) -> Non
     )
     answer = ask(tmp_path, raw, "2022年公务接待费年初预算是多少元？")
     assert (answer.value, answer.unit) == (Decimal("80000.00"), "元")
+
+
+def test_shares_quoted_in_a_check_question_are_each_recomputed(tmp_path: Path) -> None:
+    answer = ask(tmp_path, SHARES_OF_AN_UNWRITTEN_WHOLE, "基本支出占80%、项目支出占25%，这两个比例对吗？")
+    assert (answer.kind, answer.value, answer.unit) == ("share", Decimal("20.00"), "%")
+    assert answer.answer.startswith("不全对") and "项目支出" in answer.answer
+    right = ask(tmp_path / "b", SHARES_OF_AN_UNWRITTEN_WHOLE, "基本支出占80%、项目支出占20%，这两个比例对吗？")
+    assert right.answer.startswith("都对")
