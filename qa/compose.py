@@ -13,6 +13,7 @@ from index.types import Citation, Document, Fact, Finding
 from index.units import fmt
 from qa.calc import calculate
 from qa.evidence import Pick, Scope, conflict_warning, pick_fact
+from qa.terms import find_terms, is_subsequence
 from qa.textual import bigrams
 from qa.types import Answer, ParsedQuestion
 
@@ -128,7 +129,7 @@ class Composer:
             raw = re.sub(r"[()（）]", "", f.metric + f.metric_raw + f.unit)
             # a generic row (“项目预算 470万”) of a section that names the item (“1.媒体宣传项目申报表”)
             named_section = len(metric) >= 4 and len(f.metric) <= 4 and metric in f.section.rsplit(" > ", 1)[-1]
-            if not named_section and not any(len(a) >= 2 and _subsequence(a, raw) for a in aliases):
+            if not named_section and not any(len(a) >= 2 and is_subsequence(a, raw) for a in aliases):
                 continue
             scored.append((len(q_grams & bigrams(raw)) - len(raw) / 100, f))
         if not scored:
@@ -1060,7 +1061,7 @@ class Composer:
         for f, said in zip(facts, quoted, strict=True):
             calc = calculate(f"{self.dv(f.value, f.unit)}/{self.dv(whole, f.unit)}*100")
             value = pct(calc.value)
-            ok = abs(value - said) <= Decimal("0.01") + Decimal(5).scaleb(-_places(said) - 1)
+            ok = abs(value - said) <= Decimal("0.01") + Decimal(5).scaleb(-money_places(said) - 1)
             lines.append(f"{self.metric_label(f.metric, f)}{self.vv(f.value, f.unit)}占{fmt(value)}%（问题中为{fmt(said)}%，{'对' if ok else '不对'}）")
             if headline is None and not ok:
                 headline, formula = value, calc.formula
@@ -1142,7 +1143,7 @@ def _written_at(text: str, metric: str, q: ParsedQuestion) -> int:
         if term in q.metrics:
             continue  # another item's own name (教育支出 is not where 高中教育支出 is written)
         at = text.find(term)
-        if at >= 0 and (_in_order(term, metric) or canonical_term(term) == metric):
+        if at >= 0 and ((len(term) >= 2 and is_subsequence(term, metric)) or canonical_term(term) == metric):
             return at
     return -1
 
@@ -1156,20 +1157,7 @@ def _scope_of_list(text: str, metric: str, q: ParsedQuestion) -> bool:
     return text[at + len(term) : at + len(term) + 2].startswith(("里", "中", "当中", "之中"))
 
 
-def _places(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
-def _in_order(short: str, name: str) -> bool:
-    """Whether the characters of `short` stand in `name` in order (初中 in 初中教育支出, 公车 in 公务用车…)."""
-    it = iter(name)
-    return len(short) >= 2 and all(ch in it for ch in short)
-
-
 def canonical_term(term: str) -> str:
-    from qa.terms import find_terms
-
     found = find_terms(term)
     return found[0].metric if found else term
 
@@ -1188,9 +1176,7 @@ def verdict(answer: Answer, question: str) -> Answer:
             got = answer.value * money[answer.unit] / money[unit]
         else:
             continue
-        exponent = claimed.as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) else 0
-        tolerance = Decimal(5).scaleb(-max(places, 0) - 1)
+        tolerance = Decimal(5).scaleb(-money_places(claimed) - 1)
         if abs(got) == claimed:
             return replace(answer, answer=f"对。{answer.answer}")
         if abs(abs(got) - claimed) <= tolerance:
@@ -1258,6 +1244,3 @@ def doc_stage(doc: Document) -> str | None:
     return "预算数" if budgets > finals else None
 
 
-def _subsequence(needle: str, hay: str) -> bool:
-    it = iter(hay)
-    return all(ch in it for ch in needle)

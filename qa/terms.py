@@ -233,7 +233,7 @@ def _abbreviated(text: str, library: Sequence[str], taken: list[bool]) -> list[T
                 if (
                     len(span) >= max(4, len(cleaned) * 2 // 5)
                     and span != cleaned
-                    and _is_subsequence(span, cleaned)
+                    and is_subsequence(span, cleaned)
                     and _free(taken, start, end + 2)
                 ):
                     _claim(taken, start, end + 2)
@@ -243,7 +243,8 @@ def _abbreviated(text: str, library: Sequence[str], taken: list[bool]) -> list[T
     return out
 
 
-def _is_subsequence(needle: str, hay: str) -> bool:
+def is_subsequence(needle: str, hay: str) -> bool:
+    """Whether the characters of `needle` stand in `hay` in order (政府办公厅事务 in 政府办公厅(室)及相关机构事务)."""
     it = iter(hay)
     return all(ch in it for ch in needle)
 
