@@ -58,8 +58,17 @@ def list_updates(
         gr.update(choices=doc_choices_keeping(ctx, fact_doc or ALL_DOCS)),
         gr.update(choices=doc_choices_keeping(ctx, finding_doc or ALL_DOCS)),
         table, findings, csv_path, count, documents_frame(ctx),
-        gr.update(choices=ctx.doc_choices(include_all=False), value=remove_choice if remove_choice in present else None),
+        removal_update(ctx, remove_choice, present),
     ]  # fmt: skip
+
+
+def removal_update(ctx: WebContext, remove_choice: str | None, present: set[str]) -> Any:
+    """New choices for the removal dropdown. The value is cleared only when the file it names is gone: the value read
+    when a refresh started may be older than the user's latest pick, and sending it back would undo that pick."""
+    choices = ctx.doc_choices(include_all=False)
+    if remove_choice and remove_choice not in present:
+        return gr.update(choices=choices, value=None)
+    return gr.update(choices=choices)
 
 
 def change_key(ctx: WebContext) -> str:

@@ -338,3 +338,22 @@ def test_other_pages_refresh_their_lists_and_keep_the_selection(tmp_path: Path) 
     assert "已从资料库中删除" in reply and "武昌区融媒体中心" in reply and "找不到文档" not in reply
     other.close()
     ctx.lib.close()
+
+
+def test_a_refresh_never_undoes_a_removal_pick_it_did_not_see(tmp_path: Path) -> None:
+    from qa.web_refresh import refresh_if_changed
+
+    ctx = WebContext(Library(tmp_path / "lib", embedding="hash"))
+    ctx.lib.ensure_sample()
+    sample_id = ctx.documents()[0]["doc_id"]
+    added = ctx.lib.ingest([DATA / "sangong_gb18030.txt"])[0]
+    # the refresh read "nothing picked" just before the user picked: it must send choices only
+    stale = refresh_if_changed(ctx, None, None, "全部", "全部", "", ALL_DOCS, ALL_DOCS, None)[-1]
+    assert "value" not in stale and added.doc_id in [v for _, v in stale["choices"]]
+    kept = refresh_if_changed(ctx, None, None, "全部", "全部", "", ALL_DOCS, ALL_DOCS, added.doc_id)[-1]
+    assert "value" not in kept
+    ctx.lib.remove(added.doc_id)  # the picked file is gone: the pick is cleared
+    cleared = refresh_if_changed(ctx, None, None, "全部", "全部", "", ALL_DOCS, ALL_DOCS, added.doc_id)[-1]
+    assert cleared["value"] is None and added.doc_id not in [v for _, v in cleared["choices"]]
+    assert sample_id in [v for _, v in cleared["choices"]]
+    ctx.lib.close()
