@@ -6,7 +6,7 @@ Tables mirror the SQLite schema (`index.db`), plus ``files`` for the originals, 
 document, its analysis and its bytes. Text columns use the "C" collation, so listings sort as they do on SQLite
 whatever the database's locale. ``meta.changes`` is bumped by every write: it is the cross-machine change key, and
 the row lock it takes serialises writers (a document's bytes are its id, so two machines ingesting the same file
-store it once). Passwords belong in ~/.pgpass or PGPASSWORD, not in the URL (libpq reads both).
+store it once). Connections come from the process's pool (`index.pg_pool`): readers never queue behind a lock. Passwords belong in ~/.pgpass or PGPASSWORD, not in the URL (libpq reads both).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from index.errors import LibraryError, MissingExtra
+from index.pg_pool import acquire, apply_schema, release
 from index.records import Row, SQLRecords, redact
 
 SCHEMA_VERSION = 3  # as index.db: 2 documents.text_key, 3 documents.warnings; added to older stores on connect
@@ -68,33 +68,6 @@ INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}')
 INSERT INTO meta VALUES ('changes', '0') ON CONFLICT DO NOTHING;
 INSERT INTO meta VALUES ('store_id', md5(random()::text || clock_timestamp()::text)) ON CONFLICT DO NOTHING;
 """
-_SCHEMA_LOCK = 0x62756467  # pg_advisory_lock key while creating the schema ("budg")
-
-
-def _psycopg() -> Any:
-    try:
-        import psycopg
-    except ImportError as exc:
-        raise MissingExtra("使用 PostgreSQL 存储", "pip install 'budget-qa[pg]'") from exc
-    return psycopg
-
-
-def connect(url: str, schema: str) -> Any:
-    """An autocommit connection with dict rows, after creating `schema` (under an advisory lock: several machines may
-    start at once). Connection errors become a `LibraryError` that names the (password-free) URL."""
-    psycopg = _psycopg()
-    from psycopg.rows import dict_row
-
-    try:
-        conn = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
-    except psycopg.Error as exc:
-        raise LibraryError(
-            f"无法连接 PostgreSQL（{redact(url)}）：{str(exc).strip()}。请检查地址、服务器是否运行以及访问权限。"
-        ) from exc
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-        conn.execute(schema)
-    return conn
 
 
 class _Cursor:
@@ -111,38 +84,45 @@ class _Cursor:
 
 
 class PostgresRecords(SQLRecords):
+    """Every read borrows a connection from the process's pool (`index.pg_pool`), so threads read in parallel; a
+    write transaction keeps one connection, and the reads made inside it (the twin check) go through it."""
+
     def __init__(self, url: str) -> None:
         self.url = redact(url)
         self._dsn = url
         self._lock = threading.RLock()
-        self._conn: Any = None
-        self._connect()
-
-    def _connect(self) -> Any:
-        self._conn = connect(self._dsn, SCHEMA)
-        return self._conn
-
-    @property
-    def conn(self) -> Any:
-        if self._conn is None or self._conn.closed:
-            self._connect()
-        return self._conn
+        self._tx = threading.local()  # .conn: the connection of this thread's open write transaction
+        self.pool: Any = acquire(url)
+        self._closed = False
+        try:
+            apply_schema(self.pool, SCHEMA)
+        except BaseException:
+            self.close()
+            raise
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s")
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        with self._lock:
-            rows: list[Row] = self.conn.execute(self._sql(sql), list(params)).fetchall()
+        conn = getattr(self._tx, "conn", None)
+        if conn is not None:
+            rows: list[Row] = conn.execute(self._sql(sql), list(params)).fetchall()
+            return rows
+        with self.pool.connection() as conn:
+            rows = conn.execute(self._sql(sql), list(params)).fetchall()
             return rows
 
     @contextmanager
     def _write(self) -> Iterator[_Cursor]:
-        with self._lock, self.conn.transaction():
+        with self.pool.connection() as conn, conn.transaction():
             # the first statement takes the row lock every writer needs: writers queue here, readers never wait
-            self.conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'changes'")
-            with self.conn.cursor() as cur:
-                yield _Cursor(cur)
+            conn.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'changes'")
+            self._tx.conn = conn
+            try:
+                with conn.cursor() as cur:
+                    yield _Cursor(cur)
+            finally:
+                self._tx.conn = None
 
     def _store_original(self, cur: Any, doc_id: str, suffix: str, data: bytes) -> None:
         cur.execute("INSERT INTO files VALUES (?, ?, ?)", (doc_id, f"{doc_id}{suffix}", data))
@@ -156,5 +136,6 @@ class PostgresRecords(SQLRecords):
 
     def close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
+            if not self._closed:
+                self._closed = True
+                release(self._dsn)

@@ -23,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 from index.crashpoint import crash_point
 from index.lexical import DEFAULT_TOKENIZER, LexicalIndex
 from index.types import Chunk
-from index.vectors import VectorCache, VectorIndex, VectorStore, text_sha
+from index.vectors import Scope, VectorCache, VectorIndex, VectorStore, text_sha
 
 RRF_K = 60
 DOCSTORE_FILE = "chunks.sqlite"
@@ -241,7 +241,11 @@ class SearchIndex:
         if allowed is not None and not allowed:
             return []
         n = candidates or max(4 * k, 40)
-        dense = self.vectors.search(query, n, allowed)
+        scope = None
+        if allowed is not None:
+            docs = None if doc_ids is None else tuple(doc_ids)
+            scope = Scope(org=org, year=year, kind=kind, section=section, doc_ids=docs)
+        dense = self.vectors.search(query, n, allowed, scope)
         lexical = self.lexical.search(query, n, allowed)
         fused: dict[str, list[float | int | None]] = {}
         for rank, (cid, _) in enumerate(dense, 1):

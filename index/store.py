@@ -4,7 +4,8 @@ Layout of the folder (default ~/.budgetqa, or BUDGETQA_HOME, or --library DIR):
     facts.sqlite        documents, sections, chunks, facts, findings (one SQLite file, WAL), unless a PostgreSQL
                         store is configured (`index.records_pg`)
     files/<doc_id>.<ext> the original files, as ingested (in the database with PostgreSQL)
-    index/              the search index (FAISS + BM25 + vector cache), derived from the chunks; always local
+    index/              the search index (docstore + FAISS + BM25 + vector cache), derived from the chunks; with a
+                        PostgreSQL store the dense part (vectors and their cache) is in pgvector there, shared
     config.json         which embedding the index uses, and the store when it is not the folder's SQLite file
     .lock               writers on this machine take this lock; readers never wait
 
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from filelock import FileLock
 
+from index.backends import open_records, open_vector_store
 from index.crashpoint import crash_point
 from index.derived import DerivedIndex, IndexStatus
 from index.document import build_document, content_id
@@ -40,7 +42,7 @@ from index.paths import find_files
 from index.pipeline import analyse
 from index.progress import DONE, EMBED, INDEX, PARSE, READ, STORE, Progress, Step
 from index.read import load_bytes, read_bytes
-from index.records import Records, open_records
+from index.records import Records
 from index.types import Chunk, Document, Fact, Finding, IngestResult, Section
 
 if TYPE_CHECKING:
@@ -287,13 +289,9 @@ class Library:
 
         if self._embeddings is None:
             self._embeddings = get_embeddings(self.embedding)
-        cache = None
-        if self.store_url:  # vectors shared through the store: no machine embeds what another already did
-            from index.vectors_pg import PostgresVectorCache
-
-            cache = PostgresVectorCache(self.store_url)
-        try:
-            index = SearchIndex(self.home / "index", self._embeddings, vector_cache=cache)
+        try:  # with a PostgreSQL store, dense search runs in pgvector there: shared, nothing embedded twice
+            vector_store = open_vector_store(self.store_url, self._embeddings)
+            index = SearchIndex(self.home / "index", self._embeddings, vector_store=vector_store)
         except (OSError, sqlite3.Error) as exc:
             why = self.read_only or write_problem(exc, self.home)
             if why is None:

@@ -31,6 +31,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -57,6 +58,30 @@ QUERY_CACHE_SIZE = 512
 _QUERIES: dict[tuple[str, str], np.ndarray] = {}  # (fingerprint, query) -> vector, shared by every index
 
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The filters of a search, for a vector store that applies them itself (in SQL, `index.vectors_pg`); stores
+    without that use the `allowed` chunk ids computed from them. `section` matches a section path prefix."""
+
+    org: str | None = None
+    year: int | None = None
+    kind: str | None = None
+    section: str | None = None
+    doc_ids: tuple[str, ...] | None = None
+
+
+def query_vector(embeddings: Embeddings, fingerprint: str, text: str) -> np.ndarray:
+    """The query's embedding; the last few hundred are kept (an agent or a page often asks the same again)."""
+    key = (fingerprint, text)
+    vec = _QUERIES.get(key)
+    if vec is None:
+        vec = embed_query(embeddings, text)
+        if len(_QUERIES) >= QUERY_CACHE_SIZE:
+            _QUERIES.pop(next(iter(_QUERIES)), None)
+        _QUERIES[key] = vec
+    return vec
 
 
 def text_sha(text: str) -> str:
@@ -170,8 +195,10 @@ class VectorCache:
 
 class VectorStore(Protocol):
     """The dense half of `index.search.SearchIndex`: chunk ids -> vectors, searched by a query. `VectorIndex`
-    (FAISS, in process, the default) and `index.vectors_langchain.LangChainVectorStore` (any LangChain vector store)
-    implement it. `add` embeds through `cache`, so no text is embedded twice."""
+    (FAISS, in process, the default), `index.vectors_pg.PgVectorIndex` (pgvector in the shared PostgreSQL store) and
+    `index.vectors_langchain.LangChainVectorStore` (any LangChain vector store) implement it. `add` embeds through
+    `cache`, so no text is embedded twice. `search` gets the filters both as the allowed chunk ids and as a `Scope`:
+    a store uses whichever it can apply."""
 
     embeddings: Embeddings
     fingerprint: str
@@ -187,7 +214,7 @@ class VectorStore(Protocol):
     def remove(self, chunk_ids: Iterable[str]) -> int: ...
     def save(self) -> None: ...
     def search(
-        self, query: str | np.ndarray, k: int = 10, allowed: Collection[str] | None = None
+        self, query: str | np.ndarray, k: int = 10, allowed: Collection[str] | None = None, scope: Scope | None = None
     ) -> list[tuple[str, float]]: ...
     def query_vector(self, text: str) -> np.ndarray: ...
     def size_on_disk(self) -> int: ...
@@ -370,9 +397,10 @@ class VectorIndex:
         return len(gone)
 
     def search(
-        self, query: str | np.ndarray, k: int = 10, allowed: Collection[str] | None = None
+        self, query: str | np.ndarray, k: int = 10, allowed: Collection[str] | None = None, scope: Scope | None = None
     ) -> list[tuple[str, float]]:
-        """The `k` nearest chunks as (chunk id, inner product), best first; only among `allowed` ids when given."""
+        """The `k` nearest chunks as (chunk id, inner product), best first; only among `allowed` ids when given
+        (`scope` is not needed: the ids say it)."""
         if not self._ids or k <= 0 or self._index is None:
             return []
         vec = self.query_vector(query) if isinstance(query, str) else np.asarray(query, dtype=np.float32)
@@ -396,15 +424,7 @@ class VectorIndex:
         return [(self._by_int[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
 
     def query_vector(self, text: str) -> np.ndarray:
-        """The query's embedding; the last few hundred are kept (an agent or a page often asks the same again)."""
-        key = (self.fingerprint, text)
-        vec = _QUERIES.get(key)
-        if vec is None:
-            vec = embed_query(self.embeddings, text)
-            if len(_QUERIES) >= QUERY_CACHE_SIZE:
-                _QUERIES.pop(next(iter(_QUERIES)), None)
-            _QUERIES[key] = vec
-        return vec
+        return query_vector(self.embeddings, self.fingerprint, text)
 
     def _exact(self, vec: np.ndarray, int_ids: np.ndarray, k: int) -> list[tuple[str, float]]:
         assert self._index is not None

@@ -23,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
 from index.embed import embed_query, fingerprint_of
-from index.vectors import CACHE_FILE, Progress, VectorCache, atomic_write_json, text_sha
+from index.vectors import CACHE_FILE, Progress, Scope, VectorCache, atomic_write_json, text_sha
 
 MANIFEST_FILE = "langchain_vectors.json"
 
@@ -119,7 +119,7 @@ class LangChainVectorStore:
         return embed_query(self.embeddings, text)
 
     def search(
-        self, query: str | np.ndarray, k: int = 10, allowed: Collection[str] | None = None
+        self, query: str | np.ndarray, k: int = 10, allowed: Collection[str] | None = None, scope: Scope | None = None
     ) -> list[tuple[str, float]]:
         """The `k` best chunks as (chunk id, the store's score), best first; only among `allowed` when given."""
         if not self._ids or k <= 0:

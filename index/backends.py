@@ -1,0 +1,52 @@
+"""Which implementation backs a library, chosen here and nowhere else: the fact table by the store URL, and the
+dense half of the search index to go with it.
+
+- no URL, "" or "sqlite": the folder's SQLite file (`index.records_sqlite`) and an in-process FAISS index in the
+  folder (`index.vectors.VectorIndex`), with its vector cache beside it.
+- ``postgresql://…`` (the ``pg`` extra): the fact table in PostgreSQL (`index.records_pg`) and dense search in
+  pgvector in the same database (`index.vectors_pg.PgVectorIndex`), shared by every machine on the store.
+
+BM25 stays in the folder either way (`index.lexical`; why: `index.vectors_pg`'s neighbour, README "多台机器").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from index.errors import LibraryError
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from index.records import Records
+    from index.vectors import VectorStore
+
+
+def is_postgres(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("postgresql://", "postgres://"))
+
+
+def open_records(url: str | None, home: Path) -> Records:
+    """The fact table for a store URL: None, "" or "sqlite" is the library folder's own SQLite file."""
+    if not url or url == "sqlite":
+        from index.records_sqlite import SQLiteRecords
+
+        return SQLiteRecords(home)
+    if is_postgres(url):
+        from index.records_pg import PostgresRecords
+
+        return PostgresRecords(url)
+    from index.records import redact
+
+    raise LibraryError(f"不支持的存储地址“{redact(url)}”：请使用 sqlite（默认）或 postgresql://用户@主机/数据库。")
+
+
+def open_vector_store(url: str | None, embeddings: Embeddings) -> VectorStore | None:
+    """The dense index that goes with the store; None: the search index's own FAISS index in the folder."""
+    if not is_postgres(url):
+        return None
+    assert url is not None
+    from index.vectors_pg import PgVectorIndex
+
+    return PgVectorIndex(url, embeddings)
