@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test serve test lint bench eval browser postgres smoke
+.PHONY: install install-test serve test lint bench eval browser smoke
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -32,9 +32,6 @@ serve: install
 browser:
 	bash scripts/install-browser.sh
 
-postgres:
-	bash scripts/install-postgres.sh
-
 lint: install-test
 	$(VENV)/bin/ruff check qa index eval tests
 	$(VENV)/bin/mypy
@@ -43,7 +40,8 @@ lint: install-test
 smoke:
 	bash scripts/smoke-base.sh
 
-test: install-test browser postgres lint smoke
+# PostgreSQL 16 + pgvector for tests/integration comes from the pgserver wheel in the test extra (no root, no apt)
+test: install-test browser lint smoke
 	$(VENV)/bin/python -m pytest tests
 
 eval: install

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 READ = "读取"
 PARSE = "解析"
 STORE = "写入资料库"
+FINISHED = "处理完毕"  # a file is done (with workers, files finish out of order); detail says how
 EMBED = "向量化"
 INDEX = "更新检索索引"
 DONE = "完成"
@@ -28,6 +29,7 @@ class Step:
     total: int = 0
     unit: str = ""  # 页 / 段 …
     detail: str = ""  # a sub-stage, e.g. 提取数值
+    finished: int | None = None  # with workers (`index.parallel`): files finished so far; the bar follows it
 
     @property
     def fraction(self) -> float:
@@ -37,6 +39,8 @@ class Step:
             return 1.0 if self.stage != EMBED else within
         if not self.files:
             return 0.0
+        if self.finished is not None:
+            return min(1.0, self.finished / self.files)
         share = {READ: 0.0, PARSE: 0.3, STORE: 0.9}.get(self.stage, 0.0)
         step = {READ: 0.3, PARSE: 0.6, STORE: 0.1}.get(self.stage, 0.0)
         return min(1.0, (self.file - 1 + share + step * within) / self.files)

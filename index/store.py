@@ -156,10 +156,12 @@ class Library:
         sync: bool = True,
         org: str | None = None,
         year: int | None = None,
+        workers: int = 1,
     ) -> list[IngestResult]:
         """Ingest files and folders, one transaction per file; `progress` is given a `Step` as each file goes through
         reading, parsing and storing, and as the search index is brought up to date. `org`/`year`: the body and fiscal
-        year of files that do not name them (本部门, 我镇), for every file given."""
+        year of files that do not name them (本部门, 我镇), for every file given. `workers` > 1 reads, parses and
+        stores the files in that many processes (`index.parallel`); the index is synced once, here."""
         self.records.check_writable()
         found = find_files(Path(p) for p in paths)
         files = found.files
@@ -168,12 +170,17 @@ class Library:
         with self._write_lock:
             self.records.sweep_originals()
             self._fill_text_keys()
-            for i, path in enumerate(files, start=1):
+            if workers > 1 and len(files) > 1:
+                from index.parallel import ingest_in_workers
 
-                def numbered(step: Step, i: int = i) -> None:
-                    say(replace(step, file=i, files=len(files)))
+                results += ingest_in_workers(self, files, workers, say, org=org, year=year)
+            else:
+                for i, path in enumerate(files, start=1):
 
-                results.append(self._ingest_one(path, numbered, org=org, year=year))
+                    def numbered(step: Step, i: int = i) -> None:
+                        say(replace(step, file=i, files=len(files)))
+
+                    results.append(self._ingest_one(path, numbered, org=org, year=year))
             if sync:  # also when every file was skipped: a crash may have left the index behind
                 results = self._sync_after_ingest(results, progress)
         return results

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from index.errors import BudgetQAError
-from index.progress import DONE, INDEX, INDEX_STAGES, Step
+from index.progress import DONE, FINISHED, INDEX, INDEX_STAGES, Step
 from index.progress import Progress as IngestProgress
 from index.store import Library
 from index.units import fmt
@@ -67,6 +67,10 @@ def progress_bar(transient: bool = False) -> Iterator[IngestProgress]:
                 return  # nothing was indexed (or ingested): no bar for it
             tasks[phase] = bar.add_task("", total=1.0, count="")
         count = f"{step.file}/{step.files} 个文件" if phase == "files" else ""
+        if step.finished is not None:  # with workers files finish out of order: count them, and say each one
+            count = f"已完成 {step.finished}/{step.files} 个文件"
+            if step.stage == FINISHED:
+                bar.console.print(escape(step.text()))
         bar.update(tasks[phase], description=escape(step.text()), completed=step.fraction, count=count, refresh=True)
 
     with bar:
@@ -80,11 +84,14 @@ def ingest(
     store: StoreOpt = None,
     org: Annotated[str | None, typer.Option(help="文件没有写明单位时（“本部门”“我镇”），指定单位名称")] = None,
     year: Annotated[int | None, typer.Option(help="文件没有写明年度时，指定年度")] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-j", min=1, help="并行导入的进程数（解析是主要耗时，可设为 CPU 核数）")
+    ] = 1,
 ) -> None:
     """导入披露文件（PDF、TXT、HTML；可给文件夹）。相同内容的文件不会重复导入。"""
     lib = open_library(library, sample=False, store=store)
     with progress_bar() as cb:
-        results = lib.ingest(paths, progress=cb, org=org, year=year)
+        results = lib.ingest(paths, progress=cb, org=org, year=year, workers=workers)
     table = Table("文件", "结果", "章节", "文本块", "数值", "自检发现")
     for r in results:
         status = (

@@ -8,11 +8,18 @@ A failure raises `Unavailable` with the reason.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+if "XDG_RUNTIME_DIR" not in os.environ:  # where the wheel keeps its lock file (read at import; must be private)
+    _runtime = Path(tempfile.gettempdir()) / f"runtime-{os.getuid()}"
+    _runtime.mkdir(mode=0o700, exist_ok=True)
+    _runtime.chmod(0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(_runtime)
 
 
 class Unavailable(RuntimeError):

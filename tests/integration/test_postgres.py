@@ -199,3 +199,29 @@ def test_the_same_text_in_another_encoding_is_one_document_and_older_stores_migr
         )
         assert conn.execute("SELECT count(*) FROM documents WHERE text_key IS NULL").fetchone() == (0,)
     other.close()
+
+
+def test_two_machines_with_workers_store_each_file_once(pg_url: str, tmp_path: Path) -> None:
+    """Two machines (folders) ingesting the same batch at once, two worker processes each: every distinct text is
+    stored once, and both end up searching the same shared pgvector index."""
+    data = Path(__file__).resolve().parents[1] / "data"
+    files = [sample_path(), *sorted((CORPUS / "docs").glob("*.txt"))[:4]]
+    files += [data / "sangong_gb18030.txt", data / "sangong_utf8_bom.txt"]
+    libs = [Library(tmp_path / f"m{i}", embedding="hash", store=pg_url) for i in range(2)]
+    results: list[list[Any]] = [[], []]
+
+    def work(i: int) -> None:
+        results[i] = libs[i].ingest(files, workers=2)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.ok for batch in results for r in batch)
+    assert sum(not r.skipped for batch in results for r in batch) == 6
+    assert pg_counts(pg_url)["documents"] == 6 and pg_counts(pg_url)["files"] == 6
+    query = "公务接待费为什么减少"
+    assert [h.chunk for h in libs[0].search_index().search(query, 5)] == [
+        h.chunk for h in libs[1].search_index().search(query, 5)
+    ]
