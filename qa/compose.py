@@ -50,6 +50,23 @@ def v(fact_value: Decimal, unit: str) -> str:
     return f"{fmt(fact_value)}{unit}"
 
 
+_AS_OF = re.compile(r"(?:截至|截止|截止到|至)\s*(\d{4})\s*年\s*(?:底|末|年底|年末|12\s*月\s*31\s*日)")
+
+
+def with_stock_dates(facts: list[Fact]) -> list[Fact]:
+    """A stock counted at a date (“截至2022年12月31日，资产原值合计…”, in the 2023 budget) is the document year's
+    figure and also the figure at the end of the year the date names: each such fact answers for both years."""
+    out = list(facts)
+    for f in facts:
+        m = _AS_OF.search(f.quote)
+        if m is None or f.year is None or f.comparison is not None or f.unit == "%":
+            continue
+        dated = int(m.group(1))
+        if dated != f.year and abs(dated - f.year) == 1:
+            out.append(replace(f, year=dated))
+    return out
+
+
 class Composer:
     """Answers one question over the facts of the documents in scope."""
 
@@ -60,11 +77,13 @@ class Composer:
         self.asked = parsed  # as parsed, before normalise_metrics narrows the metrics
         self.scope = scope
         stages = {d.doc_id: doc_stage(d) for d in scope.docs}
-        self.facts = [
-            replace(f, basis=stages[f.doc_id]) if f.basis is None and stages.get(f.doc_id) else f
-            for f in facts
-            if f.source != "suspect"  # near instruction-like text (index.injection): never an answer's figure
-        ]
+        self.facts = with_stock_dates(
+            [
+                replace(f, basis=stages[f.doc_id]) if f.basis is None and stages.get(f.doc_id) else f
+                for f in facts
+                if f.source != "suspect"  # near instruction-like text (index.injection): never an answer's figure
+            ]
+        )
         self.findings = list(findings)
         self.citations: list[Citation] = []
         self.warnings: list[str] = []
@@ -131,7 +150,9 @@ class Composer:
             named_section = len(metric) >= 4 and len(f.metric) <= 4 and metric in f.section.rsplit(" > ", 1)[-1]
             if not named_section and not any(len(a) >= 2 and is_subsequence(a, raw) for a in aliases):
                 continue
-            scored.append((len(q_grams & bigrams(raw)) - len(raw) / 100, f))
+            # ties go to the figure named as a total (实有在职人员总数 over 实有离休人员), then to the first written
+            total = 0.5 if _TOTAL_WORD.search(raw) and not _TOTAL_WORD.search(self.q.text) else 0.0
+            scored.append((len(q_grams & bigrams(raw)) + total - len(raw) / 100 - f.start / 1e9, f))
         if not scored:
             return None
         if metric in _TOTALS or (meta and meta.name.endswith("合计")):
@@ -930,6 +951,42 @@ class Composer:
         text = f"{year_label(year)}{self.metric_label(metric, distinct[0])}合计{v(calc.value, unit)}（{items}）。"
         return self.answer("sum", text, calc.value, unit, calc.formula)
 
+    def enumerated_kinds(self, metric: str, year: int | None) -> Answer | None:
+        """A count the document gives only by kind, in one enumeration and without a total (“共有行政编制4个,参公
+        事业编制2个”; “实有行政人员4人,参公事业人员2人”): asked for the whole (多少编制, 实有多少人), the kinds added up.
+        The kinds are the first figure whose name holds the asked word and the figures after it in the same sentence
+        whose names end alike (…编制, …人员)."""
+        if any(f.metric == metric and (year is None or f.year in (None, year)) for f in self.facts):
+            return None
+        meta = BY_NAME.get(metric)
+        words = [w for w in (*self.q.metric_terms, metric, *(meta.synonyms if meta else ())) if len(w) >= 2]
+        counted = [
+            f for f in self.facts
+            if f.unit not in ("万元", "元", "亿元", "%") and f.comparison is None and (year is None or f.year in (None, year))
+        ]  # fmt: skip
+        for first in sorted(counted, key=lambda f: f.start):
+            name = first.metric_raw or first.metric
+            if not any(w in name and w != name for w in words):
+                continue
+            tail = name[-2:]
+            kinds = [first]
+            for f in sorted(counted, key=lambda f: f.start):
+                other = f.metric_raw or f.metric
+                if f.quote != first.quote or f.start <= first.start or f.unit != first.unit:
+                    continue
+                if other.endswith(tail) and all(other != (k.metric_raw or k.metric) for k in kinds):
+                    kinds.append(f)
+            if len(kinds) < 2 or any(_TOTAL_WORD.search(k.metric_raw or k.metric) for k in kinds):
+                return None  # a figure named as a total (编制总数, 在职人员合计) is the whole, not a kind of it
+            calc = calculate("+".join(fmt(f.value) for f in kinds))
+            self.cite(*kinds)
+            unit = first.unit
+            items = "＋".join(f"{f.metric_raw or f.metric}{v(f.value, unit)}" for f in kinds)
+            label = self.q.metric_terms[0] if self.q.metric_terms else metric
+            text = f"文件没有写出{year_label(year)}{label}的总数，按类别相加：{items}＝{v(calc.value, unit)}。"
+            return self.answer("count", text, calc.value, unit, calc.formula)
+        return None
+
     def difference(self) -> Answer | None:
         year = self.target_year()
         if len(self.q.metrics) >= 2:
@@ -994,7 +1051,11 @@ class Composer:
         op = self.q.op
         handlers = {
             "lookup": self.lookup,
-            "count": lambda: self.counted_instances(self.q.metrics[0], self.target_year()) or self.lookup(),
+            "count": lambda: (
+                self.counted_instances(self.q.metrics[0], self.target_year())
+                or self.enumerated_kinds(self.q.metrics[0], self.target_year())
+                or self.lookup()
+            ),
             "delta": self.delta,
             "rate": self.rate,
             "share": self.share,
@@ -1004,6 +1065,7 @@ class Composer:
         result = self.by_op(op, handlers)
         if result is not None and not result.refused:
             result = self.with_companions(result, op, handlers)
+            result = self.with_other_items(result, op, handlers)
             if self.q.verify:
                 result = verdict(result, self.q.text)
         return result
@@ -1039,6 +1101,30 @@ class Composer:
         for part in (texts[o] for o in self.q.sub_ops if o in texts):
             if not set(_NUMBER.findall(part)) <= set(_NUMBER.findall(text)):  # a part that adds no figure is left out
                 text += part
+        return replace(main, answer=text, citations=tuple(citations), warnings=tuple(warnings))
+
+    def with_other_items(self, main: Answer, op: str, handlers: dict[str, Callable[[], Answer | None]]) -> Answer:
+        """“有多少编制、实有多少人”: a question that asks for several items, each on its own, gets each in the order
+        asked; the headline value stays the first item's."""
+        if op not in ("count", "lookup") or len(self.q.metrics) < 2:
+            return main
+        text, citations, warnings = main.answer, list(main.citations), list(main.warnings)
+        asked = self.q
+        for metric in asked.metrics[1:]:
+            terms = tuple(t for t in asked.metric_terms if t != (asked.metric_terms[:1] or ("",))[0])
+            self.q = replace(asked, metrics=(metric,), metric_terms=terms[:1])
+            self.citations, self.warnings = [], []
+            try:
+                extra = handlers[op]()
+            finally:
+                self.q = asked
+            if extra is None or extra.refused or extra.value is None or fmt(extra.value) + (extra.unit or "") in text:
+                continue
+            text += extra.answer
+            citations += [c for c in extra.citations if c not in citations]
+            warnings += [w for w in extra.warnings if w not in warnings]
+        if text == main.answer:
+            return main
         return replace(main, answer=text, citations=tuple(citations), warnings=tuple(warnings))
 
     def quoted_shares(self, parts: list[str], quoted: list[Decimal], year: int | None) -> Answer | None:
@@ -1118,6 +1204,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUOTED_SHARE = re.compile(r"占(?:比)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 _OVER_YEARS = re.compile(r"上年|去年|上一年|同比|前一年|比\d{4}年|较\d{4}年")
 _SHARE_OF = re.compile(r"^[^。；;]{0,5}?占([^，,。；;\d%]{2,24})")  # 元,占一般公共预算支出的84.06%
+_TOTAL_WORD = re.compile(r"总数|总额|合计|总计|共计|小计|总人数")
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")
 _MULTI_YEAR = re.compile(

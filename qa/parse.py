@@ -376,7 +376,8 @@ def _count_metrics(metrics: list[str], clause_text: str, count_unit: str | None)
             out.append("公务用车保有量")
         else:
             out.append(name)
-    del count_unit
+    if not out and count_unit in ("辆", "台") and "车" in clause_text:
+        out.append("公务用车保有量")  # “有几辆车”: the only vehicles a disclosure counts are the ones it holds
     return list(dict.fromkeys(out))
 
 

@@ -457,3 +457,42 @@ def test_shares_quoted_in_a_check_question_are_each_recomputed(tmp_path: Path) -
     assert answer.answer.startswith("不全对") and "项目支出" in answer.answer
     right = ask(tmp_path / "b", SHARES_OF_AN_UNWRITTEN_WHOLE, "基本支出占80%、项目支出占20%，这两个比例对吗？")
     assert right.answer.startswith("都对")
+
+
+STAFF = (
+    "庚县文化馆2023年部门预算公开\n一、单位基本情况\n"
+    "本单位内设4个股室，共有行政编制5个，事业编制3个。实有行政人员5人，事业人员2人。\n"
+    "2023年财政拨款收入预算为300.00万元，全部为一般公共预算拨款。\n" + FILLER + "\n"
+    "二、国有资产占用情况\n共有车辆2辆，其中：一般公务用车0辆、特种专业技术用车2辆。\n"
+    "截至2022年12月31日，资产原值合计350000.00元。\n"
+)
+STAFF_WITH_TOTAL = (
+    "辛县档案馆2021年部门预算公开\n一、人员构成\n"
+    "2021年本单位人员编制总数为12人，实有在职人员总数11人，实有离休人员0人，实有退休人员3人。\n"
+    "2021年财政拨款收入预算为200.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_a_count_given_only_by_kind_is_added_up(tmp_path: Path) -> None:
+    staff = ask(tmp_path / "a", STAFF, "有多少编制？")
+    assert (staff.value, staff.unit, staff.formula) == (Decimal(8), "个", "5+3 = 8")
+    both = ask(tmp_path / "b", STAFF, "有多少编制、实有多少人？")
+    assert both.value == Decimal(8) and "5人＋事业人员2人＝7人" in both.answer  # each item asked, in order
+
+
+def test_a_figure_named_as_a_total_is_the_whole_not_a_kind(tmp_path: Path) -> None:
+    both = ask(tmp_path, STAFF_WITH_TOTAL, "有多少编制、实有多少人？")
+    assert both.value == Decimal(12) and both.formula is None
+    assert "11人" in both.answer and "23" not in both.answer  # 实有 is the in-post total, never 离休 nor a sum
+
+
+def test_vehicles_counted_without_naming_them(tmp_path: Path) -> None:
+    cars = ask(tmp_path, STAFF, "单位有几辆车？")
+    assert (cars.value, cars.unit) == (Decimal(2), "辆")
+
+
+def test_a_stock_dated_at_the_end_of_last_year_answers_for_that_date(tmp_path: Path) -> None:
+    dated = ask(tmp_path / "a", STAFF, "截至2022年底资产原值合计多少？")
+    assert not dated.refused and dated.value is not None and dated.value * 10000 == Decimal(350000)
+    undated = ask(tmp_path / "b", STAFF, "资产原值合计多少？")
+    assert not undated.refused and undated.value is not None and undated.value in (Decimal(350000), Decimal(35))
