@@ -141,7 +141,7 @@ class Agent:
             if checked is not None:
                 return checked
         if parsed.op in ("reason", "definition", "text"):
-            return self.textual(parsed, docs)
+            return self.with_figure(parsed, docs, self.textual(parsed, docs))
         if (
             not parsed.metrics
             and not parsed.unknown_terms
@@ -353,6 +353,21 @@ class Agent:
         if len({r.doc.org for r in rows}) == 1 and len({r.fact.year or r.doc.year for r in rows}) > 1:
             how = crossdoc.series  # one org over the years its documents cover
         return how(parsed, metric, rows, missing, scope)
+
+    def with_figure(self, parsed: ParsedQuestion, docs: list[Document], reason: Answer) -> Answer:
+        """“比上年少了多少？为什么？”: the figure asked first, then the reason the document gives for it."""
+        asked = [o for o in parsed.sub_ops if o in NUMERIC_OPS]
+        if parsed.op != "reason" or reason.refused or not asked or not parsed.metrics or len(docs) != 1:
+            return reason
+        figure = self.numeric(replace(parsed, op=asked[0]), Scope((docs[0],)))
+        if figure.refused or figure.value is None:
+            return reason
+        text = f"{figure.answer.rstrip('。')}。原因：{reason.answer.removeprefix('根据文件：')}"
+        citations = (*figure.citations, *(c for c in reason.citations if c not in figure.citations))
+        return replace(
+            reason, answer=text, value=figure.value, unit=figure.unit, formula=figure.formula, citations=citations,
+            warnings=(*figure.warnings, *reason.warnings),
+        )  # fmt: skip
 
     def section_passages(self, docs: list[Document], ranked: list[Chunk]) -> list[Chunk]:
         """Whole sections as passages (a chunk may cut a sentence), ordered by the best chunk inside each."""
@@ -627,6 +642,9 @@ def _metric_words(parsed: ParsedQuestion) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+_TOTAL_SUFFIX = re.compile(r"(?:总计|合计|总额|总数)$")
+
+
 def _mentions(sentence: str, parsed: ParsedQuestion) -> bool:
     """The sentence is about what was asked: the metric, a synonym, one of its parts, or the question's own term."""
     if not parsed.metrics and not parsed.metric_terms:
@@ -639,6 +657,8 @@ def _mentions(sentence: str, parsed: ParsedQuestion) -> bool:
         if m in BY_NAME:
             words.extend(BY_NAME[m].synonyms)
         words.extend(c.name for c in METRICS if c.parent == m)  # 公务接待费 speaks for 三公经费
+    # “收支总计…” then “收、支与上年相比…”: a total is spoken of by its head alone
+    words.extend(_TOTAL_SUFFIX.sub("", t) for t in parsed.metric_terms if _TOTAL_SUFFIX.search(t))
     if any(len(w) >= 2 and w in sentence for w in words):
         return True
     grams = {sentence[i : i + 2] for i in range(len(sentence) - 1)}

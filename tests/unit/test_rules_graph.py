@@ -496,3 +496,18 @@ def test_a_stock_dated_at_the_end_of_last_year_answers_for_that_date(tmp_path: P
     assert not dated.refused and dated.value is not None and dated.value * 10000 == Decimal(350000)
     undated = ask(tmp_path / "b", STAFF, "资产原值合计多少？")
     assert not undated.refused and undated.value is not None and undated.value in (Decimal(350000), Decimal(35))
+
+
+TOTALS_FELL = (
+    "壬县文联2023年部门决算公开\n一、收入支出决算总体情况说明\n"
+    "2023年度收、支总计均为120.00万元。收、支与2022年度相比，减少30.00万元，下降20.0%，主要原因是培训项目压减。\n"
+    + FILLER + "\n"
+)
+
+
+def test_a_reason_for_a_total_spoken_of_by_its_head_comes_with_the_figure(tmp_path: Path) -> None:
+    answer = ask(tmp_path, TOTALS_FELL, "2023年收支总计比上年少了多少？为什么？")
+    assert not answer.refused and answer.value == Decimal(30) and answer.unit == "万元"
+    assert "培训项目压减" in answer.answer and answer.answer.index("30") < answer.answer.index("培训")
+    why = ask(tmp_path / "b", TOTALS_FELL, "收支总计为什么减少？")
+    assert not why.refused and "培训项目压减" in why.answer and why.value is None
