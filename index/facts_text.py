@@ -246,6 +246,9 @@ def resolve_metric(phrase: str, kind: str) -> tuple[str, str] | None:
         return None
     money = kind == "money"
     phrase = re.sub(r"[“”\"]", "", phrase)
+    phrase = _BARE_FIGURE.split(phrase)[-1]  # “公务员20事业编制17名”: a figure whose unit was left out ends a name
+    if not phrase:
+        return None
     res = _resolve(phrase, kind, money)
     if res is not None and res[0] in _CAR_FAMILY:
         own = re.split(r"\d[\d,.]*\s*(?:万元|亿元|元|万|%|辆|人次|人)?", phrase)[-1]  # not an earlier figure's words
@@ -253,6 +256,7 @@ def resolve_metric(phrase: str, kind: str) -> tuple[str, str] | None:
     return res
 
 
+_BARE_FIGURE = re.compile(r"(?<=[\u4e00-\u9fff)）])\d{1,3}(?:\.\d+)?(?=[\u4e00-\u9fff])")
 _CAR_FAMILY = ("公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费")
 
 

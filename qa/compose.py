@@ -13,6 +13,7 @@ from index.types import Citation, Document, Fact, Finding
 from index.units import fmt
 from qa.calc import calculate
 from qa.evidence import Pick, Scope, conflict_warning, pick_fact
+from qa.parse import STAFFING
 from qa.terms import find_terms, is_subsequence
 from qa.textual import bigrams
 from qa.types import Answer, ParsedQuestion
@@ -951,6 +952,54 @@ class Composer:
         text = f"{year_label(year)}{self.metric_label(metric, distinct[0])}合计{v(calc.value, unit)}（{items}）。"
         return self.answer("sum", text, calc.value, unit, calc.formula)
 
+    def staffing(self) -> Answer | None:
+        """“有没有超编”: the staff in post (实有/在职) against the posts approved (编制数/核定), for the kind of post the
+        question names (事业编制) when the document gives both figures for it, else for the whole unit."""
+        doc = self.doc
+        if doc is None:
+            return None
+        year = self.target_year()
+        approved: list[Fact] = []
+        actual: list[Fact] = []
+        for f in self.facts:
+            if f.unit not in ("人", "名", "个") or f.comparison is not None or (year is not None and f.year not in (None, year)):
+                continue
+            before = re.split(r"[。；;\n]", doc.text[max(0, f.start - 120) : f.start])[-1]
+            in_post = max((before.rfind(w) for w in ("实有", "在职", "现有", "实际")), default=-1)
+            posts = max((before.rfind(w) for w in ("编制数", "核定", "编制总数", "定编", "核编", "编制为")), default=-1)
+            if in_post > posts:
+                actual.append(f)
+            elif posts >= 0:
+                approved.append(f)
+        text = self.q.text
+
+        def kind(f: Fact) -> str:  # 公务员(含参照公务员管理事业人员) -> 公务员
+            return re.sub(r"[(（][^)）]*[)）]", "", f.metric_raw or f.metric)
+
+        pairs = [(a, b) for a in approved for b in actual if kind(a) == kind(b) and kind(a) in text]
+        named = [f for f in (*approved, *actual) if f.metric != "编制人数" and len(kind(f)) >= 2 and kind(f) in text]
+        if not pairs and named:
+            return None  # the kind asked about lacks one of its two figures: never the whole unit's instead
+        if not pairs:
+            totals = [a for a in approved if a.metric == "编制人数"]
+            whole = [b for b in actual if b.metric in ("实有人数", "在职人数") or _TOTAL_WORD.search(b.metric_raw or "")]
+            if not totals or not whole:
+                return None
+            pairs = [(totals[0], whole[0])]
+        post, staff = pairs[0]
+        label = kind(post) if kind(post) in text else "编制"
+        calc = calculate(f"{fmt(staff.value)}-{fmt(post.value)}")
+        self.cite(post, staff)
+        gap = calc.value
+        head = f"按文件数字，{year_label(year)}{label}核定{v(post.value, post.unit)}，实有{v(staff.value, staff.unit)}，"
+        if gap > 0:
+            verdict_text = f"超编{v(gap, '人')}（{calc.formula}）。"
+        elif gap < 0:
+            verdict_text = f"没有超编，尚有空编{v(-gap, '人')}。"
+        else:
+            verdict_text = "正好满编，没有超编。"
+        return self.answer("diff", head + verdict_text, abs(gap), "人", calc.formula)
+
     def enumerated_kinds(self, metric: str, year: int | None) -> Answer | None:
         """A count the document gives only by kind, in one enumeration and without a total (“共有行政编制4个,参公
         事业编制2个”; “实有行政人员4人,参公事业人员2人”): asked for the whole (多少编制, 实有多少人), the kinds added up.
@@ -1033,6 +1082,10 @@ class Composer:
         return None
 
     def run(self) -> Answer | None:
+        if STAFFING.search(self.q.text):
+            checked = self.staffing()
+            if checked is not None:
+                return checked
         if _LIST_COUNT.search(self.q.text) and (
             self.q.op == "sum" or _ALTOGETHER.search(self.q.text) or "等于" in self.q.text
         ):

@@ -363,6 +363,9 @@ def _unknown_terms(masked: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+STAFFING = re.compile(r"超编|缺编|满编|空编|超出编制|超过编制")
+
+
 def _count_metrics(metrics: list[str], clause_text: str, count_unit: str | None) -> list[str]:
     """Money metrics asked as counts: 接待 + 批次 -> 接待批次, 公车 + 辆 -> 公务用车保有量."""
     out: list[str] = []
@@ -445,6 +448,8 @@ def parse_question(
         metric_names = _count_metrics(metric_names, masked, count_unit)
     if whole is not None and op == "share" and whole in metric_names and len(metric_names) > 1:
         metric_names.remove(whole)
+    if STAFFING.search(norm) and not metric_names:
+        metric_names = ["编制人数"]  # 有没有超编: the staff in post against the posts approved
 
     plain = _mask(quoted, org_spans, "Ｏ")
     in_metric = {i for t in terms for i in range(t.start, t.end)}

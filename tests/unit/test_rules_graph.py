@@ -511,3 +511,24 @@ def test_a_reason_for_a_total_spoken_of_by_its_head_comes_with_the_figure(tmp_pa
     assert "培训项目压减" in answer.answer and answer.answer.index("30") < answer.answer.index("培训")
     why = ask(tmp_path / "b", TOTALS_FELL, "收支总计为什么减少？")
     assert not why.refused and "培训项目压减" in why.answer and why.value is None
+
+
+POSTS = (
+    "癸县林业站2022年部门预算公开\n一、单位基本情况\n"
+    "本单位编制数为30名，其中公务员12事业编制15名，工勤编制3名。单位实有在职人员总数29人，其中公务员12人，事业编制16人。\n"
+    "2022年财政拨款收入预算为500.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_a_figure_whose_unit_was_left_out_ends_the_next_name() -> None:
+    posts = [f for f in facts_of(POSTS) if f.unit == "名"]
+    assert {(f.metric_raw, f.value) for f in posts} >= {("事业编制", Decimal(15)), ("工勤编制", Decimal(3))}
+
+
+def test_staffing_checks_the_kind_named_or_the_whole_unit(tmp_path: Path) -> None:
+    kind = ask(tmp_path / "a", POSTS, "事业编制人员有没有超编？")
+    assert (kind.value, kind.formula) == (Decimal(1), "16-15 = 1") and "超编1人" in kind.answer
+    whole = ask(tmp_path / "b", POSTS, "该单位有没有超编？")
+    assert whole.value == Decimal(1) and "没有超编" in whole.answer and "29" in whole.answer
+    missing = ask(tmp_path / "c", POSTS, "公务员有没有超编？")  # its approved figure has no unit: never the whole's
+    assert "空编" not in missing.answer and "超编1人" not in missing.answer
