@@ -1000,6 +1000,34 @@ class Composer:
             verdict_text = "正好满编，没有超编。"
         return self.answer("diff", head + verdict_text, abs(gap), "人", calc.formula)
 
+    def written_apart(self, year: int | None) -> Answer | None:
+        """“总支出比本年支出多多少”: two names the vocabulary reads as one item, each written in the document with a
+        figure of its own (总支出125.08万元, 其中本年支出116.12万元): the two written figures, compared."""
+        if len(self.q.metrics) != 1 or len(self.q.metric_terms) < 2:
+            return None
+        found: list[Fact] = []
+        for term in self.q.metric_terms[:2]:
+            named = [
+                f for f in self.facts
+                if f.metric == self.q.metrics[0] and (f.metric_raw or "").replace(" ", "") == term
+                and f.unit != "%" and (year is None or f.year in (None, year))
+            ]  # fmt: skip
+            if not named:
+                return None
+            found.append(named[0])
+        a, b = found
+        if a.value == b.value or a.unit != b.unit:
+            return None
+        hi, lo = (a, b) if a.value > b.value else (b, a)
+        calc = calculate(f"{self.dv(hi.value, hi.unit)}-{self.dv(lo.value, lo.unit)}")
+        self.cite(hi, lo)
+        unit = self.du(hi.unit)
+        text = (
+            f"{year_label(year)}{hi.metric_raw}{self.vv(hi.value, hi.unit)}，{lo.metric_raw}{self.vv(lo.value, lo.unit)}，"
+            f"相差{v(calc.value, unit)}（{calc.formula}）。"
+        )
+        return self.answer("diff", text, calc.value, unit, calc.formula)
+
     def enumerated_kinds(self, metric: str, year: int | None) -> Answer | None:
         """A count the document gives only by kind, in one enumeration and without a total (“共有行政编制4个,参公
         事业编制2个”; “实有行政人员4人,参公事业人员2人”): asked for the whole (多少编制, 实有多少人), the kinds added up.
@@ -1038,6 +1066,9 @@ class Composer:
 
     def difference(self) -> Answer | None:
         year = self.target_year()
+        written = self.written_apart(year)
+        if written is not None:
+            return written
         if len(self.q.metrics) >= 2:
             a, b = self.pick(self.q.metrics[0], year), self.pick(self.q.metrics[1], year)
             if a is None or b is None:

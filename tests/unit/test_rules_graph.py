@@ -532,3 +532,14 @@ def test_staffing_checks_the_kind_named_or_the_whole_unit(tmp_path: Path) -> Non
     assert whole.value == Decimal(1) and "没有超编" in whole.answer and "29" in whole.answer
     missing = ask(tmp_path / "c", POSTS, "公务员有没有超编？")  # its approved figure has no unit: never the whole's
     assert "空编" not in missing.answer and "超编1人" not in missing.answer
+
+
+SPENDING = (
+    "子县文化站2023年部门决算公开\n一、收入支出决算总体情况说明\n"
+    "本单位2023年度总支出80.50万元，其中本年支出72.25万元，较2022年度决算数增加5.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_two_names_read_as_one_item_are_compared_by_their_written_figures(tmp_path: Path) -> None:
+    answer = ask(tmp_path, SPENDING, "2023年总支出比本年支出多多少？")
+    assert (answer.value, answer.unit, answer.formula) == (Decimal("8.25"), "万元", "80.5-72.25 = 8.25")
