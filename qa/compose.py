@@ -966,15 +966,16 @@ class Composer:
                 continue
             before = re.split(r"[。；;\n]", doc.text[max(0, f.start - 120) : f.start])[-1]
             in_post = max((before.rfind(w) for w in ("实有", "在职", "现有", "实际")), default=-1)
-            posts = max((before.rfind(w) for w in ("编制数", "核定", "编制总数", "定编", "核编", "编制为")), default=-1)
+            posts = max((before.rfind(w) for w in ("编制数", "编制人数", "核定", "编制总数", "定编", "核编", "编制为")), default=-1)
             if in_post > posts:
                 actual.append(f)
             elif posts >= 0:
                 approved.append(f)
         text = self.q.text
 
-        def kind(f: Fact) -> str:  # 公务员(含参照公务员管理事业人员) -> 公务员
-            return re.sub(r"[(（][^)）]*[)）]", "", f.metric_raw or f.metric)
+        def kind(f: Fact) -> str:  # 公务员(含参照公务员管理事业人员) -> 公务员; 行政编制 / 行政人员 -> 行政
+            name = re.sub(r"[(（][^)）]*[)）]", "", f.metric_raw or f.metric)
+            return re.sub(r"(?<=..)(?:编制|人员|人数)$", "", name)
 
         pairs = [(a, b) for a in approved for b in actual if kind(a) == kind(b) and kind(a) in text]
         named = [f for f in (*approved, *actual) if f.metric != "编制人数" and len(kind(f)) >= 2 and kind(f) in text]
@@ -983,19 +984,26 @@ class Composer:
         if not pairs:
             totals = [a for a in approved if a.metric == "编制人数"]
             whole = [b for b in actual if b.metric in ("实有人数", "在职人数") or _TOTAL_WORD.search(b.metric_raw or "")]
+            whole.sort(key=lambda b: b.metric != "在职人数")  # posts are filled by the staff in post, not the retired
             if not totals or not whole:
                 return None
             pairs = [(totals[0], whole[0])]
         post, staff = pairs[0]
-        label = kind(post) if kind(post) in text else "编制"
-        calc = calculate(f"{fmt(staff.value)}-{fmt(post.value)}")
+        def named(f: Fact) -> str:
+            return re.sub(r"[(（][^)）]*[)）]", "", f.metric_raw or f.metric)
+
+        over = staff.value > post.value
+        calc = calculate(f"{fmt(staff.value)}-{fmt(post.value)}" if over else f"{fmt(post.value)}-{fmt(staff.value)}")
         self.cite(post, staff)
-        gap = calc.value
-        head = f"按文件数字，{year_label(year)}{label}核定{v(post.value, post.unit)}，实有{v(staff.value, staff.unit)}，"
+        gap = calc.value if over else -calc.value
+        head = (
+            f"按文件数字，{year_label(year)}{named(post)}{v(post.value, post.unit)}，"
+            f"{'' if named(staff).startswith(('实有', '在职')) else '实有'}{named(staff)}{v(staff.value, staff.unit)}，"
+        )
         if gap > 0:
             verdict_text = f"超编{v(gap, '人')}（{calc.formula}）。"
         elif gap < 0:
-            verdict_text = f"没有超编，尚有空编{v(-gap, '人')}。"
+            verdict_text = f"没有超编，尚有空编{v(-gap, '人')}（{calc.formula}）。"
         else:
             verdict_text = "正好满编，没有超编。"
         return self.answer("diff", head + verdict_text, abs(gap), "人", calc.formula)

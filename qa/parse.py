@@ -363,7 +363,7 @@ def _unknown_terms(masked: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-STAFFING = re.compile(r"超编|缺编|满编|空编|超出编制|超过编制")
+STAFFING = re.compile(r"超编|缺编|满编|空编|超出编制|超过编制|空了几|空缺|缺了几|缺几")
 
 
 def _count_metrics(metrics: list[str], clause_text: str, count_unit: str | None) -> list[str]:

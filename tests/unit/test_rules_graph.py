@@ -528,6 +528,8 @@ def test_a_figure_whose_unit_was_left_out_ends_the_next_name() -> None:
 def test_staffing_checks_the_kind_named_or_the_whole_unit(tmp_path: Path) -> None:
     kind = ask(tmp_path / "a", POSTS, "事业编制人员有没有超编？")
     assert (kind.value, kind.formula) == (Decimal(1), "16-15 = 1") and "超编1人" in kind.answer
+    vacant = ask(tmp_path / "d", POSTS.replace("事业编制16人", "事业人员13人"), "事业编制实有几人？空了几个？")
+    assert (vacant.value, vacant.formula) == (Decimal(2), "15-13 = 2") and "空编2人" in vacant.answer
     whole = ask(tmp_path / "b", POSTS, "该单位有没有超编？")
     assert whole.value == Decimal(1) and "没有超编" in whole.answer and "29" in whole.answer
     missing = ask(tmp_path / "c", POSTS, "公务员有没有超编？")  # its approved figure has no unit: never the whole's
