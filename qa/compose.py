@@ -989,7 +989,7 @@ class Composer:
                 return None
             pairs = [(totals[0], whole[0])]
         post, staff = pairs[0]
-        def named(f: Fact) -> str:
+        def shown(f: Fact) -> str:
             return re.sub(r"[(（][^)）]*[)）]", "", f.metric_raw or f.metric)
 
         over = staff.value > post.value
@@ -997,8 +997,8 @@ class Composer:
         self.cite(post, staff)
         gap = calc.value if over else -calc.value
         head = (
-            f"按文件数字，{year_label(year)}{named(post)}{v(post.value, post.unit)}，"
-            f"{'' if named(staff).startswith(('实有', '在职')) else '实有'}{named(staff)}{v(staff.value, staff.unit)}，"
+            f"按文件数字，{year_label(year)}{shown(post)}{v(post.value, post.unit)}，"
+            f"{'' if shown(staff).startswith(('实有', '在职')) else '实有'}{shown(staff)}{v(staff.value, staff.unit)}，"
         )
         if gap > 0:
             verdict_text = f"超编{v(gap, '人')}（{calc.formula}）。"
