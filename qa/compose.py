@@ -322,7 +322,7 @@ class Composer:
         years = sorted({f.year for f in self.facts if f.metric == metric and f.year is not None})
         if self.q.years and len(self.q.years) == 2:
             lo, hi = sorted(self.q.years)
-            years = [y for y in years if lo <= y <= hi]
+            years = list(range(lo, hi + 1)) if hi - lo <= 10 else [y for y in years if lo <= y <= hi]
         picks = [self.pick(metric, y) for y in years]
         found = [p.fact for p in picks if p is not None]
         if len(found) < 2:
@@ -615,9 +615,10 @@ class Composer:
         direction = "增加" if calc.value > 0 else "减少" if calc.value < 0 else "持平"
         amount, unit = abs(calc.value), self.du(new.unit)
         self.cite(new, old)
+        change = f"{direction}{v(amount, unit)}" if calc.value else "没有变化（持平）"
         text = (
             f"{'按文中数字计算：' if stated is not None else ''}{new.year}年{self.metric_label(metric, new)}"
-            f"{self.vv(new.value, new.unit)}，{old.year}年{self.vv(old.value, old.unit)}，{direction}{v(amount, unit)}（{calc.formula}）。"
+            f"{self.vv(new.value, new.unit)}，{old.year}年{self.vv(old.value, old.unit)}，{change}（{calc.formula}）。"
         )
         c = stated.comparison if stated is not None else None
         if stated is not None and c is not None and c.amount is not None:

@@ -65,11 +65,18 @@ class Years:
     spans: tuple[tuple[int, int], ...]
 
 
+_YEAR_RANGE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*年?\s*(?:到|至|—|-|~|～)\s*(20\d{2}|19\d{2})(?!\d)")
+
+
 def find_years(text: str, masked: str, library_years: Sequence[int] = ()) -> Years:
     """Explicit years (2023年, 二〇二三年, 23年 when the library holds 2023) and 今年/上年/前年, target vs compared."""
     found: list[tuple[int, int, int]] = []  # (start, end, year)
     for m in _YEAR.finditer(text):
         found.append((m.start(), m.end(), int(m.group(1))))
+    for m in _YEAR_RANGE.finditer(text):  # “2021到2023三年”: both ends, whether or not 年 is written after them
+        for k in (1, 2):
+            if not any(s <= m.start(k) < e for s, e, _ in found):
+                found.append((m.start(k), m.end(k), int(m.group(k))))
     for m in _CN_YEAR.finditer(text):
         found.append((m.start(), m.end(), int("".join(_CN_DIGITS[c] for c in m.group(1)))))
     if library_years:
@@ -127,7 +134,8 @@ RATE = _P(
 )
 DIRECTION = _P(
     r"(?:涨|增|升|增加|增长|上升|提高|多)(?:了)?还是(?:降|减|跌|下降|减少|降低|少)|(?:降|减|下降|减少|降低|少)(?:了)?还是(?:涨|增|升|增加|增长|上升|多)|"
-    r"是增是减|增还是减|增减情况|有没有(?:增加|减少|变化|下降|增长)|是否(?:增加|减少|下降|增长|有变化)|变多还是变少"
+    r"是增是减|增还是减|增减情况|有没有(?:增加|减少|变化|下降|增长)|是否(?:增加|减少|下降|增长|有变化)|变多还是变少|"
+    r"有(?:无)?变化吗?|(?:变|涨|降|增加|减少|增长|下降|上升)了吗|一样吗|相同吗|持平吗"
 )
 COMPARATIVE = _P(
     r"(?:(?<!同)比|较|相比|与|和|跟|同(?!比))(?P<x>[^，。?？]{1,20}?)(?:还)?(?:多|少|高|低|增加|减少|增长|下降|节约|节省|超出|超|省|降低|上升)"

@@ -545,3 +545,27 @@ SPENDING = (
 def test_two_names_read_as_one_item_are_compared_by_their_written_figures(tmp_path: Path) -> None:
     answer = ask(tmp_path, SPENDING, "2023年总支出比本年支出多多少？")
     assert (answer.value, answer.unit, answer.formula) == (Decimal("8.25"), "万元", "80.5-72.25 = 8.25")
+
+
+PROJECT_YEARS = (
+    "丑县广播站2023年部门预算公开\n一、项目支出安排情况\n"
+    "2023年项目支出60万元，具体使用情况如下：广播维护项目60万元，主要用于设备维护。\n"
+    "二、项目支出绩效目标表\n1.广播维护项目申报表\n"
+    "预算变动情况：2021年项目预算80万，2022年项目预算80万，2023年60万，较上年减少20万。\n"
+    "2023年财政拨款收入预算为200.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_a_year_range_without_year_words_sums_each_year(tmp_path: Path) -> None:
+    from qa.parse import parse_question
+
+    assert parse_question("2019到2021三年加起来多少？").years == (2019, 2021)
+    answer = ask(tmp_path, PROJECT_YEARS, "广播维护项目2021到2023三年预算加起来一共多少？")
+    assert (answer.value, answer.formula) == (Decimal(220), "80+80+60 = 220")
+
+
+def test_has_it_changed_is_a_change_question(tmp_path: Path) -> None:
+    same = ask(tmp_path / "a", PROJECT_YEARS, "广播维护项目2022年预算比2021年有变化吗？")
+    assert same.value == Decimal(0) and "没有变化" in same.answer
+    fell = ask(tmp_path / "b", PROJECT_YEARS, "广播维护项目2023年预算比上年涨了吗？")
+    assert fell.value == Decimal(20) and "减少" in fell.answer
