@@ -310,8 +310,8 @@ def _combine(ops: Sequence[ClauseOp]) -> ClauseOp | None:
     for op in ops[1:]:
         # “X多少？占比？” / “X多少？税收占比？” / “花了多少？完成预算多少？”: the figure first, its share a companion
         follow_up = (op.op == "share" and not op.ratio) or (op.execution and not op.has_metric) or op.descriptive
-        if first.op == "lookup" and first.asks_figure and follow_up:
-            continue
+        if first.op in ("lookup", "sum") and first.asks_figure and follow_up:
+            continue  # “这三块加起来多少？占总预算多少？”: the sum first, its share a companion
         if RANK[op.op] > RANK[best.op]:
             best = op
     return best

@@ -569,3 +569,10 @@ def test_has_it_changed_is_a_change_question(tmp_path: Path) -> None:
     assert same.value == Decimal(0) and "没有变化" in same.answer
     fell = ask(tmp_path / "b", PROJECT_YEARS, "广播维护项目2023年预算比上年涨了吗？")
     assert fell.value == Decimal(20) and "减少" in fell.answer
+
+
+def test_a_share_asked_after_a_sum_is_its_companion() -> None:
+    from qa.parse import parse_question
+
+    parsed = parse_question("公务接待费和公务用车运行维护费加起来多少？占三公经费多少？")
+    assert parsed.op == "sum" and "share" in parsed.sub_ops
