@@ -778,10 +778,12 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 res = resolve_metric(j.text[max(ctx.seg_start, colon - 30) : colon], kind)
     if kind == "count" and re.search(r"(?:下属|共有|现有|拥有|有|设|共)$", left):
         res = None
-    if res is None and kind == "count":
-        after = re.match(r"[\u4e00-\u9fff()（）]{2,16}?(?=的|[,，。；;:：、]|$|\d)", j.text[m.end() : m.end() + 20])
-        if after:
-            res = resolve_metric(after.group(0), kind)
+    after = re.match(r"[\u4e00-\u9fff()（）]{2,16}?(?=的|[,，。；;:：、]|$|\d)", j.text[m.end() : m.end() + 20])
+    listed = re.split(r"[,，;；。:：]", j.text[max(ctx.sent_start, m.start() - 60) : m.start()])[-1]
+    if kind == "count" and after and "、" in listed and not re.search(r"\d", listed):
+        res = None  # “内设综合部、财务部等5个部室”: the list names the members, the noun after the figure what is counted
+    if res is None and kind == "count" and after:
+        res = resolve_metric(after.group(0), kind)
     if res is None or (ctx.long and res[0] not in BY_NAME):
         return
     metric, metric_raw = res

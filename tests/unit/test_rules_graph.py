@@ -576,3 +576,25 @@ def test_a_share_asked_after_a_sum_is_its_companion() -> None:
 
     parsed = parse_question("公务接待费和公务用车运行维护费加起来多少？占三公经费多少？")
     assert parsed.op == "sum" and "share" in parsed.sub_ops
+
+
+OFFICES = (
+    "寅县交易中心2019年部门预算公开\n一、机构设置情况\n"
+    "本中心内设综合股、信息股、服务股3个股室，办公面积约600平米。\n"
+    "二、人员情况\n现有工资岗位为专技岗5人(其中:专技九级2人、专技十二级3人);工勤岗1人。\n"
+    "2019年财政拨款收入预算为150.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_a_listed_count_is_named_by_the_noun_after_its_figure(tmp_path: Path) -> None:
+    assert {(f.metric, f.value) for f in facts_of(OFFICES) if f.unit == "个"} == {("股室", Decimal(3))}
+    answer = ask(tmp_path, OFFICES, "中心有几个股室？场所多大？")
+    assert (answer.value, answer.unit) == (Decimal(3), "个")
+
+
+def test_an_item_with_a_word_put_inside_is_still_that_item(tmp_path: Path) -> None:
+    from qa.terms import find_terms
+
+    assert [t.metric for t in find_terms("专技岗中十二级有几人？", ["专技十二级", "专技九级"])] == ["专技十二级"]
+    answer = ask(tmp_path, OFFICES, "专技岗中十二级有几人？")
+    assert (answer.value, answer.unit) == (Decimal(3), "人")
