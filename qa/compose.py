@@ -599,11 +599,34 @@ class Composer:
                     text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(pct(r.value))}%（按金额计算：{r.formula}）"
                 return self.answer("delta", text + "。", amount, unit, formula)
             if c.rate is not None:
+                if self.q.unit is not None or _MONEY_ASKED.search(self.q.text):
+                    derived = self.amount_from_rate(metric, f)
+                    if derived is not None:
+                        return derived
                 # 增长了多少 where the document states only the rate (增长27.8%): the rate is the change it gives
                 stated = self.comparison_rate(metric, f)
                 if stated is not None:
                     return stated
         return self.recomputed_delta(metric, year, None)
+
+    def amount_from_rate(self, metric: str, f: Fact) -> Answer | None:
+        """“少花了多少万元” where the document states only the rate (下降7.6%): the amount from the figure and the
+        rate, prior = figure ÷ (1 ± rate), rounded, and said to be approximate."""
+        c = f.comparison
+        if c is None or c.rate is None or c.direction not in ("增加", "减少") or (c.direction == "减少" and c.rate >= 100):
+            return None
+        sign = "+" if c.direction == "增加" else "-"
+        value = self.dv(f.value, f.unit)
+        calc = calculate(f"{value}-{value}/(1{sign}{fmt(c.rate)}/100)")
+        amount, unit = abs(calc.value), self.du(f.unit)
+        self.cite(f)
+        self.warnings.append("文件只写了变动率，变动额按数值和变动率推算，是近似值。")
+        verb = "增长" if c.direction == "增加" else "下降"
+        text = (
+            f"文件只写了{year_label(f.year)}{self.metric_label(metric, f)}{self.vv(f.value, f.unit)}、比上年{verb}"
+            f"{fmt(c.rate)}%，没有写变动额；按此推算约{c.direction}{v(amount, unit)}（{calc.formula}）。"
+        )
+        return self.answer("delta", text, amount, unit, calc.formula)
 
     def recomputed_delta(self, metric: str, year: int | None, stated: Fact | None) -> Answer | None:
         """The change computed from the two years' figures, set against the change the document states (if any)."""
@@ -1297,6 +1320,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUOTED_SHARE = re.compile(r"占(?:比)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 _OVER_YEARS = re.compile(r"上年|去年|上一年|同比|前一年|比\d{4}年|较\d{4}年")
 _SHARE_OF = re.compile(r"^[^。；;]{0,5}?占([^，,。；;\d%]{2,24})")  # 元,占一般公共预算支出的84.06%
+_MONEY_ASKED = re.compile(r"多少钱|花了|少花|多花|省了|万元|亿元|多少元")
 _TOTAL_WORD = re.compile(r"总数|总额|合计|总计|共计|小计|总人数")
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")

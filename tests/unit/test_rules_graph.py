@@ -598,3 +598,17 @@ def test_an_item_with_a_word_put_inside_is_still_that_item(tmp_path: Path) -> No
     assert [t.metric for t in find_terms("专技岗中十二级有几人？", ["专技十二级", "专技九级"])] == ["专技十二级"]
     answer = ask(tmp_path, OFFICES, "专技岗中十二级有几人？")
     assert (answer.value, answer.unit) == (Decimal(3), "人")
+
+
+RATE_ONLY = (
+    "卯县林场2018年部门决算公开\n一、三公经费决算情况\n"
+    "2018年公务接待费决算200万元，与上年下降20%。\n2018年财政拨款支出决算为900.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_an_amount_asked_where_only_the_rate_is_written_is_derived_and_said_approximate(tmp_path: Path) -> None:
+    money = ask(tmp_path / "a", RATE_ONLY, "2018年接待费比上年少花了大概多少万元？")
+    assert (money.value, money.unit) == (Decimal(50), "万元") and money.formula.startswith("200-200/(1-20/100) = -50")
+    assert "近似" in " ".join(money.warnings) and "没有写变动额" in money.answer
+    rate = ask(tmp_path / "b", RATE_ONLY, "2018年接待费比上年减少多少？")
+    assert (rate.value, rate.unit) == (Decimal(20), "%")  # no money word: the change the document gives
