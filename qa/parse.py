@@ -90,6 +90,9 @@ def find_years(text: str, masked: str, library_years: Sequence[int] = ()) -> Yea
     years = tuple(dict.fromkeys(y for _, _, y in found))
     year = target[0] if target else (years[0] if years else None)
     compare_year = compared[0] if compared else next((y for y in years[1:] if y != year), None)
+    span = _YEAR_RANGE.search(text)
+    if span is not None and not compared and int(span.group(1)) < int(span.group(2)):
+        year, compare_year = int(span.group(2)), int(span.group(1))  # 从2021年到2023年: the change up to the later year
     relative: int | None = None
     compare_relative: int | None = None
     for m in _RELATIVE_RE.finditer(masked):

@@ -501,7 +501,8 @@ def test_a_stock_dated_at_the_end_of_last_year_answers_for_that_date(tmp_path: P
 TOTALS_FELL = (
     "壬县文联2023年部门决算公开\n一、收入支出决算总体情况说明\n"
     "2023年度收、支总计均为120.00万元。收、支与2022年度相比，减少30.00万元，下降20.0%，主要原因是培训项目压减。\n"
-    + FILLER + "\n"
+    + FILLER
+    + "\n"
 )
 
 
@@ -612,3 +613,14 @@ def test_an_amount_asked_where_only_the_rate_is_written_is_derived_and_said_appr
     assert "近似" in " ".join(money.warnings) and "没有写变动额" in money.answer
     rate = ask(tmp_path / "b", RATE_ONLY, "2018年接待费比上年减少多少？")
     assert (rate.value, rate.unit) == (Decimal(20), "%")  # no money word: the change the document gives
+
+
+def test_from_one_year_to_another_is_the_change_up_to_the_later_year() -> None:
+    from qa.parse import parse_question
+
+    parsed = parse_question("发布数量目标从2021年到2023年砍了百分之几？")
+    assert (parsed.year, parsed.compare_year) == (2023, 2021)
+    assert (
+        parse_question("2023年比2021年下降了多少？").year,
+        parse_question("2023年比2021年下降了多少？").compare_year,
+    ) == (2023, 2021)
