@@ -19,7 +19,7 @@ from qa import crossdoc, route, sumcheck
 from qa.compose import Composer, cite
 from qa.evidence import Scope
 from qa.followup import answer_context, covered_years, follow_up
-from qa.parse import parse_question
+from qa.parse import COUNT_UNITS, parse_question
 from qa.question import check_length, hint
 from qa.textual import (
     _DEFINITION_CUE,
@@ -166,7 +166,16 @@ class Agent:
             if _WHICH_MORE.search(parsed.text) or parsed.op in ("diff", "compare"):
                 return self.across(parsed, named, crossdoc.ranking)
         if not parsed.metrics or _ENTITY_QUESTION.search(parsed.text):
-            return self.textual(parsed, docs, open_question=True)
+            found = self.textual(parsed, docs, open_question=True)
+            if parsed.op == "count" and not parsed.metrics and (found.refused or not _counted_in(found, parsed)):
+                # “有几个下属二级单位” where the document says 无下属二级单位: none; a passage that names them but
+                # counts nothing (“有多少军休干部”) does not answer how many
+                none = self.stated_none(parsed, docs)
+                if none is not None:
+                    return none
+                if not found.refused:
+                    return self.not_found(parsed, Scope(tuple(docs)), "文件中没有找到相关的人数或数量，无法回答。")
+            return found
         having = self.lib.docs_with_metric(list(parsed.metrics), [d.doc_id for d in docs])  # one query, not one per doc
         with_metric = [d for d in docs if d.doc_id in having]
         if len(with_metric) > 1 and doc_ids is None and parsed.org is None:
@@ -368,6 +377,25 @@ class Agent:
             reason, answer=text, value=figure.value, unit=figure.unit, formula=figure.formula, citations=citations,
             warnings=(*figure.warnings, *reason.warnings),
         )  # fmt: skip
+
+    def stated_none(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer | None:
+        """“有几个下属二级单位” and the document writes “无下属二级单位”: a count of 0, quoting that sentence."""
+        asked = _COUNTED_NOUN.search(parsed.text)
+        if asked is None or len(docs) != 1:
+            return None
+        noun = asked.group(1)
+        for passage in self.section_passages(docs, []):
+            m = re.search(rf"(?:无|没有|未设|未设置|不设)(?:任何)?{re.escape(noun)}", passage.text)
+            if m is None:
+                continue
+            head = passage.text[: m.start()]
+            begin = max(head.rfind(c) for c in "。；;") + 1
+            quote = re.sub(r"\s+", "", passage.text[max(begin, m.start() - 120) : m.end()])
+            unit = parsed.count_unit or "个"
+            citation = citation_for(Passage(quote, passage, 0.0), quote)
+            return Answer(parsed.text, f"文件写明“{quote.strip()}”，即{noun}为0{unit}。", "count", Decimal(0), unit,
+                          citations=(citation,))  # fmt: skip
+        return None
 
     def section_passages(self, docs: list[Document], ranked: list[Chunk]) -> list[Chunk]:
         """Whole sections as passages (a chunk may cut a sentence), ordered by the best chunk inside each."""
@@ -640,6 +668,16 @@ def _metric_words(parsed: ParsedQuestion) -> list[str]:
         if m in BY_NAME:
             words.extend(BY_NAME[m].synonyms)
     return list(dict.fromkeys(words))
+
+
+_COUNTED_NOUN = re.compile(r"(?:几|多少)(?:个|家|所|名|位|辆|台|项)?([\u4e00-\u9fff]{2,12}?)(?:[？?。，,]|吗|呢|$)")
+
+
+def _counted_in(answer: Answer, parsed: ParsedQuestion) -> bool:
+    """The passage an open answer quotes holds a figure in the unit the count asks (any count unit if none)."""
+    unit = re.escape(parsed.count_unit) if parsed.count_unit else COUNT_UNITS
+    text = answer.answer + " ".join(c.quote for c in answer.citations)
+    return bool(re.search(rf"\d[\d,.]*\s*(?:{unit})", text))
 
 
 _TOTAL_SUFFIX = re.compile(r"(?:总计|合计|总额|总数)$")

@@ -624,3 +624,16 @@ def test_from_one_year_to_another_is_the_change_up_to_the_later_year() -> None:
         parse_question("2023年比2021年下降了多少？").year,
         parse_question("2023年比2021年下降了多少？").compare_year,
     ) == (2023, 2021)
+
+
+NONE_BELOW = (
+    "辰县档案馆2023年部门预算公开\n一、部门预算单位构成\n纳入本部门预算编制范围的单位是本级，本馆无下属二级单位。\n"
+    "二、其他\n本馆承担军休人员的服务保障工作。\n2023年财政拨款收入预算为90.00万元，全部为一般公共预算拨款；支出预算中基本支出80.00万元，项目支出10.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_a_count_the_document_says_is_none_is_zero_and_one_it_never_gives_is_refused(tmp_path: Path) -> None:
+    none = ask(tmp_path / "a", NONE_BELOW, "档案馆有几个下属二级单位？")
+    assert (none.value, none.unit) == (Decimal(0), "个") and "无下属二级单位" in none.citations[0].quote
+    never = ask(tmp_path / "b", NONE_BELOW, "这个单位有多少军休干部？")
+    assert never.refused and never.value is None
