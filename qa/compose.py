@@ -905,6 +905,8 @@ class Composer:
                 run = group[i : i + n]
                 if len({f.unit for f in run}) != 1 or len({f.metric_raw for f in run}) != n:
                     continue
+                if (run[0].unit in ("万元", "元", "亿元")) != (self.q.count_unit is None):
+                    continue  # “两个项目合计压减多少” adds money, “两类人员一共多少人” heads
                 words = section + "".join(f.metric_raw + f.quote for f in run)
                 score = len(q_grams & bigrams(words)) + (3 if sum(f.value for f in run) in stated else 0)
                 if best is None or score > best[0]:

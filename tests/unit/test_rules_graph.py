@@ -637,3 +637,8 @@ def test_a_count_the_document_says_is_none_is_zero_and_one_it_never_gives_is_ref
     assert (none.value, none.unit) == (Decimal(0), "个") and "无下属二级单位" in none.citations[0].quote
     never = ask(tmp_path / "b", NONE_BELOW, "这个单位有多少军休干部？")
     assert never.refused and never.value is None
+
+
+def test_a_listed_money_sum_never_adds_heads(tmp_path: Path) -> None:
+    answer = ask(tmp_path, STAFF, "两个被压减的项目合计压减多少？")
+    assert answer.unit not in ("个", "人", "辆")  # money asked: a run of head counts is never its sum
