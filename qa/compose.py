@@ -357,6 +357,8 @@ class Composer:
         ]  # fmt: skip
         if money_words and f.unit != "万元":
             return False
+        if f.unit not in ("万元", "%") and _MONEY_QUESTION.search(self.q.text) and not self.q.count_unit:
+            return False  # “花了多少钱” is never answered with a head count
         asked = self.q.count_unit
         if asked and f.unit == "万元":
             return False
@@ -1322,6 +1324,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUOTED_SHARE = re.compile(r"占(?:比)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 _OVER_YEARS = re.compile(r"上年|去年|上一年|同比|前一年|比\d{4}年|较\d{4}年")
 _SHARE_OF = re.compile(r"^[^。；;]{0,5}?占([^，,。；;\d%]{2,24})")  # 元,占一般公共预算支出的84.06%
+_MONEY_QUESTION = re.compile(r"多少钱|花了多少|花多少|用了多少钱|多少万元|多少元|多少亿元|几万元|几万块")
 _MONEY_ASKED = re.compile(r"多少钱|花了|少花|多花|省了|万元|亿元|多少元")
 _TOTAL_WORD = re.compile(r"总数|总额|合计|总计|共计|小计|总人数")
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")

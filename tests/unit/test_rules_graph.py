@@ -642,3 +642,8 @@ def test_a_count_the_document_says_is_none_is_zero_and_one_it_never_gives_is_ref
 def test_a_listed_money_sum_never_adds_heads(tmp_path: Path) -> None:
     answer = ask(tmp_path, STAFF, "两个被压减的项目合计压减多少？")
     assert answer.unit not in ("个", "人", "辆")  # money asked: a run of head counts is never its sum
+
+
+def test_a_money_question_is_never_answered_with_a_head_count(tmp_path: Path) -> None:
+    answer = ask(tmp_path, OFFICES, "股室花了多少钱？")
+    assert answer.refused and answer.value is None and "3个" in answer.answer  # says what the document does give
