@@ -566,6 +566,10 @@ class Composer:
     def delta(self) -> Answer | None:
         metric = self.q.metrics[0]
         year = self.target_year()
+        if _VS_BUDGET.search(re.sub(r"[“”\"]", "", self.q.text)) and not re.search(r"完成|执行", self.q.text):
+            against = self.change_against_budget(metric, year, amount=True)
+            if against is not None:
+                return against
         pick = self.pick(metric, year)
         if (self.q.verify or self.q.compute) and pick is not None:
             checked = self.recomputed_delta(metric, year, pick.fact)
@@ -610,6 +614,30 @@ class Composer:
                 if stated is not None:
                     return stated
         return self.recomputed_delta(metric, year, None)
+
+    def change_against_budget(self, metric: str, year: int | None, *, amount: bool = False) -> Answer | None:
+        """“决算比预算下降了百分之几”: the change of the same year's 决算 against its 预算, (决算 − 预算) ÷ 预算; not
+        the share of the budget spent (完成预算的X%), which is asked with 完成/执行."""
+        budget = pick_fact(self.facts, metric, year=year, basis="预算", findings=self.findings)
+        final = pick_fact(self.facts, metric, year=year, basis="决算", findings=self.findings)
+        if budget is None or final is None or not budget.fact.basis or not final.fact.basis:
+            return None
+        fb, ff = budget.fact, final.fact
+        if fb.value == 0 or fb.unit != ff.unit or "决算" not in ff.basis or "预算" not in fb.basis:
+            return None
+        calc = calculate(f"({self.dv(ff.value, ff.unit)}-{self.dv(fb.value, fb.unit)})/{self.dv(fb.value, fb.unit)}*100")
+        value = pct(calc.value)
+        self.cite(ff, fb)
+        moved = "增加" if ff.value >= fb.value else "减少"
+        word = "增长" if value >= 0 else "下降"
+        text = (
+            f"{year_label(ff.year)}{self.metric_label(metric, ff)}决算{self.vv(ff.value, ff.unit)}，预算{self.vv(fb.value, fb.unit)}，"
+            f"比预算{moved}{v(abs(ff.value - fb.value), ff.unit)}，{word}{fmt(abs(value))}%。"
+        )
+        if amount:
+            gap = calculate(f"{self.dv(ff.value, ff.unit)}-{self.dv(fb.value, fb.unit)}")
+            return self.answer("delta", text, abs(gap.value), self.du(ff.unit), gap.formula)
+        return self.answer("rate", text, abs(value), "%", calc.formula)
 
     def amount_from_rate(self, metric: str, f: Fact) -> Answer | None:
         """“少花了多少万元” where the document states only the rate (下降7.6%): the amount from the figure and the
@@ -669,6 +697,12 @@ class Composer:
         year = self.target_year()
         pick = self.pick(metric, year)
         over_years = bool(_OVER_YEARS.search(self.q.text)) or self.q.compare_year is not None
+        if _VS_BUDGET.search(re.sub(r"[“”\"]", "", self.q.text)) and not re.search(
+            r"完成|执行", self.q.text
+        ):
+            against = self.change_against_budget(metric, year)
+            if against is not None:
+                return against
         if self.q.execution or (
             not over_years and (self.q.basis == "决算" or "完成" in self.q.text or "执行" in self.q.text)
         ):  # 决算较上年增长: a change over the years, not the execution of the budget

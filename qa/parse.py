@@ -262,6 +262,7 @@ VERIFY = _P(
     r"是否有误|有误吗|等于[^，。?？]{0,20}吗|是否等于|等不等于|还是[^，。?？]{0,10}[?？]|超编"
 )
 COMPUTE = _P(r"精确|准确|重算|重新算|重新计算|算一下|帮我算|推算|计算|按文中")
+_CLAIMED_AMOUNT = _P(r"(?:增长|下降|减少|降低|上升|提高|增加|多|少)(?:了)?\s*\d+(?:\.\d+)?\s*(?:万元|亿元|元|万)")
 _CLAIMED_RATE = _P(
     r"(?:比(?:年初)?预算(?:数)?|完成(?:了)?(?:年初)?预算(?:数)?的?)?(?:增长|下降|减少|降低|上升|提高|增加|增|降|减)?(?:了)?"
     r"(?<![\d.])\d+(?:\.\d+)?%"
@@ -432,7 +433,10 @@ def parse_question(
     if op == "delta" and re.search(r"(?:比|较)Ｍ", masked) and len({t.metric for t in terms}) >= 2:
         op = "diff"  # “A比B还多？多多少？”: the gap between two items, not a change over time
     claimed = _CLAIMED_RATE.search(norm)
-    if verify and claimed and op in ("lookup", "delta", "diff", "count"):
+    claimed_amount = claimed is not None and _CLAIMED_AMOUNT.search(norm[: claimed.start()]) is not None
+    if verify and claimed and claimed_amount and op in ("lookup", "delta"):
+        op = "delta"  # “减少0.1万元，下降0.006%，对吗”: the amount is checked first, the rate beside it
+    elif verify and claimed and op in ("lookup", "delta", "diff", "count"):
         # “比预算增长1.14%，对吗” / “增长2.8%对吗”: the figure being checked is a rate; answer with the recomputed rate
         op = "rate"
         execution = execution or "完成" in claimed.group(0)  # 比预算增长 X% is a change against the budget

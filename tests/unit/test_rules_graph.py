@@ -647,3 +647,19 @@ def test_a_listed_money_sum_never_adds_heads(tmp_path: Path) -> None:
 def test_a_money_question_is_never_answered_with_a_head_count(tmp_path: Path) -> None:
     answer = ask(tmp_path, OFFICES, "股室花了多少钱？")
     assert answer.refused and answer.value is None and "3个" in answer.answer  # says what the document does give
+
+
+AGAINST_BUDGET = (
+    "巳县科协2021年部门决算公开\n一、2021年度一般公共预算财政拨款“三公”经费支出决算表\n单位:万元\n项 目 |\n预 算 数 |\n"
+    "决 算 数 |\n合 计 |\n30 |\n14 |\n公务用车购置及运行维护费 |\n20 |\n10 |\n公务接待费 |\n10 |\n4 |\n"
+    "二、说明\n公务接待费支出决算4万元，与2021年度预算相比，减少0.1万元，下降0.5%。\n" + FILLER + "\n"
+)
+
+
+def test_a_change_against_the_budget_is_not_the_share_spent(tmp_path: Path) -> None:
+    rate = ask(tmp_path / "a", AGAINST_BUDGET, "2021年接待费决算比预算下降了百分之几？")
+    assert (rate.value, rate.unit) == (Decimal(60), "%")  # (4 − 10) ÷ 10, not 完成预算的40%
+    spent = ask(tmp_path / "b", AGAINST_BUDGET, "2021年接待费完成预算的百分之几？")
+    assert (spent.value, spent.unit) == (Decimal(40), "%")
+    claim = ask(tmp_path / "c", AGAINST_BUDGET, "2021年接待费比预算“减少0.1万元，下降0.5%”对吗？")
+    assert (claim.value, claim.unit) == (Decimal(6), "万元") and claim.answer.startswith("不对")
