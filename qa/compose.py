@@ -623,7 +623,7 @@ class Composer:
         if budget is None or final is None or not budget.fact.basis or not final.fact.basis:
             return None
         fb, ff = budget.fact, final.fact
-        if fb.value == 0 or fb.unit != ff.unit or "决算" not in ff.basis or "预算" not in fb.basis:
+        if fb.value == 0 or fb.unit != ff.unit or "决算" not in (ff.basis or "") or "预算" not in (fb.basis or ""):
             return None
         calc = calculate(f"({self.dv(ff.value, ff.unit)}-{self.dv(fb.value, fb.unit)})/{self.dv(fb.value, fb.unit)}*100")
         value = pct(calc.value)
@@ -700,9 +700,9 @@ class Composer:
         if _VS_BUDGET.search(re.sub(r"[“”\"]", "", self.q.text)) and not re.search(
             r"完成|执行", self.q.text
         ):
-            against = self.change_against_budget(metric, year)
-            if against is not None:
-                return against
+            changed = self.change_against_budget(metric, year)
+            if changed is not None:
+                return changed
         if self.q.execution or (
             not over_years and (self.q.basis == "决算" or "完成" in self.q.text or "执行" in self.q.text)
         ):  # 决算较上年增长: a change over the years, not the execution of the budget
