@@ -150,7 +150,8 @@ class Agent:
         ):
             parsed = replace(parsed, metrics=("收支总预算",), metric_terms=("预算",))
         if _EXISTS.search(parsed.text) and parsed.op in ("lookup", "count", "text"):
-            return self.textual(parsed, docs, open_question=True)
+            stated = self.exists_from_facts(parsed, docs)
+            return stated if stated is not None else self.textual(parsed, docs, open_question=True)
         if len(docs) == 1 and _LIST_SUM.search(parsed.text):
             listed = self.numeric(parsed, Scope((docs[0],)))
             if not listed.refused:
@@ -377,6 +378,32 @@ class Agent:
             reason, answer=text, value=figure.value, unit=figure.unit, formula=figure.formula, citations=citations,
             warnings=(*figure.warnings, *reason.warnings),
         )  # fmt: skip
+
+    def exists_from_facts(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer | None:
+        """“收入里有没有事业收入或上年结转？”: each item asked, from its own figure; none of them is 没有, all of them
+        有, and a mix lists which. The whole a question looks inside (收入里) is not an item asked."""
+        from index.metrics import ancestors
+
+        if len(docs) != 1 or not parsed.metrics:
+            return None
+        items = [m for m in parsed.metrics if not any(m in ancestors(o) for o in parsed.metrics if o != m)]
+        found: list[Answer] = []
+        for metric in items:
+            one = self.numeric(replace(parsed, op="lookup", metrics=(metric,), sub_ops=("lookup",)), Scope((docs[0],)))
+            if one.refused or one.value is None:
+                return None
+            found.append(one)
+        values = [a.value for a in found if a.value is not None]
+        shown = "，".join(f"{m}{fmt(a.value)}{a.unit or ''}" for m, a in zip(items, found, strict=True) if a.value is not None)
+        if all(v == 0 for v in values):
+            head = "没有"
+        elif all(v > 0 for v in values):
+            head = "有"
+        else:
+            head = "部分有"
+        citations = tuple(dict.fromkeys(c for a in found for c in a.citations))
+        first = found[0]
+        return replace(first, answer=f"{head}：{shown}。", citations=citations, kind="lookup")
 
     def stated_none(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer | None:
         """“有几个下属二级单位” and the document writes “无下属二级单位”: a count of 0, quoting that sentence."""

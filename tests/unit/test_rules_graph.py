@@ -663,3 +663,16 @@ def test_a_change_against_the_budget_is_not_the_share_spent(tmp_path: Path) -> N
     assert (spent.value, spent.unit) == (Decimal(40), "%")
     claim = ask(tmp_path / "c", AGAINST_BUDGET, "2021年接待费比预算“减少0.1万元，下降0.5%”对吗？")
     assert (claim.value, claim.unit) == (Decimal(6), "万元") and claim.answer.startswith("不对")
+
+
+INCOME_PARTS = (
+    "午县图书馆2023年部门预算公开\n一、收入预算\n2023年收入预算200.00万元，其中：一般公共预算财政拨款收入200.00万元，"
+    "事业收入0万元，其他收入0万元；上年结转0万元。支出预算中基本支出150.00万元，项目支出50.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_is_there_any_is_answered_from_each_items_figure(tmp_path: Path) -> None:
+    none = ask(tmp_path / "a", INCOME_PARTS, "2023年收入里有没有事业收入或上年结转？")
+    assert none.value == Decimal(0) and none.answer.startswith("没有") and "上年结转0万元" in none.answer
+    some = ask(tmp_path / "b", INCOME_PARTS, "2023年有没有事业收入和一般公共预算财政拨款收入？")
+    assert some.answer.startswith("部分有") and "200" in some.answer
