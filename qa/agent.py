@@ -16,7 +16,7 @@ from index.store import Library
 from index.types import Chunk, Citation, Document, Fact
 from index.units import fmt
 from qa import crossdoc, route, sumcheck
-from qa.compose import Composer, cite
+from qa.compose import Composer, asks_now, cite, in_targets
 from qa.evidence import Scope
 from qa.followup import answer_context, covered_years, follow_up
 from qa.parse import COUNT_UNITS, parse_question
@@ -168,6 +168,10 @@ class Agent:
                 return self.across(parsed, named, crossdoc.ranking)
         if not parsed.metrics or _ENTITY_QUESTION.search(parsed.text):
             found = self.textual(parsed, docs, open_question=True)
+            if asks_now(parsed.text) and found.citations and all(in_targets(c.section) for c in found.citations):
+                # “公众号当前有多少粉丝” answered only by a goal (绩效目标表): not known
+                return refuse(parsed, "文件没有给出实际数，只有绩效目标中的目标值，目标不是实际完成情况，无法回答。",
+                              list(found.citations[:1]))  # fmt: skip
             if parsed.op == "count" and not parsed.metrics and (found.refused or not _counted_in(found, parsed)):
                 # “有几个下属二级单位” where the document says 无下属二级单位: none; a passage that names them but
                 # counts nothing (“有多少军休干部”) does not answer how many

@@ -1014,6 +1014,23 @@ class Composer:
         text = f"{year_label(year)}{self.metric_label(metric, distinct[0])}合计{v(calc.value, unit)}（{items}）。"
         return self.answer("sum", text, calc.value, unit, calc.formula)
 
+    def only_targets(self) -> Answer | None:
+        """“公众号当前有多少粉丝”: a figure asked as it is now (当前, 目前, 实际) where the document gives only a goal
+        (绩效目标表, 目标值) is not known; the goal is shown, never given as the figure."""
+        if not asks_now(self.q.text):
+            return None
+        metric = self.q.metrics[0]
+        found = [f for f in self.facts if f.metric == metric]
+        if not found or not all(_is_target(f) for f in found):
+            return None
+        f = found[0]
+        self.cite(f)
+        text = (
+            f"文件没有给出{self.metric_label(metric, f)}的实际数，只有绩效目标："
+            f"{year_label(f.year)}目标值{v(f.value, f.unit)}。目标不是实际完成情况，无法回答。"
+        )
+        return Answer(self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings), refused=True)
+
     def staffing(self) -> Answer | None:
         """“有没有超编”: the staff in post (实有/在职) against the posts approved (编制数/核定), for the kind of post the
         question names (事业编制) when the document gives both figures for it, else for the whole unit."""
@@ -1196,6 +1213,9 @@ class Composer:
         if not self.q.metrics:
             return None
         self.q = normalise_metrics(self.q)
+        only_targets = self.only_targets()
+        if only_targets is not None:
+            return only_targets
         if self.q.op in ("lookup", "share", "sum", "diff") and self.q.count_unit is None and len(self.q.metrics) > 1:
             # “下属事业单位2025年事业运行经费总预算多少”: no count asked, so the money item leads (the count qualifies)
             money = {f.metric for f in self.facts if f.unit == "万元"}
@@ -1358,6 +1378,20 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUOTED_SHARE = re.compile(r"占(?:比)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 _OVER_YEARS = re.compile(r"上年|去年|上一年|同比|前一年|比\d{4}年|较\d{4}年")
 _SHARE_OF = re.compile(r"^[^。；;]{0,5}?占([^，,。；;\d%]{2,24})")  # 元,占一般公共预算支出的84.06%
+def asks_now(text: str) -> bool:
+    """The question asks a figure as it is now (当前, 目前, 实际有), not a goal."""
+    return bool(re.search(r"当前|目前|现在|现有|实际有|已有|已经有|截至目前", text)) and not re.search(r"目标|指标", text)
+
+
+def in_targets(section: str) -> bool:
+    """A section of goals (绩效目标表, 绩效指标): its figures are targets, not results."""
+    return bool(re.search(r"绩效目标|目标表|绩效指标", section or ""))
+
+
+def _is_target(f: Fact) -> bool:
+    return "目标" in (f.basis or "") or in_targets(f.section)
+
+
 _MONEY_QUESTION = re.compile(r"多少钱|花了多少|花多少|用了多少钱|多少万元|多少元|多少亿元|几万元|几万块")
 _MONEY_ASKED = re.compile(r"多少钱|花了|少花|多花|省了|万元|亿元|多少元")
 _TOTAL_WORD = re.compile(r"总数|总额|合计|总计|共计|小计|总人数")

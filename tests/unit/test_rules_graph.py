@@ -676,3 +676,17 @@ def test_is_there_any_is_answered_from_each_items_figure(tmp_path: Path) -> None
     assert none.value == Decimal(0) and none.answer.startswith("没有") and "上年结转0万元" in none.answer
     some = ask(tmp_path / "b", INCOME_PARTS, "2023年有没有事业收入和一般公共预算财政拨款收入？")
     assert some.answer.startswith("部分有") and "200" in some.answer
+
+
+GOALS_ONLY = (
+    "未县广播站2023年部门预算公开\n一、整体支出绩效目标表\n年度目标1 官方公众号发布数量400条，公众号粉丝量8万人\n"
+    "二、收支预算\n2023年财政拨款收入预算为90.00万元，全部为一般公共预算拨款；支出预算中基本支出80.00万元，项目支出10.00万元。\n"
+    + FILLER + "\n"
+)
+
+
+def test_a_figure_asked_as_it_is_now_is_never_answered_by_a_goal(tmp_path: Path) -> None:
+    now = ask(tmp_path / "a", GOALS_ONLY, "公众号粉丝量目前有多少？")
+    assert now.refused and now.value is None and "目标" in now.answer
+    goal = ask(tmp_path / "b", GOALS_ONLY, "公众号粉丝量目标是多少？")
+    assert (goal.value, goal.unit) == (Decimal(8), "万人")
