@@ -117,7 +117,9 @@ class Agent:
         if not docs:
             return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
         if doc_ids is None and parsed.org is None and not parsed.org_mentions and len(self._docs) > 1:
-            routed = route.route(parsed, list(self._docs.values()), self.mentioning, self.evidence)
+            routed = route.route(
+                parsed, list(self._docs.values()), self.mentioning, self.evidence, self.holdings
+            )
             if routed.missing is not None:
                 return refuse(parsed, route.missing_body(routed.missing, docs))
             if routed.candidates:
@@ -198,6 +200,11 @@ class Agent:
             log.warning("search failed: %s", exc)
             return set()
         return {h.chunk.doc_id for h in hits if term in h.chunk.text.replace("\n", "")}
+
+    def holdings(self, metrics: Sequence[str], docs: Sequence[Document]) -> list[Fact]:
+        """The facts of `metrics` in `docs` (one query over the library, then kept to those documents)."""
+        wanted = {d.doc_id for d in docs}
+        return [f for f in self.lib.facts(metric=list(metrics)) if f.doc_id in wanted]
 
     def evidence(self, question: str, docs: Sequence[Document]) -> dict[str, float]:
         """How well each document's passages match the question's words (BM25 ranks, summed by document)."""

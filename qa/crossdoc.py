@@ -81,13 +81,20 @@ def filter_documents(text: str, docs: Sequence[Document]) -> tuple[list[Document
         if narrowed:
             label = "“三公”经费" if kind.group(1) == "三公" else kind.group(1)
             chosen, said = narrowed, [*said, f"{label}类文件"]
-    dept = _DEPT.search(text)
-    if dept and (dept.group(0) != dept.group(1) or dept.group(1) in ("教育", "学校", "乡镇")):
-        words = DEPARTMENT_KINDS[dept.group(1)]
+    dept, words = _DEPT.search(text), department_words(text)
+    if dept and words:
         narrowed = [d for d in chosen if any(w in d.org for w in words)]
         if narrowed:
             chosen, said = narrowed, [*said, f"{dept.group(1)}类单位"]
     return chosen, said
+
+
+def department_words(text: str) -> tuple[str, ...]:
+    """The words of an org name that mark the kind of department a question names (学校 -> 中学, 小学 …); () for none."""
+    dept = _DEPT.search(text)
+    if dept and (dept.group(0) != dept.group(1) or dept.group(1) in ("教育", "学校", "乡镇")):
+        return DEPARTMENT_KINDS[dept.group(1)]
+    return ()
 
 
 def _where(doc: Document) -> str:

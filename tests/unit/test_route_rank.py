@@ -1,0 +1,77 @@
+"""Ranking the documents a clarification offers: what each document can answer, not only what its name says."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.store import Library
+from qa import crossdoc, route
+from qa.agent import Agent
+
+DOCS = {
+    "p.txt": """2021年“三公”经费预算情况说明
+本部门2021年“三公”经费预算为12万元。其中:公务接待费预算为5万元,公务用车运行维护费7万元,比上年增加1万元,主要原因是车辆老化维修费用增加。
+""",
+    "q.txt": """2022年“三公”经费预算情况说明
+本部门2022年“三公”经费预算为10万元。其中:公务接待费预算为4万元,比上年减少1万元;公务用车运行维护费6万元,比上年减少1万元,主要原因是压减用车。
+""",
+    "r.txt": """壬县水务局2021年“三公”经费预算情况说明
+壬县水务局2021年“三公”经费预算为30万元。其中:公务接待费预算为10万元,公务用车运行维护费20万元。
+""",
+    "s.txt": """2022年部门预算
+一、收支预算总体情况
+2022年教育支出预算为300万元,主要用于教职工工资和学生资助。
+二、“三公”经费预算情况
+因公出国(境)费、公务接待费均未安排。公务用车运行维护费预算为2万元。
+""",
+    "t.txt": """癸市第二中学2020年“三公”经费预算情况说明
+癸市第二中学2020年“三公”经费预算为3万元。其中:公务接待费预算为1万元,公务用车运行维护费2万元。
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    folder = tmp_path_factory.mktemp("rank")
+    for name, text in DOCS.items():
+        (folder / name).write_text(text, "utf-8")
+    lib = Library(folder / "lib", embedding="hash")
+    assert all(r.ok for r in lib.ingest(sorted(folder.glob("*.txt"))))
+    return Agent(lib)
+
+
+def offered(agent: Agent, question: str) -> list[str]:
+    answer = agent.ask(question)
+    assert answer.kind == "clarify" and answer.value is None and not answer.citations, answer.answer
+    return [c["source"] for c in answer.to_json()["candidates"]]  # type: ignore[union-attr, index]
+
+
+def test_a_later_document_that_states_the_year_before_is_offered(agent: Agent) -> None:
+    # q.txt is of 2022 but states 2021 through 比上年减少: the year ranks, it does not filter
+    assert set(offered(agent, "该部门2021年公务接待费是多少？")[:2]) == {"p.txt", "q.txt"}
+
+
+def test_the_kind_of_body_asked_reaches_a_file_that_names_none(agent: Agent) -> None:
+    # 这所学校: the named school is of another year; the file that speaks of 教职工 and 学生 is asked back, not answered
+    assert offered(agent, "这所学校2022年教育支出预算是多少？")[0] == "s.txt"
+
+
+def test_the_direction_asked_favours_the_figure_that_changed_that_way(agent: Agent) -> None:
+    ranked = offered(agent, "该单位公务用车运行维护费为什么增加？")
+    assert ranked.index("p.txt") < ranked.index("q.txt")
+
+
+def test_a_question_about_nothing_arranged_favours_the_file_that_says_so(agent: Agent) -> None:
+    assert offered(agent, "为什么该单位没有安排公务接待费？")[0] == "s.txt"
+
+
+def test_direction_and_nothing_arranged_are_read_from_the_words() -> None:
+    assert route.asked_direction("为什么下降了？") == "减少" and route.asked_direction("增减情况") is None
+    assert route.states_none("公务接待费均未安排。", ["公务接待费"])
+    assert not route.states_none("公务接待费5万元。会议费未安排。" + "。" * 20, ["公务接待费"])
+
+
+def test_body_kind_and_department_words() -> None:
+    assert route.body_kind("该校2022年预算") == "校" and route.body_kind("这个单位") is None
+    assert route.body_in_text("我镇将在实际工作中", "镇") and not route.body_in_text("本部门", "镇")
+    assert "中学" in crossdoc.department_words("这所学校的预算") and crossdoc.department_words("预算") == ()
