@@ -117,9 +117,7 @@ class Agent:
         if not docs:
             return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
         if doc_ids is None and parsed.org is None and not parsed.org_mentions and len(self._docs) > 1:
-            routed = route.route(
-                parsed, list(self._docs.values()), self.mentioning, self.evidence, self.holdings
-            )
+            routed = route.route(parsed, list(self._docs.values()), self.mentioning, self.evidence, self.holdings)
             if routed.missing is not None:
                 return refuse(parsed, route.missing_body(routed.missing, docs))
             if routed.candidates:
@@ -695,6 +693,7 @@ def refuse(parsed: ParsedQuestion, text: str, citations: list | None = None) -> 
 
 _JUNK_METRIC = re.compile(
     r"^[(（]|^(增长|增加|减少|下降|其中|合计|小计|人数|项目|其他|本单位|经营|外交|国防|原创|年报)$"
+    r"|几个|多少|为什么|[吗？?]$"  # a line that asks something (a FAQ line read as an item) names no item
 )
 
 

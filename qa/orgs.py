@@ -178,21 +178,31 @@ _PLACE_ONLY = re.compile(rf"^[{_CJK}]{{2,6}}(?:省|市|县|区|镇|乡)$")
 _STOP = re.compile(r"有|是|为什么|为何|为啥|多少|几|怎么|哪|吗|\?|？")
 
 
-def org_terms(text: str, cut: int | None = None) -> tuple[str, ...]:
-    """Words in the question before `cut` (the year or first metric) that look like an org name."""
+def _phrases(text: str, cut: int | None) -> list[str]:
+    """The phrases of the question before `cut` and its first question word, years out, leading filler off."""
     head = text[:cut] if cut is not None else text
     stop = _STOP.search(head)
     head = head[: stop.start()] if stop else head
     head = re.sub(r"(19|20)\d{2}\s*年度?", " ", head)
+    chunks = (_LEADING_NOISE.sub("", c) for c in re.split(r"[^" + _CJK + r"]+|和|与|及|跟|同|的", head))
+    return [c for c in chunks if len(c) >= 2 and not _DEICTIC.match(c)]
+
+
+def org_terms(text: str, cut: int | None = None) -> tuple[str, ...]:
+    """Words in the question before `cut` (the year or first metric) that look like an org name."""
     terms: list[str] = []
-    for chunk in re.split(r"[^" + _CJK + r"]+|和|与|及|跟|同|的", head):
-        chunk = _LEADING_NOISE.sub("", chunk)
-        if len(chunk) < 2 or _DEICTIC.match(chunk):
-            continue
+    for chunk in _phrases(text, cut):
         m = _ORG_TERM.fullmatch(chunk)
         if m or _PLACE_ONLY.match(chunk):
             terms.append(m.group() if m else chunk)
     return tuple(dict.fromkeys(terms))
+
+
+def org_words(text: str, cut: int | None = None) -> tuple[str, ...]:
+    """Org-looking words that open a phrase of the question before `cut` (交易中心 in “交易中心各岗位人数…”, 保健院
+    in “保健院一般公共预算…”): looser than `org_terms`, for narrowing to the documents whose text writes them."""
+    words = [m.group() for m in map(_ORG_TERM.match, _phrases(text, cut)) if m and len(m.group()) >= 3]
+    return tuple(dict.fromkeys(words))
 
 
 def _subsequence(short: str, long: str) -> bool:
@@ -213,9 +223,10 @@ def match_org(
     hits: list[tuple[int, str, frozenset[str]]] = []
     for alias, names in _candidates(text, tuple(orgs)):
         start = text.find(alias)
+        full = alias in names  # a body's whole name inside an item is still that body (中央本级支出 of 中央本级)
         while start >= 0:
             end = start + len(alias)
-            part_of_item = any(s <= start and end <= e and end - start < e - s for s, e in items)
+            part_of_item = not full and any(s <= start and end <= e and end - start < e - s for s, e in items)
             if not part_of_item and not any(taken[start:end]):
                 for i in range(start, end):
                     taken[i] = True

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from index.errors import LibraryError
 from index.types import Document, Fact
 from qa import crossdoc
+from qa.orgs import org_words
 from qa.types import ParsedQuestion
 
 MAX_CANDIDATES = 5
@@ -72,6 +73,13 @@ def route(
         named = [d for d in fits if d.doc_id in ids]
         if named:
             fits = named
+    if not terms:
+        # no org-like word of its own: a phrase that opens with one (交易中心各岗位…) narrows to the files writing it
+        for word in org_words(text):
+            ids = mentions(word)
+            named = [d for d in fits if d.doc_id in ids]
+            if named and len(named) < len(fits):
+                fits = named
     named_fits = fits
     narrowed, said = crossdoc.filter_documents(text, fits)
     if ACROSS.search(text) or parsed.op == "compare" or crossdoc.wants_total(text, grouped=bool(said)):

@@ -6,7 +6,8 @@ import pytest
 
 from index.store import Library
 from qa import crossdoc, route
-from qa.agent import Agent
+from qa.agent import Agent, usable_metric_name
+from qa.orgs import match_org, org_words
 
 DOCS = {
     "p.txt": """2021年“三公”经费预算情况说明
@@ -26,6 +27,11 @@ DOCS = {
 """,
     "t.txt": """癸市第二中学2020年“三公”经费预算情况说明
 癸市第二中学2020年“三公”经费预算为3万元。其中:公务接待费预算为1万元,公务用车运行维护费2万元。
+""",
+    "u.txt": """子市公共资源交易中心2019年部门预算
+子市公共资源交易中心(以下简称“交易中心”)设综合科、业务科两个岗位。
+一、收支预算总体情况
+2019年收支总预算为80万元,其中财政拨款收入80万元,一般公共预算支出80万元。
 """,
 }
 
@@ -75,3 +81,25 @@ def test_body_kind_and_department_words() -> None:
     assert route.body_kind("该校2022年预算") == "校" and route.body_kind("这个单位") is None
     assert route.body_in_text("我镇将在实际工作中", "镇") and not route.body_in_text("本部门", "镇")
     assert "中学" in crossdoc.department_words("这所学校的预算") and crossdoc.department_words("预算") == ()
+
+
+def test_a_phrase_opening_with_a_body_s_short_name_goes_to_the_file_that_writes_it(agent: Agent) -> None:
+    assert org_words("交易中心各岗位人数加起来是否等于在职人数？") == ("交易中心",)
+    assert org_words("这个单位2019年收支总预算是多少？") == ()
+    answer = agent.ask("交易中心各岗位的收支总预算是多少？")
+    assert answer.kind != "clarify" and {c.doc_id for c in answer.citations} <= {
+        d["doc_id"] for d in agent.lib.documents() if d["source"] == "u.txt"
+    }, answer.answer
+
+
+def test_a_body_s_whole_name_inside_an_item_name_still_names_it() -> None:
+    text = "工资福利支出占乙省本级支出的比例？"
+    at = text.find("乙省本级支出")
+    found = match_org(text, ["乙省本级", "丙县财政局"], items=[(at, at + len("乙省本级支出"))])
+    assert found.org == "乙省本级"
+    assert match_org("政府办公厅事务支出是多少", ["丁区政府办"], items=[(0, 7)]).org is None  # a short form is not
+
+
+def test_a_line_that_asks_something_is_no_item_name() -> None:
+    assert not usable_metric_name("丙乡政府有几个预算单位") and not usable_metric_name("为什么增加")
+    assert usable_metric_name("公务接待费")
