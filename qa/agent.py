@@ -199,10 +199,18 @@ class Agent:
             return set()
         return {h.chunk.doc_id for h in hits if term in h.chunk.text.replace("\n", "")}
 
-    def holdings(self, metrics: Sequence[str], docs: Sequence[Document]) -> list[Fact]:
-        """The facts of `metrics` in `docs` (one query over the library, then kept to those documents)."""
+    def holdings(
+        self, metrics: Sequence[str], docs: Sequence[Document], year: int | None
+    ) -> tuple[set[str], list[Fact]]:
+        """Which of `docs` have a fact of `metrics`, and those facts: with a year, only of it and of the next (which
+        may state it as 上年), so that a large library reads a few rows, not every year's."""
         wanted = {d.doc_id for d in docs}
-        return [f for f in self.lib.facts(metric=list(metrics)) if f.doc_id in wanted]
+        having = self.lib.docs_with_metric(list(metrics), list(wanted) if len(wanted) < len(self._docs) else None)
+        if year is None:
+            facts = self.lib.facts(metric=list(metrics))
+        else:
+            facts = [f for y in (year, year + 1) for f in self.lib.facts(metric=list(metrics), year=y)]
+        return having & wanted, [f for f in facts if f.doc_id in wanted]
 
     def evidence(self, question: str, docs: Sequence[Document]) -> dict[str, float]:
         """How well each document's passages match the question's words (BM25 ranks, summed by document)."""

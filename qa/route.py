@@ -33,7 +33,8 @@ _BODY_KINDS = ("镇", "乡", "县", "市", "区", "学校", "中学", "小学", 
 
 Mentions = Callable[[str], set[str]]  # a term -> ids of the documents whose text writes it
 Evidence = Callable[[str, Sequence[Document]], dict[str, float]]  # question, docs -> doc id -> retrieval score
-Holdings = Callable[[Sequence[str], Sequence[Document]], Sequence[Fact]]  # metrics, docs -> their facts of them
+# metrics, docs, year -> (ids of the docs with a fact of them, those facts: only of the year and the next when given)
+Holdings = Callable[[Sequence[str], Sequence[Document], int | None], tuple[set[str], Sequence[Fact]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,17 +181,17 @@ def _holding_scores(parsed: ParsedQuestion, docs: Sequence[Document], holdings: 
     """Per document, how well its own figures answer: the metric asked (+2), for the year asked (+3: a figure of that
     year, or of the next year compared with 上年), on the basis asked (+1), changed the way asked (+2: 为什么增加 and 比上年增加). A document without such a figure whose
     has none gets -1 (the second pass of `rank` gives some back when its text writes the metric's name)."""
-    facts = holdings(parsed.metrics, docs)
+    having, facts = holdings(parsed.metrics, docs, parsed.year)
     direction = asked_direction(parsed.text)
     by_doc: dict[str, list[Fact]] = {}
     for f in facts:
         by_doc.setdefault(f.doc_id, []).append(f)
     out: dict[str, float] = {}
     for d in docs:
-        own = by_doc.get(d.doc_id)
-        if not own:
+        if d.doc_id not in having:
             out[d.doc_id] = -1.0
             continue
+        own = by_doc.get(d.doc_id, [])
         s = 2.0
         in_year = [f for f in own if parsed.year is None or parsed.year in fact_years(f)]
         if parsed.year is not None and in_year:
