@@ -164,7 +164,7 @@ class Agent:
             if _TOTAL_ASK.search(parsed.text):
                 return self.across(parsed, named, crossdoc.total)
             if _WHICH_MORE.search(parsed.text) or parsed.op in ("diff", "compare"):
-                return self.across(parsed, named, crossdoc.ranking)
+                return self.compare_derived(parsed, named) or self.across(parsed, named, crossdoc.ranking)
         if not parsed.metrics or _ENTITY_QUESTION.search(parsed.text):
             return self.textual(parsed, docs, open_question=True)
         having = self.lib.docs_with_metric(list(parsed.metrics), [d.doc_id for d in docs])  # one query, not one per doc
@@ -328,7 +328,44 @@ class Agent:
 
     def compare(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer:
         """A ranking of documents by one metric (谁最高/哪个单位最低/排名)."""
-        return self.across(parsed, docs, crossdoc.ranking)
+        derived = self.compare_derived(parsed, docs)
+        return derived or self.across(parsed, docs, crossdoc.ranking)
+
+    def stated_rate(self, computed: Answer, doc: Document, metric: str, year: int | None) -> Answer:
+        """The rate as the document states it (完成预算的68%) when it agrees with the one computed from its figures up to
+        the document's rounding: a comparison quotes what each document says."""
+        assert computed.value is not None
+        for f in self.lib.facts(doc_id=doc.doc_id):
+            if (
+                f.unit == "%"
+                and f.metric.startswith(metric)
+                and f.metric.endswith(("完成率", "执行率"))
+                and f.year in (year, None)
+                and abs(f.value - computed.value) < 1
+            ):
+                return replace(computed, value=f.value, citations=(cite(f, doc),))
+        return computed
+
+    def compare_derived(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer | None:
+        """Named bodies compared on a rate (执行率, 占比, 增长率): each asked on its own, scoped to its own document and
+        the year written beside its name, then compared. None when that does not give each one a percentage."""
+        rate = crossdoc.DERIVED.search(parsed.text)
+        metric = crossdoc.subject_metric(parsed)
+        bodies = list(parsed.org_mentions)
+        if rate is None or metric is None or len(bodies) < 2:
+            return None
+        years = list(parsed.years) if len(parsed.years) == len(bodies) else [parsed.year] * len(bodies)
+        parts: list[crossdoc.Derived] = []
+        for org, year in zip(bodies, years, strict=True):
+            own = route.by_year([d for d in docs if d.org == org], year)
+            if len(own) != 1:
+                return None
+            sub = self.parse(f"{year or ''}{'年' if year else ''}{metric}{rate.group()}是多少？")
+            got = self.answer(sub, doc_ids=[own[0].doc_id])
+            if got.refused or got.value is None or got.unit != "%":
+                return None
+            parts.append(crossdoc.Derived(own[0], year, self.stated_rate(got, own[0], metric, year)))
+        return crossdoc.compare_derived(parsed, f"{metric}{rate.group()}", parts)
 
     def across(
         self,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from pathlib import Path
+
 import pytest
 
 from index.store import Library
@@ -103,3 +106,21 @@ def test_a_body_s_whole_name_inside_an_item_name_still_names_it() -> None:
 def test_a_line_that_asks_something_is_no_item_name() -> None:
     assert not usable_metric_name("丙乡政府有几个预算单位") and not usable_metric_name("为什么增加")
     assert usable_metric_name("公务接待费")
+
+
+def test_two_bodies_compared_on_a_rate_each_from_its_own_document(tmp_path: Path) -> None:
+    texts = {
+        "a.txt": "甲县档案局2020年“三公”经费支出决算情况说明\n"
+        "甲县档案局2020年“三公”经费支出预算为50万元,支出决算为30万元,完成预算的60%。\n",
+        "b.txt": "乙县林业局2021年“三公”经费支出决算情况说明\n"
+        "乙县林业局2021年“三公”经费支出预算为40万元,支出决算为30万元,完成预算的75%。\n",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    lib = Library(tmp_path / "lib", embedding="hash")
+    assert all(r.ok for r in lib.ingest(sorted(tmp_path.glob("*.txt"))))
+    answer = Agent(lib).ask("甲县档案局2020年和乙县林业局2021年，谁的三公经费预算执行率更高？")
+    assert answer.value == Decimal("15") and answer.unit == "个百分点", answer.answer
+    assert answer.answer.index("乙县林业局") < answer.answer.index("甲县档案局")
+    assert {c.org for c in answer.citations} == {"甲县档案局", "乙县林业局"}
+    assert any("年度不同" in w for w in answer.warnings)
