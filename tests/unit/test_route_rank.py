@@ -89,6 +89,7 @@ def test_body_kind_and_department_words() -> None:
 def test_a_phrase_opening_with_a_body_s_short_name_goes_to_the_file_that_writes_it(agent: Agent) -> None:
     assert org_words("交易中心各岗位人数加起来是否等于在职人数？") == ("交易中心",)
     assert org_words("这个单位2019年收支总预算是多少？") == ()
+    assert org_words("这是哪个城市的经开区？") == ("经开区",)
     answer = agent.ask("交易中心各岗位的收支总预算是多少？")
     assert answer.kind != "clarify" and {c.doc_id for c in answer.citations} <= {
         d["doc_id"] for d in agent.lib.documents() if d["source"] == "u.txt"
