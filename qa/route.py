@@ -128,7 +128,8 @@ def rank(
     own words and figures in their text. Two passes: every document on what the library keeps about it (facts, the
     search index, its name and year), then the best `_READ` of them on their own text too. Ties keep library order."""
     found = evidence(strip_deictic(parsed.text), docs)
-    held = _holding_scores(parsed, docs, holdings) if holdings is not None and parsed.metrics else {}
+    none_asked = bool(_NONE_ASKED.search(parsed.text))  # “为什么没有安排…”: a file that arranged none holds no figure
+    held = _holding_scores(parsed, docs, holdings) if holdings is not None and parsed.metrics and not none_asked else {}
     body = body_kind(parsed.text)
     deictic = DEICTIC.search(parsed.text)
 
@@ -146,8 +147,7 @@ def rank(
 
     scored = sorted(((first(d), i, d) for i, d in enumerate(docs)), key=lambda t: (-t[0], t[1]))
     head, rest = scored[:_READ], scored[_READ:]
-    words = _metric_words(parsed) if parsed.metrics and holdings is not None else ()
-    none_asked = bool(_NONE_ASKED.search(parsed.text))
+    words = _metric_words(parsed) if parsed.metrics else ()
     figures = {n for n in _NUMBER.findall(parsed.text) if not _YEAR.fullmatch(n)}  # a year is not a figure
 
     def second(s: float, d: Document) -> float:
@@ -155,7 +155,7 @@ def rank(
             s += 1.0  # it calls itself the way the question does (本部门, 我镇)
         if body is not None and unnamed(d.org) and body_in_text(d.text, body):
             s += 3.0  # 该镇 and a file that says 我镇
-        if words and held.get(d.doc_id, 0.0) < 0 and any(w in d.text for w in words):
+        if words and held and held.get(d.doc_id, 0.0) < 0 and any(w in d.text for w in words):
             s += 2.0  # no fact read, but the text writes the metric (a table not read into facts)
         if figures and any(f in d.text for f in figures):
             s += 3.0
@@ -207,7 +207,7 @@ def _holding_scores(parsed: ParsedQuestion, docs: Sequence[Document], holdings: 
 _UP = re.compile(r"增加|增长|上升|提高|上涨|涨了|多了")
 _DOWN = re.compile(r"减少|下降|降低|压减|下调|降了|少了")
 _NONE_ASKED = re.compile(r"没有?安排|未安排|不安排|没有?预算|没有?列支|未列支|为零|是0")
-_NONE_STATED = re.compile(r"未安排|没有安排|不安排|未列支|未编列|未发生|无此项|无该项")
+_NONE_STATED = re.compile(r"未安排|没有安排|不安排|没有?预算|未列支|未编列|未发生|无此项|无该项")
 
 
 def states_none(text: str, words: Sequence[str]) -> bool:

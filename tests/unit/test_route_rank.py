@@ -77,6 +77,7 @@ def test_a_question_about_nothing_arranged_favours_the_file_that_says_so(agent: 
 def test_direction_and_nothing_arranged_are_read_from_the_words() -> None:
     assert route.asked_direction("为什么下降了？") == "减少" and route.asked_direction("增减情况") is None
     assert route.states_none("公务接待费均未安排。", ["公务接待费"])
+    assert route.states_none("因财力不足,公务接待费没预算。", ["公务接待费"])
     assert not route.states_none("公务接待费5万元。会议费未安排。" + "。" * 20, ["公务接待费"])
 
 
