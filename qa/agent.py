@@ -118,6 +118,9 @@ class Agent:
             return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
         if doc_ids is None and parsed.org is None and not parsed.org_mentions and len(self._docs) > 1:
             routed = route.route(parsed, list(self._docs.values()), self.mentioning, self.evidence, self.holdings)
+            if routed.missing is not None and routed.candidates:
+                text = route.missing_or_unnamed(routed.missing, routed.candidates)
+                return Answer(parsed.text, text, "clarify", extra={"candidates": routed.candidates})
             if routed.missing is not None:
                 return refuse(parsed, route.missing_body(routed.missing, docs))
             if routed.candidates:

@@ -41,7 +41,7 @@ Holdings = Callable[[Sequence[str], Sequence[Document], int | None], tuple[set[s
 class Route:
     docs: tuple[Document, ...]  # where to answer (all of them when `candidates` is set)
     candidates: tuple[Document, ...] = ()  # not identified: the documents to offer, best first
-    missing: str | None = None  # a body the question names that no document is about
+    missing: str | None = None  # a body the question names that no document is about (`candidates`: unnamed files)
 
 
 def unnamed(org: str) -> bool:
@@ -69,7 +69,10 @@ def route(
         ids = mentions(term)
         if not ids:
             if not any(term in f"{d.region or ''}{d.org}{d.title}" for d in fits):
-                return Route((), missing=term)
+                # no file is about it; a file that names no body may still be its own: offered, never answered
+                orphans = [d for d in everything if unnamed(d.org) and covers(d, parsed.year)]
+                offered = rank(parsed, orphans, evidence, holdings)[:MAX_CANDIDATES] if orphans else []
+                return Route((), candidates=tuple(offered), missing=term)
             continue
         named = [d for d in fits if d.doc_id in ids]
         if named:
@@ -109,6 +112,11 @@ def route(
         return Route(tuple(dated))  # one body's documents (a place naming one body)
     # the year ranks rather than filters: a later document discloses the year before (上年, 年初预算)
     return Route(tuple(dated), candidates=tuple(rank(parsed, fits, evidence, holdings)[:MAX_CANDIDATES]))
+
+
+def covers(doc: Document, year: int | None) -> bool:
+    """The document may hold figures of `year`: its own year or the next (上年), or a year unknown."""
+    return year is None or doc.year is None or doc.year in (year, year + 1)
 
 
 def by_year(docs: Sequence[Document], year: int | None) -> list[Document]:
@@ -309,6 +317,15 @@ def missing_body(term: str, docs: Sequence[Document]) -> str:
         f"资料库中没有“{term}”的公开文件，无法回答（不会用其他单位的数据代替）。"
         f"资料库共有{len(docs)}份文件，可用 budgetqa docs 或“文档”页查看；如果某份文件没有写明单位，"
         "可用 budgetqa docs --set-org 补上单位名称。"
+    )
+
+
+def missing_or_unnamed(term: str, candidates: Sequence[Document]) -> str:
+    """A body no file names, with the files that name none and might be its own."""
+    lines = [f"{i}. {label(d)}" for i, d in enumerate(candidates, 1)]
+    return (
+        f"资料库中没有写明“{term}”的文件（不会用其他单位的数据代替）。以下文件没有写明单位，可能其中一份就是它的；"
+        "如果是，请选择该文件后再问，并可用 budgetqa docs --set-org 给文件补上单位名称：\n" + "\n".join(lines)
     )
 
 

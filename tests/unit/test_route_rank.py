@@ -126,3 +126,12 @@ def test_two_bodies_compared_on_a_rate_each_from_its_own_document(tmp_path: Path
     assert answer.answer.index("乙县林业局") < answer.answer.index("甲县档案局")
     assert {c.org for c in answer.citations} == {"甲县档案局", "乙县林业局"}
     assert any("年度不同" in w for w in answer.warnings)
+
+
+def test_a_body_no_file_names_is_offered_only_the_files_that_name_none(agent: Agent) -> None:
+    answer = agent.ask("庚县民政局2021年公务接待费是多少？")
+    assert answer.kind == "clarify" and answer.value is None and "庚县民政局" in answer.answer, answer.answer
+    sources = {c["source"] for c in answer.to_json()["candidates"]}  # type: ignore[union-attr, index]
+    assert sources and sources <= {"p.txt", "q.txt", "s.txt"}  # never 壬县水务局's or 癸市第二中学's
+    later = agent.ask("庚县民政局2030年公务接待费是多少？")  # no file can hold that year: said so
+    assert later.refused and later.value is None and "庚县民政局" in later.answer
