@@ -29,7 +29,8 @@ ACROSS = re.compile(
 )
 _NUMBER = re.compile(r"\d[\d,]*\.\d+|\d{3,}")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
-_BODY_KINDS = ("镇", "乡", "县", "市", "区", "学校", "中学", "小学", "校", "幼儿园", "法院", "医院", "保健院", "中心")
+# kinds of body a question may write outright (学校的…); 县/镇 alone end place names, and count only as 该县/这个镇
+_BODY_KINDS = ("学校", "中学", "小学", "幼儿园", "法院", "医院", "保健院", "中心")
 
 Mentions = Callable[[str], set[str]]  # a term -> ids of the documents whose text writes it
 Evidence = Callable[[str, Sequence[Document]], dict[str, float]]  # question, docs -> doc id -> retrieval score
@@ -140,13 +141,16 @@ def rank(
     held = _holding_scores(parsed, docs, holdings) if holdings is not None and parsed.metrics and not none_asked else {}
     body = body_kind(parsed.text)
     deictic = DEICTIC.search(parsed.text)
+    kinds = [k for k in _BODY_KINDS if k in parsed.text]
 
     def first(d: Document) -> float:
         s = found.get(d.doc_id, 0.0) + held.get(d.doc_id, 0.0)
         if parsed.year is not None and d.year is not None:
             s += year_fit(d, parsed.year)
-        if body is not None and not unnamed(d.org) and any(w in f"{d.org}{d.title}" for w in _body_words(body)):
+        where = f"{d.org}{d.title}"
+        if body is not None and not unnamed(d.org) and any(w in where for w in _body_words(body)):
             s += 2.0
+        s += sum(1.0 for k in kinds if k in where)  # 学校、镇… written anywhere in the question
         if deictic is not None and unnamed(d.org):
             s += 2.0  # “这个单位”: a document that does not name its body is the likelier one meant
         if parsed.basis and d.kind == parsed.basis:

@@ -135,3 +135,7 @@ def test_a_body_no_file_names_is_offered_only_the_files_that_name_none(agent: Ag
     assert sources and sources <= {"p.txt", "q.txt", "s.txt"}  # never 壬县水务局's or 癸市第二中学's
     later = agent.ask("庚县民政局2030年公务接待费是多少？")  # no file can hold that year: said so
     assert later.refused and later.value is None and "庚县民政局" in later.answer
+
+
+def test_a_kind_of_body_written_outright_favours_files_of_that_kind(agent: Agent) -> None:
+    assert offered(agent, "中学的公务接待费预算是多少？")[0] == "t.txt"
