@@ -2,9 +2,10 @@
 
 A question is routed by what it writes: a body the library knows (qa.orgs), a body the library has no name for but
 whose text names it (“经开区”, “交易中心”), a place (湛江, 寿县), a year, a kind of disclosure. When that leaves one
-document, or one named body, it is answered there. When it leaves several and names none (这个单位, 该部门, or no
-body at all), the answer is a clarification listing the best candidates. A body the question names that no document
-is about is said so: never answered with another body's figure.
+document, or one named body, it is answered there (a year or a kind of department alone does not pick the file for
+“这个单位”). When it leaves several and names none (这个单位, 该部门, or no body at all), the answer is a clarification
+listing the candidates ranked by what each document can answer (`rank`). A body the question names that no document
+is about is said so: never answered with another body's figure (files that name no body are offered, not answered).
 """
 
 from __future__ import annotations
@@ -107,10 +108,11 @@ def route(
     dated = by_year(fits, parsed.year)
     # the body identified by a word only its documents write, or a place: not by a kind of department or a year
     identified = len(named_fits) < len(everything) or any(not w.endswith(("类文件", "类单位")) for w in said)
-    if len(dated) == 1 and (identified or not DEICTIC.search(text)):
-        return Route(tuple(dated))
-    if len({d.org for d in dated}) == 1 and not unnamed(dated[0].org):
-        return Route(tuple(dated))  # one body's documents (a place naming one body)
+    if identified or not DEICTIC.search(text):
+        if len(dated) == 1:
+            return Route(tuple(dated))
+        if len({d.org for d in dated}) == 1 and not unnamed(dated[0].org):
+            return Route(tuple(dated))  # one body's documents (a place naming one body)
     # the year ranks rather than filters: a later document discloses the year before (上年, 年初预算)
     return Route(tuple(dated), candidates=tuple(rank(parsed, fits, evidence, holdings)[:MAX_CANDIDATES]))
 

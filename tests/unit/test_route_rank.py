@@ -139,3 +139,8 @@ def test_a_body_no_file_names_is_offered_only_the_files_that_name_none(agent: Ag
 
 def test_a_kind_of_body_written_outright_favours_files_of_that_kind(agent: Agent) -> None:
     assert offered(agent, "中学的公务接待费预算是多少？")[0] == "t.txt"
+
+
+def test_a_year_alone_does_not_pick_the_file_for_this_unit(agent: Agent) -> None:
+    # u.txt is the only file of 2019, but 该单位 names no body: asked back (a later file may state 2019 as 上年)
+    assert offered(agent, "该单位2019年收支总预算是多少？")[0] == "u.txt"
