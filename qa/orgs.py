@@ -204,9 +204,23 @@ def org_words(text: str, cut: int | None = None) -> tuple[str, ...]:
     """Org-looking words that open a phrase of the question (交易中心 in “交易中心各岗位人数…”, 保健院 in “保健院一般
     公共预算…”, 经开区 in “是哪个城市的经开区”): looser than `org_terms`, for narrowing to the documents whose text
     writes them."""
-    found = (_ORG_TERM.match(c) or _SUFFIX_ALONE.fullmatch(c) for c in _phrases(text, cut, whole=True))
-    words = [m.group() for m in found if m and len(m.group()) >= 3]
+    words: list[str] = []
+    for chunk in _phrases(text, cut, whole=True):
+        m = _ORG_TERM.match(chunk) or _SUFFIX_ALONE.fullmatch(chunk)
+        if (
+            m is None
+            or len(m.group()) < 3
+            or _NOT_A_BODY.search(m.group())
+            or chunk[m.end() : m.end() + 1] in _NOT_AFTER
+        ):
+            continue
+        words.append(m.group() + ("门" if chunk[m.end() : m.end() + 1] == "门" else ""))  # 部门, not 部
     return tuple(dict.fromkeys(words))
+
+
+# words of a question, not of a body's name; and what follows 部/府 when they are no suffix (部分, 政府性基金)
+_NOT_A_BODY = re.compile(r"[占比哪几是否没全各第这那]|多少|什么")
+_NOT_AFTER = ("分", "性")
 
 
 def _subsequence(short: str, long: str) -> bool:

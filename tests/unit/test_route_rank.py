@@ -91,6 +91,7 @@ def test_a_phrase_opening_with_a_body_s_short_name_goes_to_the_file_that_writes_
     assert org_words("交易中心各岗位人数加起来是否等于在职人数？") == ("交易中心",)
     assert org_words("这个单位2019年收支总预算是多少？") == ()
     assert org_words("这是哪个城市的经开区？") == ("经开区",)
+    assert org_words("第六部分各组成部分的合计是多少？哪个部门最高？") == ()  # no body: 部分, 哪个部门
     answer = agent.ask("交易中心各岗位的收支总预算是多少？")
     assert answer.kind != "clarify" and {c.doc_id for c in answer.citations} <= {
         d["doc_id"] for d in agent.lib.documents() if d["source"] == "u.txt"
