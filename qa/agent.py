@@ -117,7 +117,10 @@ class Agent:
         if not docs:
             return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
         if doc_ids is None and parsed.org is None and not parsed.org_mentions and len(self._docs) > 1:
-            routed = route.route(parsed, list(self._docs.values()), self.mentioning, self.evidence)
+            routed = route.route(parsed, list(self._docs.values()), self.mentioning, self.evidence, self.holdings)
+            if routed.missing is not None and routed.candidates:
+                text = route.missing_or_unnamed(routed.missing, routed.candidates)
+                return Answer(parsed.text, text, "clarify", extra={"candidates": routed.candidates})
             if routed.missing is not None:
                 return refuse(parsed, route.missing_body(routed.missing, docs))
             if routed.candidates:
@@ -165,7 +168,7 @@ class Agent:
             if _TOTAL_ASK.search(parsed.text):
                 return self.across(parsed, named, crossdoc.total)
             if _WHICH_MORE.search(parsed.text) or parsed.op in ("diff", "compare"):
-                return self.across(parsed, named, crossdoc.ranking)
+                return self.compare_derived(parsed, named) or self.across(parsed, named, crossdoc.ranking)
         if not parsed.metrics or _ENTITY_QUESTION.search(parsed.text):
             found = self.textual(parsed, docs, open_question=True)
             if asks_now(parsed.text) and found.citations and all(in_targets(c.section) for c in found.citations):
@@ -212,6 +215,19 @@ class Agent:
             log.warning("search failed: %s", exc)
             return set()
         return {h.chunk.doc_id for h in hits if term in h.chunk.text.replace("\n", "")}
+
+    def holdings(
+        self, metrics: Sequence[str], docs: Sequence[Document], year: int | None
+    ) -> tuple[set[str], list[Fact]]:
+        """Which of `docs` have a fact of `metrics`, and those facts: with a year, only of it and of the next (which
+        may state it as 上年), so that a large library reads a few rows, not every year's."""
+        wanted = {d.doc_id for d in docs}
+        having = self.lib.docs_with_metric(list(metrics), list(wanted) if len(wanted) < len(self._docs) else None)
+        if year is None:
+            facts = self.lib.facts(metric=list(metrics))
+        else:
+            facts = [f for y in (year, year + 1) for f in self.lib.facts(metric=list(metrics), year=y)]
+        return having & wanted, [f for f in facts if f.doc_id in wanted]
 
     def evidence(self, question: str, docs: Sequence[Document]) -> dict[str, float]:
         """How well each document's passages match the question's words (BM25 ranks, summed by document)."""
@@ -329,7 +345,44 @@ class Agent:
 
     def compare(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer:
         """A ranking of documents by one metric (谁最高/哪个单位最低/排名)."""
-        return self.across(parsed, docs, crossdoc.ranking)
+        derived = self.compare_derived(parsed, docs)
+        return derived or self.across(parsed, docs, crossdoc.ranking)
+
+    def stated_rate(self, computed: Answer, doc: Document, metric: str, year: int | None) -> Answer:
+        """The rate as the document states it (完成预算的68%) when it agrees with the one computed from its figures up to
+        the document's rounding: a comparison quotes what each document says."""
+        assert computed.value is not None
+        for f in self.lib.facts(doc_id=doc.doc_id):
+            if (
+                f.unit == "%"
+                and f.metric.startswith(metric)
+                and f.metric.endswith(("完成率", "执行率"))
+                and f.year in (year, None)
+                and abs(f.value - computed.value) < 1
+            ):
+                return replace(computed, value=f.value, citations=(cite(f, doc),))
+        return computed
+
+    def compare_derived(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer | None:
+        """Named bodies compared on a rate (执行率, 占比, 增长率): each asked on its own, scoped to its own document and
+        the year written beside its name, then compared. None when that does not give each one a percentage."""
+        rate = crossdoc.DERIVED.search(parsed.text)
+        metric = crossdoc.subject_metric(parsed)
+        bodies = list(parsed.org_mentions)
+        if rate is None or metric is None or len(bodies) < 2:
+            return None
+        years = list(parsed.years) if len(parsed.years) == len(bodies) else [parsed.year] * len(bodies)
+        parts: list[crossdoc.Derived] = []
+        for org, year in zip(bodies, years, strict=True):
+            own = route.by_year([d for d in docs if d.org == org], year)
+            if len(own) != 1:
+                return None
+            sub = self.parse(f"{year or ''}{'年' if year else ''}{metric}{rate.group()}是多少？")
+            got = self.answer(sub, doc_ids=[own[0].doc_id])
+            if got.refused or got.value is None or got.unit != "%":
+                return None
+            parts.append(crossdoc.Derived(own[0], year, self.stated_rate(got, own[0], metric, year)))
+        return crossdoc.compare_derived(parsed, f"{metric}{rate.group()}", parts)
 
     def across(
         self,
@@ -777,6 +830,7 @@ def refuse(parsed: ParsedQuestion, text: str, citations: list | None = None) -> 
 
 _JUNK_METRIC = re.compile(
     r"^[(（]|^(增长|增加|减少|下降|其中|合计|小计|人数|项目|其他|本单位|经营|外交|国防|原创|年报)$"
+    r"|几个|多少|为什么|[吗？?]$"  # a line that asks something (a FAQ line read as an item) names no item
 )
 
 
