@@ -13,7 +13,7 @@ import pytest
 from eval.paths import corpus_dir
 from index import db
 from index.store import Library, sample_path
-from qa.agent import Agent
+from qa.ask import Agent
 
 pytestmark = pytest.mark.pg
 
