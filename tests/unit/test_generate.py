@@ -196,7 +196,7 @@ def test_agent_answers_over_lazy_documents_and_sees_new_ones(tmp_path: Path) -> 
 def test_vector_search_restores_the_thread_count(tmp_path: Path) -> None:
     import faiss
 
-    from index.embed import get_embeddings
+    from index.backends import get_embeddings
     from index.vectors import VectorIndex
 
     index = VectorIndex(tmp_path / "v", get_embeddings("hash"))
