@@ -26,6 +26,7 @@ import json
 import threading
 import unicodedata
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ import zhconv
 from index.embed import BudgetEmbeddings
 from index.errors import BudgetQAError
 
-TABLE_PATH = Path(__file__).resolve().parent / "data" / "static_zh.npz"
+TABLE_PATH = Path(str(resources.files("index") / "data" / "static_zh.npz"))  # package data, wherever this module sits
 _LOCK = threading.Lock()
 
 
