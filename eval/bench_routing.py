@@ -92,7 +92,7 @@ def wrong_document(got: dict[str, Any], gold_ids: set[str]) -> bool:
 def run(
     sets: Sequence[Path], *, library: Path | None, embedding: str | None, set_orgs: bool = False
 ) -> dict[str, Any]:
-    from qa.agent import Agent
+    from qa.ask import Agent
 
     questions = collect(sets)
     docs = sorted({*(CORPUS / "docs").glob("*.txt"), *(p for q in questions for p in q.docs)})

@@ -1,6 +1,6 @@
 """Where documents, sections, chunks, facts and findings are kept: the `Records` interface and the SQL they share.
 
-Two backends implement it, chosen by a store URL (`open_records`):
+Two backends implement it, chosen by a store URL (`index.backends.open_records`):
 
 - ``sqlite`` (the default): ``facts.sqlite`` in the library folder, WAL, originals in ``files/``.
 - ``postgresql://…``: a PostgreSQL database (`index.records_pg`), so that several machines can share one fact table;
@@ -18,7 +18,6 @@ import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from index import db
@@ -356,21 +355,6 @@ class SQLRecords:
 
     def counts(self) -> dict[str, int]:
         return {t: int(self._rows(f"SELECT count(*) AS n FROM {t}")[0]["n"]) for t in TABLES}
-
-
-def open_records(url: str | None, home: Path) -> Records:
-    """The backend for a store URL: None, "" or "sqlite" is the library folder's own SQLite file."""
-    if not url or url == "sqlite":
-        from index.records_sqlite import SQLiteRecords
-
-        return SQLiteRecords(home)
-    if url.startswith(("postgresql://", "postgres://")):
-        from index.records_pg import PostgresRecords
-
-        return PostgresRecords(url)
-    from index.errors import LibraryError
-
-    raise LibraryError(f"不支持的存储地址“{redact(url)}”：请使用 sqlite（默认）或 postgresql://用户@主机/数据库。")
 
 
 def redact(url: str) -> str:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from filelock import FileLock
 
+from index.backends import open_records, vector_cache
 from index.crashpoint import crash_point
 from index.derived import DerivedIndex, IndexStatus
 from index.document import build_document, content_id
@@ -40,7 +41,7 @@ from index.paths import find_files
 from index.pipeline import analyse
 from index.progress import DONE, EMBED, INDEX, PARSE, READ, STORE, Progress, Step
 from index.read import load_bytes, read_bytes
-from index.records import Records, open_records
+from index.records import Records
 from index.types import Chunk, Document, Fact, Finding, IngestResult, Section
 
 if TYPE_CHECKING:
@@ -282,16 +283,12 @@ class Library:
         return self._derived.get(fresh=fresh)
 
     def _open_search_index(self) -> SearchIndex:
-        from index.embed import get_embeddings
+        from index.backends import get_embeddings
         from index.search import SearchIndex
 
         if self._embeddings is None:
             self._embeddings = get_embeddings(self.embedding)
-        cache = None
-        if self.store_url:  # vectors shared through the store: no machine embeds what another already did
-            from index.vectors_pg import PostgresVectorCache
-
-            cache = PostgresVectorCache(self.store_url)
+        cache = vector_cache(self.store_url)  # vectors shared through the store: no machine embeds one twice
         try:
             index = SearchIndex(self.home / "index", self._embeddings, vector_cache=cache)
         except (OSError, sqlite3.Error) as exc:

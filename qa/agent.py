@@ -1,11 +1,15 @@
-"""Question -> plan -> tools -> Answer. Deterministic by default; an optional LLM drives the same tools (qa.llm)."""
+"""The rule planner: a parsed question -> which documents (qa.route) -> which tool answers it -> an Answer.
+
+The tools are the deterministic answerers: qa.compose (figures of one document), qa.crossdoc (one metric over several
+documents), qa.sumcheck (a sum the question checks) and qa.textual (sentences, not numbers). qa.ask runs the whole path;
+the optional LLM planner (qa.llm) is its alternative over the same library and never sees this class.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -18,9 +22,8 @@ from index.units import fmt
 from qa import crossdoc, route, sumcheck
 from qa.compose import Composer, asks_now, cite, in_targets
 from qa.evidence import Scope
-from qa.followup import answer_context, covered_years, follow_up
+from qa.followup import covered_years, follow_up
 from qa.parse import COUNT_UNITS, parse_question
-from qa.question import check_length, hint
 from qa.textual import (
     _DEFINITION_CUE,
     _REASON_CUE,
@@ -38,7 +41,9 @@ MAX_DOCS_PER_ANSWER = 6
 NUMERIC_OPS = ("lookup", "delta", "rate", "share", "sum", "diff")
 
 
-class Agent:
+class RulePlanner:
+    """Deterministic planning and execution over one library; `answer` is the plan, its helpers the steps."""
+
     def __init__(self, library: Library) -> None:
         self.lib = library
         self._cache_key: tuple[int, ...] | None = None
@@ -47,10 +52,6 @@ class Agent:
         self._years: list[int] = []
         self._docs: dict[str, Document] = {}
         self._lock = threading.Lock()
-        self.llm = None
-        from qa.llm import llm_from_env
-
-        self.llm = llm_from_env()
 
     # ---- library views, refreshed when the library changes --------------------------------------------------------
     def _refresh(self) -> None:
@@ -77,41 +78,7 @@ class Agent:
             parsed = follow_up(parsed, previous, covered_years(list(self._docs.values())) or None)
         return parsed
 
-    # ---- the entry point -------------------------------------------------------------------------------------------
-    def ask(
-        self,
-        question: str,
-        *,
-        qid: str | None = None,
-        doc_ids: Sequence[str] | None = None,
-        previous: ParsedQuestion | None = None,
-    ) -> Answer:
-        started = time.perf_counter()
-        question = question.strip()
-        check_length(question)
-        hinted = hint(question)
-        if hinted is not None:
-            return Answer(question, hinted, "clarify", id=qid)
-        parsed = self.parse(question, previous)
-        answer = self.answer(parsed, doc_ids=doc_ids)  # milliseconds; the LLM's answer is checked against it
-        if answer.refused and previous is not None:
-            # a year carried over from an earlier question must not block this one: try the question's own year
-            own = self.parse(question)
-            if (own.year, own.relative_year) != (parsed.year, parsed.relative_year):
-                loose = replace(parsed, year=own.year, relative_year=own.relative_year)
-                retried = self.answer(loose, doc_ids=doc_ids)
-                if not retried.refused:
-                    parsed, answer = loose, retried
-        if self.llm is not None:
-            from qa.llm import ask_llm
-
-            answer = ask_llm(self, parsed, doc_ids=doc_ids, model=self.llm, deterministic=answer) or answer
-        extra = dict(answer.extra)
-        extra["parsed"] = parsed
-        extra["context"] = answer_context(answer, parsed, self.scope_docs(parsed, doc_ids))
-        extra["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        return replace(answer, id=qid, extra=extra)
-
+    # ---- the plan -------------------------------------------------------------------------------------------------
     def answer(self, parsed: ParsedQuestion, *, doc_ids: Sequence[str] | None = None) -> Answer:
         docs = self.scope_docs(parsed, doc_ids)
         if not docs:

@@ -12,7 +12,7 @@ from index.normalize import normalize
 from index.sections import split_sections
 from index.store import Library
 from index.types import Comparison, Document, Fact
-from qa.agent import Agent
+from qa.ask import Agent
 from qa.types import Answer
 
 FILLER = "本单位严格执行中央八项规定精神，厉行节约，压缩一般性支出，从严控制各项公务支出，不断提高资金使用效益。" * 6
