@@ -9,7 +9,8 @@ import pytest
 
 from index.store import Library
 from qa import crossdoc, route
-from qa.agent import Agent, usable_metric_name
+from qa.agent import usable_metric_name
+from qa.ask import Agent
 from qa.orgs import match_org, org_words
 
 DOCS = {
