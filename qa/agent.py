@@ -1,11 +1,15 @@
-"""Question -> plan -> tools -> Answer. Deterministic by default; an optional LLM drives the same tools (qa.llm)."""
+"""The rule planner: a parsed question -> which documents (qa.route) -> which tool answers it -> an Answer.
+
+The tools are the deterministic answerers: qa.compose (figures of one document), qa.crossdoc (one metric over several
+documents), qa.sumcheck (a sum the question checks) and qa.textual (sentences, not numbers). qa.ask runs the whole path;
+the optional LLM planner (qa.llm) is its alternative over the same library and never sees this class.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -16,11 +20,10 @@ from index.store import Library
 from index.types import Chunk, Citation, Document, Fact
 from index.units import fmt
 from qa import crossdoc, route, sumcheck
-from qa.compose import Composer, cite
+from qa.compose import Composer, asks_now, cite, in_targets
 from qa.evidence import Scope
-from qa.followup import answer_context, covered_years, follow_up
-from qa.parse import parse_question
-from qa.question import check_length, hint
+from qa.followup import covered_years, follow_up
+from qa.parse import COUNT_UNITS, parse_question
 from qa.textual import (
     _DEFINITION_CUE,
     _REASON_CUE,
@@ -38,7 +41,9 @@ MAX_DOCS_PER_ANSWER = 6
 NUMERIC_OPS = ("lookup", "delta", "rate", "share", "sum", "diff")
 
 
-class Agent:
+class RulePlanner:
+    """Deterministic planning and execution over one library; `answer` is the plan, its helpers the steps."""
+
     def __init__(self, library: Library) -> None:
         self.lib = library
         self._cache_key: tuple[int, ...] | None = None
@@ -47,10 +52,6 @@ class Agent:
         self._years: list[int] = []
         self._docs: dict[str, Document] = {}
         self._lock = threading.Lock()
-        self.llm = None
-        from qa.llm import llm_from_env
-
-        self.llm = llm_from_env()
 
     # ---- library views, refreshed when the library changes --------------------------------------------------------
     def _refresh(self) -> None:
@@ -77,47 +78,16 @@ class Agent:
             parsed = follow_up(parsed, previous, covered_years(list(self._docs.values())) or None)
         return parsed
 
-    # ---- the entry point -------------------------------------------------------------------------------------------
-    def ask(
-        self,
-        question: str,
-        *,
-        qid: str | None = None,
-        doc_ids: Sequence[str] | None = None,
-        previous: ParsedQuestion | None = None,
-    ) -> Answer:
-        started = time.perf_counter()
-        question = question.strip()
-        check_length(question)
-        hinted = hint(question)
-        if hinted is not None:
-            return Answer(question, hinted, "clarify", id=qid)
-        parsed = self.parse(question, previous)
-        answer = self.answer(parsed, doc_ids=doc_ids)  # milliseconds; the LLM's answer is checked against it
-        if answer.refused and previous is not None:
-            # a year carried over from an earlier question must not block this one: try the question's own year
-            own = self.parse(question)
-            if (own.year, own.relative_year) != (parsed.year, parsed.relative_year):
-                loose = replace(parsed, year=own.year, relative_year=own.relative_year)
-                retried = self.answer(loose, doc_ids=doc_ids)
-                if not retried.refused:
-                    parsed, answer = loose, retried
-        if self.llm is not None:
-            from qa.llm import ask_llm
-
-            answer = ask_llm(self, parsed, doc_ids=doc_ids, model=self.llm, deterministic=answer) or answer
-        extra = dict(answer.extra)
-        extra["parsed"] = parsed
-        extra["context"] = answer_context(answer, parsed, self.scope_docs(parsed, doc_ids))
-        extra["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        return replace(answer, id=qid, extra=extra)
-
+    # ---- the plan -------------------------------------------------------------------------------------------------
     def answer(self, parsed: ParsedQuestion, *, doc_ids: Sequence[str] | None = None) -> Answer:
         docs = self.scope_docs(parsed, doc_ids)
         if not docs:
             return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
         if doc_ids is None and parsed.org is None and not parsed.org_mentions and len(self._docs) > 1:
-            routed = route.route(parsed, list(self._docs.values()), self.mentioning, self.evidence)
+            routed = route.route(parsed, list(self._docs.values()), self.mentioning, self.evidence, self.holdings)
+            if routed.missing is not None and routed.candidates:
+                text = route.missing_or_unnamed(routed.missing, routed.candidates)
+                return Answer(parsed.text, text, "clarify", extra={"candidates": routed.candidates})
             if routed.missing is not None:
                 return refuse(parsed, route.missing_body(routed.missing, docs))
             if routed.candidates:
@@ -141,7 +111,7 @@ class Agent:
             if checked is not None:
                 return checked
         if parsed.op in ("reason", "definition", "text"):
-            return self.textual(parsed, docs)
+            return self.with_figure(parsed, docs, self.textual(parsed, docs))
         if (
             not parsed.metrics
             and not parsed.unknown_terms
@@ -150,7 +120,8 @@ class Agent:
         ):
             parsed = replace(parsed, metrics=("收支总预算",), metric_terms=("预算",))
         if _EXISTS.search(parsed.text) and parsed.op in ("lookup", "count", "text"):
-            return self.textual(parsed, docs, open_question=True)
+            stated = self.exists_from_facts(parsed, docs)
+            return stated if stated is not None else self.textual(parsed, docs, open_question=True)
         if len(docs) == 1 and _LIST_SUM.search(parsed.text):
             listed = self.numeric(parsed, Scope((docs[0],)))
             if not listed.refused:
@@ -164,9 +135,22 @@ class Agent:
             if _TOTAL_ASK.search(parsed.text):
                 return self.across(parsed, named, crossdoc.total)
             if _WHICH_MORE.search(parsed.text) or parsed.op in ("diff", "compare"):
-                return self.across(parsed, named, crossdoc.ranking)
+                return self.compare_derived(parsed, named) or self.across(parsed, named, crossdoc.ranking)
         if not parsed.metrics or _ENTITY_QUESTION.search(parsed.text):
-            return self.textual(parsed, docs, open_question=True)
+            found = self.textual(parsed, docs, open_question=True)
+            if asks_now(parsed.text) and found.citations and all(in_targets(c.section) for c in found.citations):
+                # “公众号当前有多少粉丝” answered only by a goal (绩效目标表): not known
+                return refuse(parsed, "文件没有给出实际数，只有绩效目标中的目标值，目标不是实际完成情况，无法回答。",
+                              list(found.citations[:1]))  # fmt: skip
+            if parsed.op == "count" and not parsed.metrics and (found.refused or not _counted_in(found, parsed)):
+                # “有几个下属二级单位” where the document says 无下属二级单位: none; a passage that names them but
+                # counts nothing (“有多少军休干部”) does not answer how many
+                none = self.stated_none(parsed, docs)
+                if none is not None:
+                    return none
+                if not found.refused:
+                    return self.not_found(parsed, Scope(tuple(docs)), "文件中没有找到相关的人数或数量，无法回答。")
+            return found
         having = self.lib.docs_with_metric(list(parsed.metrics), [d.doc_id for d in docs])  # one query, not one per doc
         with_metric = [d for d in docs if d.doc_id in having]
         if len(with_metric) > 1 and doc_ids is None and parsed.org is None:
@@ -198,6 +182,19 @@ class Agent:
             log.warning("search failed: %s", exc)
             return set()
         return {h.chunk.doc_id for h in hits if term in h.chunk.text.replace("\n", "")}
+
+    def holdings(
+        self, metrics: Sequence[str], docs: Sequence[Document], year: int | None
+    ) -> tuple[set[str], list[Fact]]:
+        """Which of `docs` have a fact of `metrics`, and those facts: with a year, only of it and of the next (which
+        may state it as 上年), so that a large library reads a few rows, not every year's."""
+        wanted = {d.doc_id for d in docs}
+        having = self.lib.docs_with_metric(list(metrics), list(wanted) if len(wanted) < len(self._docs) else None)
+        if year is None:
+            facts = self.lib.facts(metric=list(metrics))
+        else:
+            facts = [f for y in (year, year + 1) for f in self.lib.facts(metric=list(metrics), year=y)]
+        return having & wanted, [f for f in facts if f.doc_id in wanted]
 
     def evidence(self, question: str, docs: Sequence[Document]) -> dict[str, float]:
         """How well each document's passages match the question's words (BM25 ranks, summed by document)."""
@@ -315,7 +312,44 @@ class Agent:
 
     def compare(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer:
         """A ranking of documents by one metric (谁最高/哪个单位最低/排名)."""
-        return self.across(parsed, docs, crossdoc.ranking)
+        derived = self.compare_derived(parsed, docs)
+        return derived or self.across(parsed, docs, crossdoc.ranking)
+
+    def stated_rate(self, computed: Answer, doc: Document, metric: str, year: int | None) -> Answer:
+        """The rate as the document states it (完成预算的68%) when it agrees with the one computed from its figures up to
+        the document's rounding: a comparison quotes what each document says."""
+        assert computed.value is not None
+        for f in self.lib.facts(doc_id=doc.doc_id):
+            if (
+                f.unit == "%"
+                and f.metric.startswith(metric)
+                and f.metric.endswith(("完成率", "执行率"))
+                and f.year in (year, None)
+                and abs(f.value - computed.value) < 1
+            ):
+                return replace(computed, value=f.value, citations=(cite(f, doc),))
+        return computed
+
+    def compare_derived(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer | None:
+        """Named bodies compared on a rate (执行率, 占比, 增长率): each asked on its own, scoped to its own document and
+        the year written beside its name, then compared. None when that does not give each one a percentage."""
+        rate = crossdoc.DERIVED.search(parsed.text)
+        metric = crossdoc.subject_metric(parsed)
+        bodies = list(parsed.org_mentions)
+        if rate is None or metric is None or len(bodies) < 2:
+            return None
+        years = list(parsed.years) if len(parsed.years) == len(bodies) else [parsed.year] * len(bodies)
+        parts: list[crossdoc.Derived] = []
+        for org, year in zip(bodies, years, strict=True):
+            own = route.by_year([d for d in docs if d.org == org], year)
+            if len(own) != 1:
+                return None
+            sub = self.parse(f"{year or ''}{'年' if year else ''}{metric}{rate.group()}是多少？")
+            got = self.answer(sub, doc_ids=[own[0].doc_id])
+            if got.refused or got.value is None or got.unit != "%":
+                return None
+            parts.append(crossdoc.Derived(own[0], year, self.stated_rate(got, own[0], metric, year)))
+        return crossdoc.compare_derived(parsed, f"{metric}{rate.group()}", parts)
 
     def across(
         self,
@@ -353,6 +387,66 @@ class Agent:
         if len({r.doc.org for r in rows}) == 1 and len({r.fact.year or r.doc.year for r in rows}) > 1:
             how = crossdoc.series  # one org over the years its documents cover
         return how(parsed, metric, rows, missing, scope)
+
+    def with_figure(self, parsed: ParsedQuestion, docs: list[Document], reason: Answer) -> Answer:
+        """“比上年少了多少？为什么？”: the figure asked first, then the reason the document gives for it."""
+        asked = [o for o in parsed.sub_ops if o in NUMERIC_OPS]
+        if parsed.op != "reason" or reason.refused or not asked or not parsed.metrics or len(docs) != 1:
+            return reason
+        figure = self.numeric(replace(parsed, op=asked[0]), Scope((docs[0],)))
+        if figure.refused or figure.value is None:
+            return reason
+        text = f"{figure.answer.rstrip('。')}。原因：{reason.answer.removeprefix('根据文件：')}"
+        citations = (*figure.citations, *(c for c in reason.citations if c not in figure.citations))
+        return replace(
+            reason, answer=text, value=figure.value, unit=figure.unit, formula=figure.formula, citations=citations,
+            warnings=(*figure.warnings, *reason.warnings),
+        )  # fmt: skip
+
+    def exists_from_facts(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer | None:
+        """“收入里有没有事业收入或上年结转？”: each item asked, from its own figure; none of them is 没有, all of them
+        有, and a mix lists which. The whole a question looks inside (收入里) is not an item asked."""
+        from index.metrics import ancestors
+
+        if len(docs) != 1 or not parsed.metrics:
+            return None
+        items = [m for m in parsed.metrics if not any(m in ancestors(o) for o in parsed.metrics if o != m)]
+        found: list[Answer] = []
+        for metric in items:
+            one = self.numeric(replace(parsed, op="lookup", metrics=(metric,), sub_ops=("lookup",)), Scope((docs[0],)))
+            if one.refused or one.value is None:
+                return None
+            found.append(one)
+        values = [a.value for a in found if a.value is not None]
+        shown = "，".join(f"{m}{fmt(a.value)}{a.unit or ''}" for m, a in zip(items, found, strict=True) if a.value is not None)
+        if all(v == 0 for v in values):
+            head = "没有"
+        elif all(v > 0 for v in values):
+            head = "有"
+        else:
+            head = "部分有"
+        citations = tuple(dict.fromkeys(c for a in found for c in a.citations))
+        first = found[0]
+        return replace(first, answer=f"{head}：{shown}。", citations=citations, kind="lookup")
+
+    def stated_none(self, parsed: ParsedQuestion, docs: list[Document]) -> Answer | None:
+        """“有几个下属二级单位” and the document writes “无下属二级单位”: a count of 0, quoting that sentence."""
+        asked = _COUNTED_NOUN.search(parsed.text)
+        if asked is None or len(docs) != 1:
+            return None
+        noun = asked.group(1)
+        for passage in self.section_passages(docs, []):
+            m = re.search(rf"(?:无|没有|未设|未设置|不设)(?:任何)?{re.escape(noun)}", passage.text)
+            if m is None:
+                continue
+            head = passage.text[: m.start()]
+            begin = max(head.rfind(c) for c in "。；;") + 1
+            quote = re.sub(r"\s+", "", passage.text[max(begin, m.start() - 120) : m.end()])
+            unit = parsed.count_unit or "个"
+            citation = citation_for(Passage(quote, passage, 0.0), quote)
+            return Answer(parsed.text, f"文件写明“{quote.strip()}”，即{noun}为0{unit}。", "count", Decimal(0), unit,
+                          citations=(citation,))  # fmt: skip
+        return None
 
     def section_passages(self, docs: list[Document], ranked: list[Chunk]) -> list[Chunk]:
         """Whole sections as passages (a chunk may cut a sentence), ordered by the best chunk inside each."""
@@ -627,6 +721,19 @@ def _metric_words(parsed: ParsedQuestion) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+_COUNTED_NOUN = re.compile(r"(?:几|多少)(?:个|家|所|名|位|辆|台|项)?([\u4e00-\u9fff]{2,12}?)(?:[？?。，,]|吗|呢|$)")
+
+
+def _counted_in(answer: Answer, parsed: ParsedQuestion) -> bool:
+    """The passage an open answer quotes holds a figure in the unit the count asks (any count unit if none)."""
+    unit = re.escape(parsed.count_unit) if parsed.count_unit else COUNT_UNITS
+    text = answer.answer + " ".join(c.quote for c in answer.citations)
+    return bool(re.search(rf"\d[\d,.]*\s*(?:{unit})", text))
+
+
+_TOTAL_SUFFIX = re.compile(r"(?:总计|合计|总额|总数)$")
+
+
 def _mentions(sentence: str, parsed: ParsedQuestion) -> bool:
     """The sentence is about what was asked: the metric, a synonym, one of its parts, or the question's own term."""
     if not parsed.metrics and not parsed.metric_terms:
@@ -639,6 +746,8 @@ def _mentions(sentence: str, parsed: ParsedQuestion) -> bool:
         if m in BY_NAME:
             words.extend(BY_NAME[m].synonyms)
         words.extend(c.name for c in METRICS if c.parent == m)  # 公务接待费 speaks for 三公经费
+    # “收支总计…” then “收、支与上年相比…”: a total is spoken of by its head alone
+    words.extend(_TOTAL_SUFFIX.sub("", t) for t in parsed.metric_terms if _TOTAL_SUFFIX.search(t))
     if any(len(w) >= 2 and w in sentence for w in words):
         return True
     grams = {sentence[i : i + 2] for i in range(len(sentence) - 1)}
@@ -688,6 +797,7 @@ def refuse(parsed: ParsedQuestion, text: str, citations: list | None = None) -> 
 
 _JUNK_METRIC = re.compile(
     r"^[(（]|^(增长|增加|减少|下降|其中|合计|小计|人数|项目|其他|本单位|经营|外交|国防|原创|年报)$"
+    r"|几个|多少|为什么|[吗？?]$"  # a line that asks something (a FAQ line read as an item) names no item
 )
 
 

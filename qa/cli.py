@@ -327,7 +327,7 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """提问。默认不使用大模型；设置 BUDGETQA_LLM_BASE_URL 等环境变量后可启用大模型模式。"""
-    from qa.agent import Agent
+    from qa.ask import Agent
 
     lib = open_library(library)
     agent = Agent(lib)

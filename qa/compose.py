@@ -13,6 +13,7 @@ from index.types import Citation, Document, Fact, Finding
 from index.units import fmt
 from qa.calc import calculate
 from qa.evidence import Pick, Scope, conflict_warning, pick_fact
+from qa.parse import STAFFING
 from qa.terms import find_terms, is_subsequence
 from qa.textual import bigrams
 from qa.types import Answer, ParsedQuestion
@@ -50,6 +51,23 @@ def v(fact_value: Decimal, unit: str) -> str:
     return f"{fmt(fact_value)}{unit}"
 
 
+_AS_OF = re.compile(r"(?:截至|截止|截止到|至)\s*(\d{4})\s*年\s*(?:底|末|年底|年末|12\s*月\s*31\s*日)")
+
+
+def with_stock_dates(facts: list[Fact]) -> list[Fact]:
+    """A stock counted at a date (“截至2022年12月31日，资产原值合计…”, in the 2023 budget) is the document year's
+    figure and also the figure at the end of the year the date names: each such fact answers for both years."""
+    out = list(facts)
+    for f in facts:
+        m = _AS_OF.search(f.quote)
+        if m is None or f.year is None or f.comparison is not None or f.unit == "%":
+            continue
+        dated = int(m.group(1))
+        if dated != f.year and abs(dated - f.year) == 1:
+            out.append(replace(f, year=dated))
+    return out
+
+
 class Composer:
     """Answers one question over the facts of the documents in scope."""
 
@@ -60,11 +78,13 @@ class Composer:
         self.asked = parsed  # as parsed, before normalise_metrics narrows the metrics
         self.scope = scope
         stages = {d.doc_id: doc_stage(d) for d in scope.docs}
-        self.facts = [
-            replace(f, basis=stages[f.doc_id]) if f.basis is None and stages.get(f.doc_id) else f
-            for f in facts
-            if f.source != "suspect"  # near instruction-like text (index.injection): never an answer's figure
-        ]
+        self.facts = with_stock_dates(
+            [
+                replace(f, basis=stages[f.doc_id]) if f.basis is None and stages.get(f.doc_id) else f
+                for f in facts
+                if f.source != "suspect"  # near instruction-like text (index.injection): never an answer's figure
+            ]
+        )
         self.findings = list(findings)
         self.citations: list[Citation] = []
         self.warnings: list[str] = []
@@ -131,7 +151,9 @@ class Composer:
             named_section = len(metric) >= 4 and len(f.metric) <= 4 and metric in f.section.rsplit(" > ", 1)[-1]
             if not named_section and not any(len(a) >= 2 and is_subsequence(a, raw) for a in aliases):
                 continue
-            scored.append((len(q_grams & bigrams(raw)) - len(raw) / 100, f))
+            # ties go to the figure named as a total (实有在职人员总数 over 实有离休人员), then to the first written
+            total = 0.5 if _TOTAL_WORD.search(raw) and not _TOTAL_WORD.search(self.q.text) else 0.0
+            scored.append((len(q_grams & bigrams(raw)) + total - len(raw) / 100 - f.start / 1e9, f))
         if not scored:
             return None
         if metric in _TOTALS or (meta and meta.name.endswith("合计")):
@@ -300,7 +322,7 @@ class Composer:
         years = sorted({f.year for f in self.facts if f.metric == metric and f.year is not None})
         if self.q.years and len(self.q.years) == 2:
             lo, hi = sorted(self.q.years)
-            years = [y for y in years if lo <= y <= hi]
+            years = list(range(lo, hi + 1)) if hi - lo <= 10 else [y for y in years if lo <= y <= hi]
         picks = [self.pick(metric, y) for y in years]
         found = [p.fact for p in picks if p is not None]
         if len(found) < 2:
@@ -335,6 +357,8 @@ class Composer:
         ]  # fmt: skip
         if money_words and f.unit != "万元":
             return False
+        if f.unit not in ("万元", "%") and _MONEY_QUESTION.search(self.q.text) and not self.q.count_unit:
+            return False  # “花了多少钱” is never answered with a head count
         asked = self.q.count_unit
         if asked and f.unit == "万元":
             return False
@@ -542,6 +566,10 @@ class Composer:
     def delta(self) -> Answer | None:
         metric = self.q.metrics[0]
         year = self.target_year()
+        if _VS_BUDGET.search(re.sub(r"[“”\"]", "", self.q.text)) and not re.search(r"完成|执行", self.q.text):
+            against = self.change_against_budget(metric, year, amount=True)
+            if against is not None:
+                return against
         pick = self.pick(metric, year)
         if (self.q.verify or self.q.compute) and pick is not None:
             checked = self.recomputed_delta(metric, year, pick.fact)
@@ -577,11 +605,58 @@ class Composer:
                     text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(pct(r.value))}%（按金额计算：{r.formula}）"
                 return self.answer("delta", text + "。", amount, unit, formula)
             if c.rate is not None:
+                if self.q.unit is not None or _MONEY_ASKED.search(self.q.text):
+                    derived = self.amount_from_rate(metric, f)
+                    if derived is not None:
+                        return derived
                 # 增长了多少 where the document states only the rate (增长27.8%): the rate is the change it gives
                 stated = self.comparison_rate(metric, f)
                 if stated is not None:
                     return stated
         return self.recomputed_delta(metric, year, None)
+
+    def change_against_budget(self, metric: str, year: int | None, *, amount: bool = False) -> Answer | None:
+        """“决算比预算下降了百分之几”: the change of the same year's 决算 against its 预算, (决算 − 预算) ÷ 预算; not
+        the share of the budget spent (完成预算的X%), which is asked with 完成/执行."""
+        budget = pick_fact(self.facts, metric, year=year, basis="预算", findings=self.findings)
+        final = pick_fact(self.facts, metric, year=year, basis="决算", findings=self.findings)
+        if budget is None or final is None or not budget.fact.basis or not final.fact.basis:
+            return None
+        fb, ff = budget.fact, final.fact
+        if fb.value == 0 or fb.unit != ff.unit or "决算" not in (ff.basis or "") or "预算" not in (fb.basis or ""):
+            return None
+        calc = calculate(f"({self.dv(ff.value, ff.unit)}-{self.dv(fb.value, fb.unit)})/{self.dv(fb.value, fb.unit)}*100")
+        value = pct(calc.value)
+        self.cite(ff, fb)
+        moved = "增加" if ff.value >= fb.value else "减少"
+        word = "增长" if value >= 0 else "下降"
+        text = (
+            f"{year_label(ff.year)}{self.metric_label(metric, ff)}决算{self.vv(ff.value, ff.unit)}，预算{self.vv(fb.value, fb.unit)}，"
+            f"比预算{moved}{v(abs(ff.value - fb.value), ff.unit)}，{word}{fmt(abs(value))}%。"
+        )
+        if amount:
+            gap = calculate(f"{self.dv(ff.value, ff.unit)}-{self.dv(fb.value, fb.unit)}")
+            return self.answer("delta", text, abs(gap.value), self.du(ff.unit), gap.formula)
+        return self.answer("rate", text, abs(value), "%", calc.formula)
+
+    def amount_from_rate(self, metric: str, f: Fact) -> Answer | None:
+        """“少花了多少万元” where the document states only the rate (下降7.6%): the amount from the figure and the
+        rate, prior = figure ÷ (1 ± rate), rounded, and said to be approximate."""
+        c = f.comparison
+        if c is None or c.rate is None or c.direction not in ("增加", "减少") or (c.direction == "减少" and c.rate >= 100):
+            return None
+        sign = "+" if c.direction == "增加" else "-"
+        value = self.dv(f.value, f.unit)
+        calc = calculate(f"{value}-{value}/(1{sign}{fmt(c.rate)}/100)")
+        amount, unit = abs(calc.value), self.du(f.unit)
+        self.cite(f)
+        self.warnings.append("文件只写了变动率，变动额按数值和变动率推算，是近似值。")
+        verb = "增长" if c.direction == "增加" else "下降"
+        text = (
+            f"文件只写了{year_label(f.year)}{self.metric_label(metric, f)}{self.vv(f.value, f.unit)}、比上年{verb}"
+            f"{fmt(c.rate)}%，没有写变动额；按此推算约{c.direction}{v(amount, unit)}（{calc.formula}）。"
+        )
+        return self.answer("delta", text, amount, unit, calc.formula)
 
     def recomputed_delta(self, metric: str, year: int | None, stated: Fact | None) -> Answer | None:
         """The change computed from the two years' figures, set against the change the document states (if any)."""
@@ -593,9 +668,10 @@ class Composer:
         direction = "增加" if calc.value > 0 else "减少" if calc.value < 0 else "持平"
         amount, unit = abs(calc.value), self.du(new.unit)
         self.cite(new, old)
+        change = f"{direction}{v(amount, unit)}" if calc.value else "没有变化（持平）"
         text = (
             f"{'按文中数字计算：' if stated is not None else ''}{new.year}年{self.metric_label(metric, new)}"
-            f"{self.vv(new.value, new.unit)}，{old.year}年{self.vv(old.value, old.unit)}，{direction}{v(amount, unit)}（{calc.formula}）。"
+            f"{self.vv(new.value, new.unit)}，{old.year}年{self.vv(old.value, old.unit)}，{change}（{calc.formula}）。"
         )
         c = stated.comparison if stated is not None else None
         if stated is not None and c is not None and c.amount is not None:
@@ -621,6 +697,12 @@ class Composer:
         year = self.target_year()
         pick = self.pick(metric, year)
         over_years = bool(_OVER_YEARS.search(self.q.text)) or self.q.compare_year is not None
+        if _VS_BUDGET.search(re.sub(r"[“”\"]", "", self.q.text)) and not re.search(
+            r"完成|执行", self.q.text
+        ):
+            changed = self.change_against_budget(metric, year)
+            if changed is not None:
+                return changed
         if self.q.execution or (
             not over_years and (self.q.basis == "决算" or "完成" in self.q.text or "执行" in self.q.text)
         ):  # 决算较上年增长: a change over the years, not the execution of the budget
@@ -859,6 +941,8 @@ class Composer:
                 run = group[i : i + n]
                 if len({f.unit for f in run}) != 1 or len({f.metric_raw for f in run}) != n:
                     continue
+                if (run[0].unit in ("万元", "元", "亿元")) != (self.q.count_unit is None):
+                    continue  # “两个项目合计压减多少” adds money, “两类人员一共多少人” heads
                 words = section + "".join(f.metric_raw + f.quote for f in run)
                 score = len(q_grams & bigrams(words)) + (3 if sum(f.value for f in run) in stated else 0)
                 if best is None or score > best[0]:
@@ -930,8 +1014,148 @@ class Composer:
         text = f"{year_label(year)}{self.metric_label(metric, distinct[0])}合计{v(calc.value, unit)}（{items}）。"
         return self.answer("sum", text, calc.value, unit, calc.formula)
 
+    def only_targets(self) -> Answer | None:
+        """“公众号当前有多少粉丝”: a figure asked as it is now (当前, 目前, 实际) where the document gives only a goal
+        (绩效目标表, 目标值) is not known; the goal is shown, never given as the figure."""
+        if not asks_now(self.q.text):
+            return None
+        metric = self.q.metrics[0]
+        found = [f for f in self.facts if f.metric == metric]
+        if not found or not all(_is_target(f) for f in found):
+            return None
+        f = found[0]
+        self.cite(f)
+        text = (
+            f"文件没有给出{self.metric_label(metric, f)}的实际数，只有绩效目标："
+            f"{year_label(f.year)}目标值{v(f.value, f.unit)}。目标不是实际完成情况，无法回答。"
+        )
+        return Answer(self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings), refused=True)
+
+    def staffing(self) -> Answer | None:
+        """“有没有超编”: the staff in post (实有/在职) against the posts approved (编制数/核定), for the kind of post the
+        question names (事业编制) when the document gives both figures for it, else for the whole unit."""
+        doc = self.doc
+        if doc is None:
+            return None
+        year = self.target_year()
+        approved: list[Fact] = []
+        actual: list[Fact] = []
+        for f in self.facts:
+            if f.unit not in ("人", "名", "个") or f.comparison is not None or (year is not None and f.year not in (None, year)):
+                continue
+            before = re.split(r"[。；;\n]", doc.text[max(0, f.start - 120) : f.start])[-1]
+            in_post = max((before.rfind(w) for w in ("实有", "在职", "现有", "实际")), default=-1)
+            posts = max((before.rfind(w) for w in ("编制数", "编制人数", "核定", "编制总数", "定编", "核编", "编制为")), default=-1)
+            if in_post > posts:
+                actual.append(f)
+            elif posts >= 0:
+                approved.append(f)
+        text = self.q.text
+
+        def kind(f: Fact) -> str:  # 公务员(含参照公务员管理事业人员) -> 公务员; 行政编制 / 行政人员 -> 行政
+            name = re.sub(r"[(（][^)）]*[)）]", "", f.metric_raw or f.metric)
+            return re.sub(r"(?<=..)(?:编制|人员|人数)$", "", name)
+
+        pairs = [(a, b) for a in approved for b in actual if kind(a) == kind(b) and kind(a) in text]
+        named = [f for f in (*approved, *actual) if f.metric != "编制人数" and len(kind(f)) >= 2 and kind(f) in text]
+        if not pairs and named:
+            return None  # the kind asked about lacks one of its two figures: never the whole unit's instead
+        if not pairs:
+            totals = [a for a in approved if a.metric == "编制人数"]
+            whole = [b for b in actual if b.metric in ("实有人数", "在职人数") or _TOTAL_WORD.search(b.metric_raw or "")]
+            whole.sort(key=lambda b: b.metric != "在职人数")  # posts are filled by the staff in post, not the retired
+            if not totals or not whole:
+                return None
+            pairs = [(totals[0], whole[0])]
+        post, staff = pairs[0]
+        def shown(f: Fact) -> str:
+            return re.sub(r"[(（][^)）]*[)）]", "", f.metric_raw or f.metric)
+
+        over = staff.value > post.value
+        calc = calculate(f"{fmt(staff.value)}-{fmt(post.value)}" if over else f"{fmt(post.value)}-{fmt(staff.value)}")
+        self.cite(post, staff)
+        gap = calc.value if over else -calc.value
+        head = (
+            f"按文件数字，{year_label(year)}{shown(post)}{v(post.value, post.unit)}，"
+            f"{'' if shown(staff).startswith(('实有', '在职')) else '实有'}{shown(staff)}{v(staff.value, staff.unit)}，"
+        )
+        if gap > 0:
+            verdict_text = f"超编{v(gap, '人')}（{calc.formula}）。"
+        elif gap < 0:
+            verdict_text = f"没有超编，尚有空编{v(-gap, '人')}（{calc.formula}）。"
+        else:
+            verdict_text = "正好满编，没有超编。"
+        return self.answer("diff", head + verdict_text, abs(gap), "人", calc.formula)
+
+    def written_apart(self, year: int | None) -> Answer | None:
+        """“总支出比本年支出多多少”: two names the vocabulary reads as one item, each written in the document with a
+        figure of its own (总支出125.08万元, 其中本年支出116.12万元): the two written figures, compared."""
+        if len(self.q.metrics) != 1 or len(self.q.metric_terms) < 2:
+            return None
+        found: list[Fact] = []
+        for term in self.q.metric_terms[:2]:
+            named = [
+                f for f in self.facts
+                if f.metric == self.q.metrics[0] and (f.metric_raw or "").replace(" ", "") == term
+                and f.unit != "%" and (year is None or f.year in (None, year))
+            ]  # fmt: skip
+            if not named:
+                return None
+            found.append(named[0])
+        a, b = found
+        if a.value == b.value or a.unit != b.unit:
+            return None
+        hi, lo = (a, b) if a.value > b.value else (b, a)
+        calc = calculate(f"{self.dv(hi.value, hi.unit)}-{self.dv(lo.value, lo.unit)}")
+        self.cite(hi, lo)
+        unit = self.du(hi.unit)
+        text = (
+            f"{year_label(year)}{hi.metric_raw}{self.vv(hi.value, hi.unit)}，{lo.metric_raw}{self.vv(lo.value, lo.unit)}，"
+            f"相差{v(calc.value, unit)}（{calc.formula}）。"
+        )
+        return self.answer("diff", text, calc.value, unit, calc.formula)
+
+    def enumerated_kinds(self, metric: str, year: int | None) -> Answer | None:
+        """A count the document gives only by kind, in one enumeration and without a total (“共有行政编制4个,参公
+        事业编制2个”; “实有行政人员4人,参公事业人员2人”): asked for the whole (多少编制, 实有多少人), the kinds added up.
+        The kinds are the first figure whose name holds the asked word and the figures after it in the same sentence
+        whose names end alike (…编制, …人员)."""
+        if any(f.metric == metric and (year is None or f.year in (None, year)) for f in self.facts):
+            return None
+        meta = BY_NAME.get(metric)
+        words = [w for w in (*self.q.metric_terms, metric, *(meta.synonyms if meta else ())) if len(w) >= 2]
+        counted = [
+            f for f in self.facts
+            if f.unit not in ("万元", "元", "亿元", "%") and f.comparison is None and (year is None or f.year in (None, year))
+        ]  # fmt: skip
+        for first in sorted(counted, key=lambda f: f.start):
+            name = first.metric_raw or first.metric
+            if not any(w in name and w != name for w in words):
+                continue
+            tail = name[-2:]
+            kinds = [first]
+            for f in sorted(counted, key=lambda f: f.start):
+                other = f.metric_raw or f.metric
+                if f.quote != first.quote or f.start <= first.start or f.unit != first.unit:
+                    continue
+                if other.endswith(tail) and all(other != (k.metric_raw or k.metric) for k in kinds):
+                    kinds.append(f)
+            if len(kinds) < 2 or any(_TOTAL_WORD.search(k.metric_raw or k.metric) for k in kinds):
+                return None  # a figure named as a total (编制总数, 在职人员合计) is the whole, not a kind of it
+            calc = calculate("+".join(fmt(f.value) for f in kinds))
+            self.cite(*kinds)
+            unit = first.unit
+            items = "＋".join(f"{f.metric_raw or f.metric}{v(f.value, unit)}" for f in kinds)
+            label = self.q.metric_terms[0] if self.q.metric_terms else metric
+            text = f"文件没有写出{year_label(year)}{label}的总数，按类别相加：{items}＝{v(calc.value, unit)}。"
+            return self.answer("count", text, calc.value, unit, calc.formula)
+        return None
+
     def difference(self) -> Answer | None:
         year = self.target_year()
+        written = self.written_apart(year)
+        if written is not None:
+            return written
         if len(self.q.metrics) >= 2:
             a, b = self.pick(self.q.metrics[0], year), self.pick(self.q.metrics[1], year)
             if a is None or b is None:
@@ -976,6 +1200,10 @@ class Composer:
         return None
 
     def run(self) -> Answer | None:
+        if STAFFING.search(self.q.text):
+            checked = self.staffing()
+            if checked is not None:
+                return checked
         if _LIST_COUNT.search(self.q.text) and (
             self.q.op == "sum" or _ALTOGETHER.search(self.q.text) or "等于" in self.q.text
         ):
@@ -985,6 +1213,9 @@ class Composer:
         if not self.q.metrics:
             return None
         self.q = normalise_metrics(self.q)
+        only_targets = self.only_targets()
+        if only_targets is not None:
+            return only_targets
         if self.q.op in ("lookup", "share", "sum", "diff") and self.q.count_unit is None and len(self.q.metrics) > 1:
             # “下属事业单位2025年事业运行经费总预算多少”: no count asked, so the money item leads (the count qualifies)
             money = {f.metric for f in self.facts if f.unit == "万元"}
@@ -994,7 +1225,11 @@ class Composer:
         op = self.q.op
         handlers = {
             "lookup": self.lookup,
-            "count": lambda: self.counted_instances(self.q.metrics[0], self.target_year()) or self.lookup(),
+            "count": lambda: (
+                self.counted_instances(self.q.metrics[0], self.target_year())
+                or self.enumerated_kinds(self.q.metrics[0], self.target_year())
+                or self.lookup()
+            ),
             "delta": self.delta,
             "rate": self.rate,
             "share": self.share,
@@ -1004,6 +1239,7 @@ class Composer:
         result = self.by_op(op, handlers)
         if result is not None and not result.refused:
             result = self.with_companions(result, op, handlers)
+            result = self.with_other_items(result, op, handlers)
             if self.q.verify:
                 result = verdict(result, self.q.text)
         return result
@@ -1039,6 +1275,30 @@ class Composer:
         for part in (texts[o] for o in self.q.sub_ops if o in texts):
             if not set(_NUMBER.findall(part)) <= set(_NUMBER.findall(text)):  # a part that adds no figure is left out
                 text += part
+        return replace(main, answer=text, citations=tuple(citations), warnings=tuple(warnings))
+
+    def with_other_items(self, main: Answer, op: str, handlers: dict[str, Callable[[], Answer | None]]) -> Answer:
+        """“有多少编制、实有多少人”: a question that asks for several items, each on its own, gets each in the order
+        asked; the headline value stays the first item's."""
+        if op not in ("count", "lookup") or len(self.q.metrics) < 2:
+            return main
+        text, citations, warnings = main.answer, list(main.citations), list(main.warnings)
+        asked = self.q
+        for metric in asked.metrics[1:]:
+            terms = tuple(t for t in asked.metric_terms if t != (asked.metric_terms[:1] or ("",))[0])
+            self.q = replace(asked, metrics=(metric,), metric_terms=terms[:1])
+            self.citations, self.warnings = [], []
+            try:
+                extra = handlers[op]()
+            finally:
+                self.q = asked
+            if extra is None or extra.refused or extra.value is None or fmt(extra.value) + (extra.unit or "") in text:
+                continue
+            text += extra.answer
+            citations += [c for c in extra.citations if c not in citations]
+            warnings += [w for w in extra.warnings if w not in warnings]
+        if text == main.answer:
+            return main
         return replace(main, answer=text, citations=tuple(citations), warnings=tuple(warnings))
 
     def quoted_shares(self, parts: list[str], quoted: list[Decimal], year: int | None) -> Answer | None:
@@ -1118,6 +1378,23 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUOTED_SHARE = re.compile(r"占(?:比)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 _OVER_YEARS = re.compile(r"上年|去年|上一年|同比|前一年|比\d{4}年|较\d{4}年")
 _SHARE_OF = re.compile(r"^[^。；;]{0,5}?占([^，,。；;\d%]{2,24})")  # 元,占一般公共预算支出的84.06%
+def asks_now(text: str) -> bool:
+    """The question asks a figure as it is now (当前, 目前, 实际有), not a goal."""
+    return bool(re.search(r"当前|目前|现在|现有|实际有|已有|已经有|截至目前", text)) and not re.search(r"目标|指标", text)
+
+
+def in_targets(section: str) -> bool:
+    """A section of goals (绩效目标表, 绩效指标): its figures are targets, not results."""
+    return bool(re.search(r"绩效目标|目标表|绩效指标", section or ""))
+
+
+def _is_target(f: Fact) -> bool:
+    return "目标" in (f.basis or "") or in_targets(f.section)
+
+
+_MONEY_QUESTION = re.compile(r"多少钱|花了多少|花多少|用了多少钱|多少万元|多少元|多少亿元|几万元|几万块")
+_MONEY_ASKED = re.compile(r"多少钱|花了|少花|多花|省了|万元|亿元|多少元")
+_TOTAL_WORD = re.compile(r"总数|总额|合计|总计|共计|小计|总人数")
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")
 _MULTI_YEAR = re.compile(

@@ -81,13 +81,20 @@ def filter_documents(text: str, docs: Sequence[Document]) -> tuple[list[Document
         if narrowed:
             label = "“三公”经费" if kind.group(1) == "三公" else kind.group(1)
             chosen, said = narrowed, [*said, f"{label}类文件"]
-    dept = _DEPT.search(text)
-    if dept and (dept.group(0) != dept.group(1) or dept.group(1) in ("教育", "学校", "乡镇")):
-        words = DEPARTMENT_KINDS[dept.group(1)]
+    dept, words = _DEPT.search(text), department_words(text)
+    if dept and words:
         narrowed = [d for d in chosen if any(w in d.org for w in words)]
         if narrowed:
             chosen, said = narrowed, [*said, f"{dept.group(1)}类单位"]
     return chosen, said
+
+
+def department_words(text: str) -> tuple[str, ...]:
+    """The words of an org name that mark the kind of department a question names (学校 -> 中学, 小学 …); () for none."""
+    dept = _DEPT.search(text)
+    if dept and (dept.group(0) != dept.group(1) or dept.group(1) in ("教育", "学校", "乡镇")):
+        return DEPARTMENT_KINDS[dept.group(1)]
+    return ()
 
 
 def _where(doc: Document) -> str:
@@ -212,6 +219,51 @@ def series(parsed: ParsedQuestion, metric: str, rows: list[Row], missing: Sequen
     return Answer(
         parsed.text, text, "delta", value=change.value, unit=unit, formula=change.formula,
         citations=_citations(rows), warnings=tuple(w for w in _warnings(rows) if "年度不同" not in w),
+    )  # fmt: skip
+
+
+# a rate each document gives or computes from its own figures, not a fact to rank: 执行率, 完成率, 占比, 增长率
+DERIVED = re.compile(r"(?:预算)?(?:执行率|完成率)|占比|比重|增长率|增幅|降幅|下降率")
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """One body's derived rate, answered from its own document alone."""
+
+    doc: Document
+    year: int | None
+    answer: Answer
+
+
+def _rate(part: Derived) -> Decimal:
+    return part.answer.value if part.answer.value is not None else Decimal(0)
+
+
+def compare_derived(parsed: ParsedQuestion, what: str, parts: Sequence[Derived]) -> Answer:
+    """Two or more bodies compared on a rate each one's document gives (or its figures compute): which is higher and
+    by how many percentage points; a warning when the years or the kinds of disclosure differ."""
+    low = lowest_first(parsed.text)
+    rows = sorted(parts, key=_rate, reverse=not low)
+    lines = [f"{i}. {p.doc.org}（{p.year or p.doc.year}年）：{fmt(_rate(p))}%" for i, p in enumerate(rows, 1)]
+    first, second = rows[0], rows[1]
+    gap = calculate(f"{fmt(_rate(first))}-{fmt(_rate(second))}")
+    word = "低" if low else "高"
+    text = (
+        f"按{what}{'从低到高' if low else '从高到低'}（各自文件的数据）：\n" + "\n".join(lines)
+        + f"\n{'最低' if low else '最高'}的是{first.doc.org}，比{second.doc.org}{word}{fmt(abs(gap.value))}个百分点。"
+    )  # fmt: skip
+    warnings: list[str] = []
+    if len({p.year or p.doc.year for p in parts}) > 1:
+        warnings.append(
+            f"比较的是不同年度的数据（{'、'.join(f'{p.year or p.doc.year}年' for p in parts)}），年度不同。"
+        )
+    if len({p.doc.kind for p in parts}) > 1:
+        warnings.append("各单位的数据来自不同类型的公开文件（预算/决算/“三公”经费），口径可能不同。")
+    for p in parts:
+        warnings.extend(p.answer.warnings)
+    return Answer(
+        parsed.text, text, "compare", value=abs(gap.value), unit="个百分点", formula=gap.formula,
+        citations=tuple(c for p in parts for c in p.answer.citations), warnings=tuple(dict.fromkeys(warnings)),
     )  # fmt: skip
 
 

@@ -1,10 +1,13 @@
-"""Optional LLM mode: a chat model drives the same tools (qa.tools); its answer is kept only if every number checks out.
+"""Optional LLM planner: a chat model drives the same tools (qa.tools); its answer is kept only if every number checks out.
 
 Off unless BUDGETQA_LLM_BASE_URL and BUDGETQA_LLM_MODEL are set (any OpenAI-compatible endpoint; needs the `llm` extra).
 `ask_llm` runs a bounded tool-calling loop, then VERIFIES the final text: every number in it must appear in what the
 tools returned (facts, passages, calculator results) or in the question. Anything else — an unsupported number, a
 refusal where the deterministic path has an answer, a loop that does not finish, any endpoint error — returns None
 and the agent answers deterministically.
+
+A planner beside the rule planner (qa.agent.RulePlanner), not a part of the agent: it is given the library and the
+deterministic answer and never imports the agent (qa.ask calls it).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from qa.tools import ToolBox
 from qa.types import Answer, ParsedQuestion
 
 if TYPE_CHECKING:
-    from qa.agent import Agent
+    from index.store import Library
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +176,8 @@ def run_tools(model: BaseChatModel, box: ToolBox, messages: list[BaseMessage], *
     return run
 
 
-def prompt_messages(agent: Agent, parsed: ParsedQuestion, doc_ids: Sequence[str] | None) -> list[BaseMessage]:
-    docs = [d for d in agent.lib.documents() if not doc_ids or d["doc_id"] in set(doc_ids)]
+def prompt_messages(lib: Library, parsed: ParsedQuestion, doc_ids: Sequence[str] | None) -> list[BaseMessage]:
+    docs = [d for d in lib.documents() if not doc_ids or d["doc_id"] in set(doc_ids)]
     system = render("system", max_steps=MAX_STEPS, documents=docs, document_limit=DOCUMENT_LIMIT)
     hints: list[tuple[str, object]] = []
     if parsed.org:
@@ -225,7 +228,7 @@ def _chunk_citation(c: Chunk) -> Citation:
     return Citation(c.doc_id, c.title, c.org, c.year, c.section, c.page, c.text[:200], c.start, c.end)
 
 
-def _citations(agent: Agent, box: ToolBox, text: str, said: set[str], calcs: Iterable[Calculation]) -> list[Citation]:
+def _citations(lib: Library, box: ToolBox, text: str, said: set[str], calcs: Iterable[Calculation]) -> list[Citation]:
     ids = set(re.findall(r"[FCK]\d+", text))
     used = set(said)
     for c in calcs:
@@ -239,7 +242,7 @@ def _citations(agent: Agent, box: ToolBox, text: str, said: set[str], calcs: Ite
     out: list[Citation] = []
     for f in facts[:8]:
         try:
-            doc = agent.lib.document(f.doc_id)
+            doc = lib.document(f.doc_id)
         except Exception:
             doc = None
         out.append(cite(f, doc))
@@ -248,7 +251,7 @@ def _citations(agent: Agent, box: ToolBox, text: str, said: set[str], calcs: Ite
 
 
 def build_answer(
-    agent: Agent, parsed: ParsedQuestion, run: Run, box: ToolBox, deterministic: Answer | None
+    lib: Library, parsed: ParsedQuestion, run: Run, box: ToolBox, deterministic: Answer | None
 ) -> Answer | None:
     """The verified Answer from a finished run; None when the run's text cannot be trusted."""
     text = run.final or ""
@@ -289,7 +292,7 @@ def build_answer(
             value, unit = facts[-1].value, facts[-1].unit
     if value is None and kind not in ("reason", "definition", "text"):
         kind = "text"
-    citations = _citations(agent, box, text, said, calcs)
+    citations = _citations(lib, box, text, said, calcs)
     return Answer(
         parsed.text, shown, kind, value=value, unit=unit, formula=formula, citations=tuple(citations),
         warnings=warnings, extra=_extra(run),
@@ -301,31 +304,26 @@ def _extra(run: Run) -> dict[str, object]:
 
 
 def ask_llm(
-    agent: Agent,
+    lib: Library,
     parsed: ParsedQuestion,
     *,
     doc_ids: Sequence[str] | None = None,
     model: BaseChatModel | None = None,
     deterministic: Answer | None = None,
 ) -> Answer | None:
-    """Answer with the chat model (`model`, else `agent.llm`); None means: use the deterministic answer.
+    """Answer with the chat model `model` over `lib`'s tools; None means: use the deterministic answer.
 
-    `deterministic` is the agent's own answer when the caller has it already (it is computed here otherwise)."""
-    model = model if model is not None else getattr(agent, "llm", None)
+    `deterministic` is the rule planner's answer for the same question: the model's answer is checked against it (a
+    refusal where it has an answer is not kept) and lends it its value, unit and warnings when the numbers agree."""
     if model is None:
         return None
-    box = ToolBox(agent.lib, doc_ids=doc_ids)
+    box = ToolBox(lib, doc_ids=doc_ids)
     try:
-        run = run_tools(model, box, prompt_messages(agent, parsed, doc_ids))
+        run = run_tools(model, box, prompt_messages(lib, parsed, doc_ids))
     except Exception as exc:  # endpoint down, timeout, bad response, no tool support …
         log.warning("LLM call failed, answering deterministically: %s: %s", type(exc).__name__, exc)
         return None
     if run.final is None:
         log.warning("LLM answer rejected: %s", run.error)
         return None
-    if deterministic is None:
-        try:
-            deterministic = agent.answer(parsed, doc_ids=doc_ids)
-        except Exception as exc:
-            log.warning("deterministic answer failed while checking the LLM answer: %s", exc)
-    return build_answer(agent, parsed, run, box, deterministic)
+    return build_answer(lib, parsed, run, box, deterministic)

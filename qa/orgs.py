@@ -169,6 +169,7 @@ _ORG_SUFFIX = (
     r"卫生院|研究院|研究所|图书馆|博物馆|纪念馆|文化馆|[局厅委办部院所站队馆处署社园校]|[一二三四五六七八九十\d]中|"
     r"经开区|高新区|开发区|新区)"
 )
+_SUFFIX_ALONE = re.compile(_ORG_SUFFIX)  # a phrase that is a kind of body alone (经开区, 保健院)
 _ORG_TERM = re.compile(rf"[{_CJK}]{{1,14}}?{_ORG_SUFFIX}(?![{_CJK}]{{0,1}}(?:支出|收入|经费|费|预算|决算))")
 _LEADING_NOISE = re.compile(r"^(?:请问|请|帮我|帮忙|查一下|查查|查|问一下|想知道|我想知道|看看|一下|那个|这个|该|本)+")
 _DEICTIC = re.compile(r"^(?:这个|这|该|本|那个)(?:单位|部门|学校|所学校|校|机关|院|中心|镇|县|市)")
@@ -178,21 +179,48 @@ _PLACE_ONLY = re.compile(rf"^[{_CJK}]{{2,6}}(?:省|市|县|区|镇|乡)$")
 _STOP = re.compile(r"有|是|为什么|为何|为啥|多少|几|怎么|哪|吗|\?|？")
 
 
-def org_terms(text: str, cut: int | None = None) -> tuple[str, ...]:
-    """Words in the question before `cut` (the year or first metric) that look like an org name."""
+def _phrases(text: str, cut: int | None, *, whole: bool = False) -> list[str]:
+    """The phrases of the question before `cut` and its first question word (all of them when `whole`), years out,
+    leading filler off."""
     head = text[:cut] if cut is not None else text
-    stop = _STOP.search(head)
+    stop = None if whole else _STOP.search(head)
     head = head[: stop.start()] if stop else head
     head = re.sub(r"(19|20)\d{2}\s*年度?", " ", head)
+    chunks = (_LEADING_NOISE.sub("", c) for c in re.split(r"[^" + _CJK + r"]+|和|与|及|跟|同|的", head))
+    return [c for c in chunks if len(c) >= 2 and not _DEICTIC.match(c)]
+
+
+def org_terms(text: str, cut: int | None = None) -> tuple[str, ...]:
+    """Words in the question before `cut` (the year or first metric) that look like an org name."""
     terms: list[str] = []
-    for chunk in re.split(r"[^" + _CJK + r"]+|和|与|及|跟|同|的", head):
-        chunk = _LEADING_NOISE.sub("", chunk)
-        if len(chunk) < 2 or _DEICTIC.match(chunk):
-            continue
+    for chunk in _phrases(text, cut):
         m = _ORG_TERM.fullmatch(chunk)
         if m or _PLACE_ONLY.match(chunk):
             terms.append(m.group() if m else chunk)
     return tuple(dict.fromkeys(terms))
+
+
+def org_words(text: str, cut: int | None = None) -> tuple[str, ...]:
+    """Org-looking words that open a phrase of the question (交易中心 in “交易中心各岗位人数…”, 保健院 in “保健院一般
+    公共预算…”, 经开区 in “是哪个城市的经开区”): looser than `org_terms`, for narrowing to the documents whose text
+    writes them."""
+    words: list[str] = []
+    for chunk in _phrases(text, cut, whole=True):
+        m = _ORG_TERM.match(chunk) or _SUFFIX_ALONE.fullmatch(chunk)
+        if (
+            m is None
+            or len(m.group()) < 3
+            or _NOT_A_BODY.search(m.group())
+            or chunk[m.end() : m.end() + 1] in _NOT_AFTER
+        ):
+            continue
+        words.append(m.group() + ("门" if chunk[m.end() : m.end() + 1] == "门" else ""))  # 部门, not 部
+    return tuple(dict.fromkeys(words))
+
+
+# words of a question, not of a body's name; and what follows 部/府 when they are no suffix (部分, 政府性基金)
+_NOT_A_BODY = re.compile(r"[占比哪几是否没全各第这那]|多少|什么")
+_NOT_AFTER = ("分", "性")
 
 
 def _subsequence(short: str, long: str) -> bool:
@@ -213,9 +241,10 @@ def match_org(
     hits: list[tuple[int, str, frozenset[str]]] = []
     for alias, names in _candidates(text, tuple(orgs)):
         start = text.find(alias)
+        full = alias in names  # a body's whole name inside an item is still that body (中央本级支出 of 中央本级)
         while start >= 0:
             end = start + len(alias)
-            part_of_item = any(s <= start and end <= e and end - start < e - s for s, e in items)
+            part_of_item = not full and any(s <= start and end <= e and end - start < e - s for s, e in items)
             if not part_of_item and not any(taken[start:end]):
                 for i in range(start, end):
                     taken[i] = True

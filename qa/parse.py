@@ -65,11 +65,18 @@ class Years:
     spans: tuple[tuple[int, int], ...]
 
 
+_YEAR_RANGE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*年?\s*(?:到|至|—|-|~|～)\s*(20\d{2}|19\d{2})(?!\d)")
+
+
 def find_years(text: str, masked: str, library_years: Sequence[int] = ()) -> Years:
     """Explicit years (2023年, 二〇二三年, 23年 when the library holds 2023) and 今年/上年/前年, target vs compared."""
     found: list[tuple[int, int, int]] = []  # (start, end, year)
     for m in _YEAR.finditer(text):
         found.append((m.start(), m.end(), int(m.group(1))))
+    for m in _YEAR_RANGE.finditer(text):  # “2021到2023三年”: both ends, whether or not 年 is written after them
+        for k in (1, 2):
+            if not any(s <= m.start(k) < e for s, e, _ in found):
+                found.append((m.start(k), m.end(k), int(m.group(k))))
     for m in _CN_YEAR.finditer(text):
         found.append((m.start(), m.end(), int("".join(_CN_DIGITS[c] for c in m.group(1)))))
     if library_years:
@@ -83,6 +90,9 @@ def find_years(text: str, masked: str, library_years: Sequence[int] = ()) -> Yea
     years = tuple(dict.fromkeys(y for _, _, y in found))
     year = target[0] if target else (years[0] if years else None)
     compare_year = compared[0] if compared else next((y for y in years[1:] if y != year), None)
+    span = _YEAR_RANGE.search(text)
+    if span is not None and not compared and int(span.group(1)) < int(span.group(2)):
+        year, compare_year = int(span.group(2)), int(span.group(1))  # 从2021年到2023年: the change up to the later year
     relative: int | None = None
     compare_relative: int | None = None
     for m in _RELATIVE_RE.finditer(masked):
@@ -127,7 +137,8 @@ RATE = _P(
 )
 DIRECTION = _P(
     r"(?:涨|增|升|增加|增长|上升|提高|多)(?:了)?还是(?:降|减|跌|下降|减少|降低|少)|(?:降|减|下降|减少|降低|少)(?:了)?还是(?:涨|增|升|增加|增长|上升|多)|"
-    r"是增是减|增还是减|增减情况|有没有(?:增加|减少|变化|下降|增长)|是否(?:增加|减少|下降|增长|有变化)|变多还是变少"
+    r"是增是减|增还是减|增减情况|有没有(?:增加|减少|变化|下降|增长)|是否(?:增加|减少|下降|增长|有变化)|变多还是变少|"
+    r"有(?:无)?变化吗?|(?:变|涨|降|增加|减少|增长|下降|上升)了吗|一样吗|相同吗|持平吗"
 )
 COMPARATIVE = _P(
     r"(?:(?<!同)比|较|相比|与|和|跟|同(?!比))(?P<x>[^，。?？]{1,20}?)(?:还)?(?:多|少|高|低|增加|减少|增长|下降|节约|节省|超出|超|省|降低|上升)"
@@ -145,7 +156,7 @@ SUM_STRONG = _P(
 SUM_WEAK = _P(r"合计|一共|总共|共计|总计|累计|总额|总数")
 DELTA = _P(
     r"(?:增加|增长|减少|下降|降低|上升|上涨|压缩|削减|缩减|减|降|涨|增|多|少|节约|节省|变化|变动|调整|调减|调增|砍|省)"
-    r"(?:花|用|支出|拨)?(?:了)?(?:多少|几|多大)|增减|变了|变化了|变动了|有何变化|有什么变化|怎么变"
+    r"(?:花|用|支出|拨)?(?:了)?(?:大概|大约|约|大致)?(?:多少|几|多大)|增减|变了|变化了|变动了|有何变化|有什么变化|怎么变"
 )
 COUNT_UNITS = r"个(?!百分点)|名|位|辆|台|套|批次|批|人次|人|条|次|期|家|所|项(?!目)|篇|场|户|天|间|张|处|座|支|部|架|艘"
 COUNT = _P(
@@ -251,6 +262,7 @@ VERIFY = _P(
     r"是否有误|有误吗|等于[^，。?？]{0,20}吗|是否等于|等不等于|还是[^，。?？]{0,10}[?？]|超编"
 )
 COMPUTE = _P(r"精确|准确|重算|重新算|重新计算|算一下|帮我算|推算|计算|按文中")
+_CLAIMED_AMOUNT = _P(r"(?:增长|下降|减少|降低|上升|提高|增加|多|少)(?:了)?\s*\d+(?:\.\d+)?\s*(?:万元|亿元|元|万)")
 _CLAIMED_RATE = _P(
     r"(?:比(?:年初)?预算(?:数)?|完成(?:了)?(?:年初)?预算(?:数)?的?)?(?:增长|下降|减少|降低|上升|提高|增加|增|降|减)?(?:了)?"
     r"(?<![\d.])\d+(?:\.\d+)?%"
@@ -302,8 +314,8 @@ def _combine(ops: Sequence[ClauseOp]) -> ClauseOp | None:
     for op in ops[1:]:
         # “X多少？占比？” / “X多少？税收占比？” / “花了多少？完成预算多少？”: the figure first, its share a companion
         follow_up = (op.op == "share" and not op.ratio) or (op.execution and not op.has_metric) or op.descriptive
-        if first.op == "lookup" and first.asks_figure and follow_up:
-            continue
+        if first.op in ("lookup", "sum") and first.asks_figure and follow_up:
+            continue  # “这三块加起来多少？占总预算多少？”: the sum first, its share a companion
         if RANK[op.op] > RANK[best.op]:
             best = op
     return best
@@ -363,6 +375,9 @@ def _unknown_terms(masked: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+STAFFING = re.compile(r"超编|缺编|满编|空编|超出编制|超过编制|空了几|空缺|缺了几|缺几")
+
+
 def _count_metrics(metrics: list[str], clause_text: str, count_unit: str | None) -> list[str]:
     """Money metrics asked as counts: 接待 + 批次 -> 接待批次, 公车 + 辆 -> 公务用车保有量."""
     out: list[str] = []
@@ -376,7 +391,8 @@ def _count_metrics(metrics: list[str], clause_text: str, count_unit: str | None)
             out.append("公务用车保有量")
         else:
             out.append(name)
-    del count_unit
+    if not out and count_unit in ("辆", "台") and "车" in clause_text:
+        out.append("公务用车保有量")  # “有几辆车”: the only vehicles a disclosure counts are the ones it holds
     return list(dict.fromkeys(out))
 
 
@@ -417,7 +433,10 @@ def parse_question(
     if op == "delta" and re.search(r"(?:比|较)Ｍ", masked) and len({t.metric for t in terms}) >= 2:
         op = "diff"  # “A比B还多？多多少？”: the gap between two items, not a change over time
     claimed = _CLAIMED_RATE.search(norm)
-    if verify and claimed and op in ("lookup", "delta", "diff", "count"):
+    claimed_amount = claimed is not None and _CLAIMED_AMOUNT.search(norm[: claimed.start()]) is not None
+    if verify and claimed and claimed_amount and op in ("lookup", "delta"):
+        op = "delta"  # “减少0.1万元，下降0.006%，对吗”: the amount is checked first, the rate beside it
+    elif verify and claimed and op in ("lookup", "delta", "diff", "count"):
         # “比预算增长1.14%，对吗” / “增长2.8%对吗”: the figure being checked is a rate; answer with the recomputed rate
         op = "rate"
         execution = execution or "完成" in claimed.group(0)  # 比预算增长 X% is a change against the budget
@@ -444,6 +463,8 @@ def parse_question(
         metric_names = _count_metrics(metric_names, masked, count_unit)
     if whole is not None and op == "share" and whole in metric_names and len(metric_names) > 1:
         metric_names.remove(whole)
+    if STAFFING.search(norm) and not metric_names:
+        metric_names = ["编制人数"]  # 有没有超编: the staff in post against the posts approved
 
     plain = _mask(quoted, org_spans, "Ｏ")
     in_metric = {i for t in terms for i in range(t.start, t.end)}

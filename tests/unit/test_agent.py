@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.store import Library, sample_path
-from qa.agent import Agent
+from qa.ask import Agent
 
 THREE_GONG_A = """2022年甲县司法局“三公”经费预算情况说明
 甲县司法局2022年一般公共预算“三公”经费支出预算为79万元,比上年预算减少49万元,下降38.28%。

@@ -16,7 +16,7 @@ import pytest
 from eval.paths import corpus_dir
 from index.crashpoint import ENV
 from index.store import Library
-from qa.agent import Agent
+from qa.ask import Agent
 
 REPO = Path(__file__).resolve().parents[2]
 NAMES = ("002.txt", "008.txt", "019.txt", "023.txt")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.store import Library
-from qa.agent import Agent
+from qa.ask import Agent
 from qa.crossdoc import filter_documents, wants_total
 
 DOCS = {

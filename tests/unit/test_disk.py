@@ -20,7 +20,7 @@ from index import db, fsutil
 from index.errors import LibraryError, ReadOnlyLibrary
 from index.search import SearchIndex
 from index.store import Library, sample_path
-from qa.agent import Agent
+from qa.ask import Agent
 from qa.cli import app
 
 DOCS = [corpus_dir() / "docs" / f"{n:03d}.txt" for n in (1, 5, 9, 13)]

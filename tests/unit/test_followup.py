@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from index.store import Library, sample_path
-from qa.agent import Agent
+from qa.ask import Agent
 from qa.types import Answer, AnswerContext, ParsedQuestion
 
 

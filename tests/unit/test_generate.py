@@ -180,7 +180,7 @@ def test_docs_with_metric_matches_a_per_document_check(tmp_path: Path) -> None:
 
 
 def test_agent_answers_over_lazy_documents_and_sees_new_ones(tmp_path: Path) -> None:
-    from qa.agent import Agent
+    from qa.ask import Agent
 
     lib = Library(tmp_path / "lib", embedding="hash")
     lib.ingest([sample_path()])
@@ -196,7 +196,7 @@ def test_agent_answers_over_lazy_documents_and_sees_new_ones(tmp_path: Path) -> 
 def test_vector_search_restores_the_thread_count(tmp_path: Path) -> None:
     import faiss
 
-    from index.embed import get_embeddings
+    from index.backends import get_embeddings
     from index.vectors import VectorIndex
 
     index = VectorIndex(tmp_path / "v", get_embeddings("hash"))

@@ -10,7 +10,7 @@ import pytest
 
 from index.injection import suspect_spans
 from index.store import Library
-from qa.agent import Agent
+from qa.ask import Agent
 
 CLEAN = (
     "2023年午县档案馆部门预算公开\n一、总体情况\n本部门2023年一般公共预算财政拨款收支总预算300万元。\n"

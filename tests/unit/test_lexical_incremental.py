@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 import index.lexical as lexical
 from index.lexical import LexicalIndex, expand_query, tokenize
 
-TEXT = (Path(lexical.__file__).parent / "samples" / "wuchang_rongmeiti_2023.txt").read_text(encoding="utf-8")
+TEXT = (Path(str(resources.files("index") / "samples")) / "wuchang_rongmeiti_2023.txt").read_text(encoding="utf-8")
 PIECES = [TEXT[i : i + 90] for i in range(0, len(TEXT), 90)]
 ITEMS = [(f"d{i // 10}:{i % 10}", p) for i, p in enumerate(PIECES)]
 QUERIES = [

@@ -18,7 +18,7 @@ from pydantic import Field
 import prompts
 from index.errors import MissingExtra
 from index.store import Library, sample_path
-from qa.agent import Agent
+from qa.ask import Agent
 from qa.llm import MAX_STEPS, all_numbers, ask_llm, claimed_numbers, llm_from_env, norm, unsupported
 from tests.unit.test_tools import INJECTED
 
@@ -212,7 +212,7 @@ def test_unknown_tools_and_bad_arguments_are_fed_back(seed_lib: Library) -> None
 def test_ask_llm_without_a_model_returns_none(seed_lib: Library) -> None:
     agent = Agent(seed_lib)
     assert agent.llm is None
-    assert ask_llm(agent, agent.parse("公务接待费是多少？")) is None
+    assert ask_llm(seed_lib, agent.parse("公务接待费是多少？")) is None
 
 
 # ---- numbers ------------------------------------------------------------------------------------------------

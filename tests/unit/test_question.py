@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from index.store import Library
-from qa.agent import Agent, strip_names
+from qa.agent import strip_names
+from qa.ask import Agent
 from qa.question import EMPTY_HINT, MAX_QUESTION_CHARS, NOT_CHINESE_HINT, QuestionTooLong, hint
 
 NAMES = ["武昌区融媒体中心", "武昌区融媒体中心2023年部门预算"]

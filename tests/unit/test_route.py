@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index.store import Library
-from qa.agent import Agent
+from qa.ask import Agent
 from qa.orgs import org_aliases
 
 DOCS = {

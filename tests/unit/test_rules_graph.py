@@ -12,7 +12,7 @@ from index.normalize import normalize
 from index.sections import split_sections
 from index.store import Library
 from index.types import Comparison, Document, Fact
-from qa.agent import Agent
+from qa.ask import Agent
 from qa.types import Answer
 
 FILLER = "本单位严格执行中央八项规定精神，厉行节约，压缩一般性支出，从严控制各项公务支出，不断提高资金使用效益。" * 6
@@ -457,3 +457,236 @@ def test_shares_quoted_in_a_check_question_are_each_recomputed(tmp_path: Path) -
     assert answer.answer.startswith("不全对") and "项目支出" in answer.answer
     right = ask(tmp_path / "b", SHARES_OF_AN_UNWRITTEN_WHOLE, "基本支出占80%、项目支出占20%，这两个比例对吗？")
     assert right.answer.startswith("都对")
+
+
+STAFF = (
+    "庚县文化馆2023年部门预算公开\n一、单位基本情况\n"
+    "本单位内设4个股室，共有行政编制5个，事业编制3个。实有行政人员5人，事业人员2人。\n"
+    "2023年财政拨款收入预算为300.00万元，全部为一般公共预算拨款。\n" + FILLER + "\n"
+    "二、国有资产占用情况\n共有车辆2辆，其中：一般公务用车0辆、特种专业技术用车2辆。\n"
+    "截至2022年12月31日，资产原值合计350000.00元。\n"
+)
+STAFF_WITH_TOTAL = (
+    "辛县档案馆2021年部门预算公开\n一、人员构成\n"
+    "2021年本单位人员编制总数为12人，实有在职人员总数11人，实有离休人员0人，实有退休人员3人。\n"
+    "2021年财政拨款收入预算为200.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_a_count_given_only_by_kind_is_added_up(tmp_path: Path) -> None:
+    staff = ask(tmp_path / "a", STAFF, "有多少编制？")
+    assert (staff.value, staff.unit, staff.formula) == (Decimal(8), "个", "5+3 = 8")
+    both = ask(tmp_path / "b", STAFF, "有多少编制、实有多少人？")
+    assert both.value == Decimal(8) and "5人＋事业人员2人＝7人" in both.answer  # each item asked, in order
+
+
+def test_a_figure_named_as_a_total_is_the_whole_not_a_kind(tmp_path: Path) -> None:
+    both = ask(tmp_path, STAFF_WITH_TOTAL, "有多少编制、实有多少人？")
+    assert both.value == Decimal(12) and both.formula is None
+    assert "11人" in both.answer and "23" not in both.answer  # 实有 is the in-post total, never 离休 nor a sum
+
+
+def test_vehicles_counted_without_naming_them(tmp_path: Path) -> None:
+    cars = ask(tmp_path, STAFF, "单位有几辆车？")
+    assert (cars.value, cars.unit) == (Decimal(2), "辆")
+
+
+def test_a_stock_dated_at_the_end_of_last_year_answers_for_that_date(tmp_path: Path) -> None:
+    dated = ask(tmp_path / "a", STAFF, "截至2022年底资产原值合计多少？")
+    assert not dated.refused and dated.value is not None and dated.value * 10000 == Decimal(350000)
+    undated = ask(tmp_path / "b", STAFF, "资产原值合计多少？")
+    assert not undated.refused and undated.value is not None and undated.value in (Decimal(350000), Decimal(35))
+
+
+TOTALS_FELL = (
+    "壬县文联2023年部门决算公开\n一、收入支出决算总体情况说明\n"
+    "2023年度收、支总计均为120.00万元。收、支与2022年度相比，减少30.00万元，下降20.0%，主要原因是培训项目压减。\n"
+    + FILLER
+    + "\n"
+)
+
+
+def test_a_reason_for_a_total_spoken_of_by_its_head_comes_with_the_figure(tmp_path: Path) -> None:
+    answer = ask(tmp_path, TOTALS_FELL, "2023年收支总计比上年少了多少？为什么？")
+    assert not answer.refused and answer.value == Decimal(30) and answer.unit == "万元"
+    assert "培训项目压减" in answer.answer and answer.answer.index("30") < answer.answer.index("培训")
+    why = ask(tmp_path / "b", TOTALS_FELL, "收支总计为什么减少？")
+    assert not why.refused and "培训项目压减" in why.answer and why.value is None
+
+
+POSTS = (
+    "癸县林业站2022年部门预算公开\n一、单位基本情况\n"
+    "本单位编制数为30名，其中公务员12事业编制15名，工勤编制3名。单位实有在职人员总数29人，其中公务员12人，事业编制16人。\n"
+    "2022年财政拨款收入预算为500.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_a_figure_whose_unit_was_left_out_ends_the_next_name() -> None:
+    posts = [f for f in facts_of(POSTS) if f.unit == "名"]
+    assert {(f.metric_raw, f.value) for f in posts} >= {("事业编制", Decimal(15)), ("工勤编制", Decimal(3))}
+
+
+def test_staffing_checks_the_kind_named_or_the_whole_unit(tmp_path: Path) -> None:
+    kind = ask(tmp_path / "a", POSTS, "事业编制人员有没有超编？")
+    assert (kind.value, kind.formula) == (Decimal(1), "16-15 = 1") and "超编1人" in kind.answer
+    vacant = ask(tmp_path / "d", POSTS.replace("事业编制16人", "事业人员13人"), "事业编制实有几人？空了几个？")
+    assert (vacant.value, vacant.formula) == (Decimal(2), "15-13 = 2") and "空编2人" in vacant.answer
+    whole = ask(tmp_path / "b", POSTS, "该单位有没有超编？")
+    assert whole.value == Decimal(1) and "没有超编" in whole.answer and "29" in whole.answer
+    missing = ask(tmp_path / "c", POSTS, "公务员有没有超编？")  # its approved figure has no unit: never the whole's
+    assert "空编" not in missing.answer and "超编1人" not in missing.answer
+
+
+SPENDING = (
+    "子县文化站2023年部门决算公开\n一、收入支出决算总体情况说明\n"
+    "本单位2023年度总支出80.50万元，其中本年支出72.25万元，较2022年度决算数增加5.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_two_names_read_as_one_item_are_compared_by_their_written_figures(tmp_path: Path) -> None:
+    answer = ask(tmp_path, SPENDING, "2023年总支出比本年支出多多少？")
+    assert (answer.value, answer.unit, answer.formula) == (Decimal("8.25"), "万元", "80.5-72.25 = 8.25")
+
+
+PROJECT_YEARS = (
+    "丑县广播站2023年部门预算公开\n一、项目支出安排情况\n"
+    "2023年项目支出60万元，具体使用情况如下：广播维护项目60万元，主要用于设备维护。\n"
+    "二、项目支出绩效目标表\n1.广播维护项目申报表\n"
+    "预算变动情况：2021年项目预算80万，2022年项目预算80万，2023年60万，较上年减少20万。\n"
+    "2023年财政拨款收入预算为200.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_a_year_range_without_year_words_sums_each_year(tmp_path: Path) -> None:
+    from qa.parse import parse_question
+
+    assert parse_question("2019到2021三年加起来多少？").years == (2019, 2021)
+    answer = ask(tmp_path, PROJECT_YEARS, "广播维护项目2021到2023三年预算加起来一共多少？")
+    assert (answer.value, answer.formula) == (Decimal(220), "80+80+60 = 220")
+
+
+def test_has_it_changed_is_a_change_question(tmp_path: Path) -> None:
+    same = ask(tmp_path / "a", PROJECT_YEARS, "广播维护项目2022年预算比2021年有变化吗？")
+    assert same.value == Decimal(0) and "没有变化" in same.answer
+    fell = ask(tmp_path / "b", PROJECT_YEARS, "广播维护项目2023年预算比上年涨了吗？")
+    assert fell.value == Decimal(20) and "减少" in fell.answer
+
+
+def test_a_share_asked_after_a_sum_is_its_companion() -> None:
+    from qa.parse import parse_question
+
+    parsed = parse_question("公务接待费和公务用车运行维护费加起来多少？占三公经费多少？")
+    assert parsed.op == "sum" and "share" in parsed.sub_ops
+
+
+OFFICES = (
+    "寅县交易中心2019年部门预算公开\n一、机构设置情况\n"
+    "本中心内设综合股、信息股、服务股3个股室，办公面积约600平米。\n"
+    "二、人员情况\n现有工资岗位为专技岗5人(其中:专技九级2人、专技十二级3人);工勤岗1人。\n"
+    "2019年财政拨款收入预算为150.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_a_listed_count_is_named_by_the_noun_after_its_figure(tmp_path: Path) -> None:
+    assert {(f.metric, f.value) for f in facts_of(OFFICES) if f.unit == "个"} == {("股室", Decimal(3))}
+    answer = ask(tmp_path, OFFICES, "中心有几个股室？场所多大？")
+    assert (answer.value, answer.unit) == (Decimal(3), "个")
+
+
+def test_an_item_with_a_word_put_inside_is_still_that_item(tmp_path: Path) -> None:
+    from qa.terms import find_terms
+
+    assert [t.metric for t in find_terms("专技岗中十二级有几人？", ["专技十二级", "专技九级"])] == ["专技十二级"]
+    answer = ask(tmp_path, OFFICES, "专技岗中十二级有几人？")
+    assert (answer.value, answer.unit) == (Decimal(3), "人")
+
+
+RATE_ONLY = (
+    "卯县林场2018年部门决算公开\n一、三公经费决算情况\n"
+    "2018年公务接待费决算200万元，与上年下降20%。\n2018年财政拨款支出决算为900.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_an_amount_asked_where_only_the_rate_is_written_is_derived_and_said_approximate(tmp_path: Path) -> None:
+    money = ask(tmp_path / "a", RATE_ONLY, "2018年接待费比上年少花了大概多少万元？")
+    assert (money.value, money.unit) == (Decimal(50), "万元") and money.formula.startswith("200-200/(1-20/100) = -50")
+    assert "近似" in " ".join(money.warnings) and "没有写变动额" in money.answer
+    rate = ask(tmp_path / "b", RATE_ONLY, "2018年接待费比上年减少多少？")
+    assert (rate.value, rate.unit) == (Decimal(20), "%")  # no money word: the change the document gives
+
+
+def test_from_one_year_to_another_is_the_change_up_to_the_later_year() -> None:
+    from qa.parse import parse_question
+
+    parsed = parse_question("发布数量目标从2021年到2023年砍了百分之几？")
+    assert (parsed.year, parsed.compare_year) == (2023, 2021)
+    assert (
+        parse_question("2023年比2021年下降了多少？").year,
+        parse_question("2023年比2021年下降了多少？").compare_year,
+    ) == (2023, 2021)
+
+
+NONE_BELOW = (
+    "辰县档案馆2023年部门预算公开\n一、部门预算单位构成\n纳入本部门预算编制范围的单位是本级，本馆无下属二级单位。\n"
+    "二、其他\n本馆承担军休人员的服务保障工作。\n2023年财政拨款收入预算为90.00万元，全部为一般公共预算拨款；支出预算中基本支出80.00万元，项目支出10.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_a_count_the_document_says_is_none_is_zero_and_one_it_never_gives_is_refused(tmp_path: Path) -> None:
+    none = ask(tmp_path / "a", NONE_BELOW, "档案馆有几个下属二级单位？")
+    assert (none.value, none.unit) == (Decimal(0), "个") and "无下属二级单位" in none.citations[0].quote
+    never = ask(tmp_path / "b", NONE_BELOW, "这个单位有多少军休干部？")
+    assert never.refused and never.value is None
+
+
+def test_a_listed_money_sum_never_adds_heads(tmp_path: Path) -> None:
+    answer = ask(tmp_path, STAFF, "两个被压减的项目合计压减多少？")
+    assert answer.unit not in ("个", "人", "辆")  # money asked: a run of head counts is never its sum
+
+
+def test_a_money_question_is_never_answered_with_a_head_count(tmp_path: Path) -> None:
+    answer = ask(tmp_path, OFFICES, "股室花了多少钱？")
+    assert answer.refused and answer.value is None and "3个" in answer.answer  # says what the document does give
+
+
+AGAINST_BUDGET = (
+    "巳县科协2021年部门决算公开\n一、2021年度一般公共预算财政拨款“三公”经费支出决算表\n单位:万元\n项 目 |\n预 算 数 |\n"
+    "决 算 数 |\n合 计 |\n30 |\n14 |\n公务用车购置及运行维护费 |\n20 |\n10 |\n公务接待费 |\n10 |\n4 |\n"
+    "二、说明\n公务接待费支出决算4万元，与2021年度预算相比，减少0.1万元，下降0.5%。\n" + FILLER + "\n"
+)
+
+
+def test_a_change_against_the_budget_is_not_the_share_spent(tmp_path: Path) -> None:
+    rate = ask(tmp_path / "a", AGAINST_BUDGET, "2021年接待费决算比预算下降了百分之几？")
+    assert (rate.value, rate.unit) == (Decimal(60), "%")  # (4 − 10) ÷ 10, not 完成预算的40%
+    spent = ask(tmp_path / "b", AGAINST_BUDGET, "2021年接待费完成预算的百分之几？")
+    assert (spent.value, spent.unit) == (Decimal(40), "%")
+    claim = ask(tmp_path / "c", AGAINST_BUDGET, "2021年接待费比预算“减少0.1万元，下降0.5%”对吗？")
+    assert (claim.value, claim.unit) == (Decimal(6), "万元") and claim.answer.startswith("不对")
+
+
+INCOME_PARTS = (
+    "午县图书馆2023年部门预算公开\n一、收入预算\n2023年收入预算200.00万元，其中：一般公共预算财政拨款收入200.00万元，"
+    "事业收入0万元，其他收入0万元；上年结转0万元。支出预算中基本支出150.00万元，项目支出50.00万元。\n" + FILLER + "\n"
+)
+
+
+def test_is_there_any_is_answered_from_each_items_figure(tmp_path: Path) -> None:
+    none = ask(tmp_path / "a", INCOME_PARTS, "2023年收入里有没有事业收入或上年结转？")
+    assert none.value == Decimal(0) and none.answer.startswith("没有") and "上年结转0万元" in none.answer
+    some = ask(tmp_path / "b", INCOME_PARTS, "2023年有没有事业收入和一般公共预算财政拨款收入？")
+    assert some.answer.startswith("部分有") and "200" in some.answer
+
+
+GOALS_ONLY = (
+    "未县广播站2023年部门预算公开\n一、整体支出绩效目标表\n年度目标1 官方公众号发布数量400条，公众号粉丝量8万人\n"
+    "二、收支预算\n2023年财政拨款收入预算为90.00万元，全部为一般公共预算拨款；支出预算中基本支出80.00万元，项目支出10.00万元。\n"
+    + FILLER + "\n"
+)
+
+
+def test_a_figure_asked_as_it_is_now_is_never_answered_by_a_goal(tmp_path: Path) -> None:
+    now = ask(tmp_path / "a", GOALS_ONLY, "公众号粉丝量目前有多少？")
+    assert now.refused and now.value is None and "目标" in now.answer
+    goal = ask(tmp_path / "b", GOALS_ONLY, "公众号粉丝量目标是多少？")
+    assert (goal.value, goal.unit) == (Decimal(8), "万人")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from index.embed import get_embeddings
+from index.backends import get_embeddings
 from index.store import Library, sample_path, sample_vectors_path
 from index.vectors import fingerprint_of
 

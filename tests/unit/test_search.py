@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import HashEmbeddings, get_embeddings
+from index.backends import get_embeddings
+from index.embed import HashEmbeddings
 from index.errors import EmbeddingMismatch
 from index.search import SearchIndex, passage_text
 from index.types import Chunk

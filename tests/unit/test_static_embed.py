@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embed import BudgetEmbeddings, get_embeddings
+from index.backends import get_embeddings
+from index.embed import BudgetEmbeddings
 from index.errors import BudgetQAError
 from index.static_embed import TABLE_PATH, StaticEmbeddings, load_table
 

@@ -10,7 +10,7 @@ import pytest
 
 from index.store import Library
 from index.types import Fact
-from qa.agent import Agent
+from qa.ask import Agent
 from qa.parts import change_parts, change_positions, listed_parts
 from qa.sumcheck import applies
 

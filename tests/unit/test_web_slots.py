@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from index.store import Library
-from qa.agent import Agent
+from qa.ask import Agent
 from qa.web_chat import ASK_CONCURRENCY
 
 SLOW_SECONDS = 3.0

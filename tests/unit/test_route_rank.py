@@ -1,0 +1,148 @@
+"""Ranking the documents a clarification offers: what each document can answer, not only what its name says."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from index.store import Library
+from qa import crossdoc, route
+from qa.agent import usable_metric_name
+from qa.ask import Agent
+from qa.orgs import match_org, org_words
+
+DOCS = {
+    "p.txt": """2021年“三公”经费预算情况说明
+本部门2021年“三公”经费预算为12万元。其中:公务接待费预算为5万元,公务用车运行维护费7万元,比上年增加1万元,主要原因是车辆老化维修费用增加。
+""",
+    "q.txt": """2022年“三公”经费预算情况说明
+本部门2022年“三公”经费预算为10万元。其中:公务接待费预算为4万元,比上年减少1万元;公务用车运行维护费6万元,比上年减少1万元,主要原因是压减用车。
+""",
+    "r.txt": """壬县水务局2021年“三公”经费预算情况说明
+壬县水务局2021年“三公”经费预算为30万元。其中:公务接待费预算为10万元,公务用车运行维护费20万元。
+""",
+    "s.txt": """2022年部门预算
+一、收支预算总体情况
+2022年教育支出预算为300万元,主要用于教职工工资和学生资助。
+二、“三公”经费预算情况
+因公出国(境)费、公务接待费均未安排。公务用车运行维护费预算为2万元。
+""",
+    "t.txt": """癸市第二中学2020年“三公”经费预算情况说明
+癸市第二中学2020年“三公”经费预算为3万元。其中:公务接待费预算为1万元,公务用车运行维护费2万元。
+""",
+    "u.txt": """子市公共资源交易中心2019年部门预算
+子市公共资源交易中心(以下简称“交易中心”)设综合科、业务科两个岗位。
+一、收支预算总体情况
+2019年收支总预算为80万元,其中财政拨款收入80万元,一般公共预算支出80万元。
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    folder = tmp_path_factory.mktemp("rank")
+    for name, text in DOCS.items():
+        (folder / name).write_text(text, "utf-8")
+    lib = Library(folder / "lib", embedding="hash")
+    assert all(r.ok for r in lib.ingest(sorted(folder.glob("*.txt"))))
+    return Agent(lib)
+
+
+def offered(agent: Agent, question: str) -> list[str]:
+    answer = agent.ask(question)
+    assert answer.kind == "clarify" and answer.value is None and not answer.citations, answer.answer
+    return [c["source"] for c in answer.to_json()["candidates"]]  # type: ignore[union-attr, index]
+
+
+def test_a_later_document_that_states_the_year_before_is_offered(agent: Agent) -> None:
+    # q.txt is of 2022 but states 2021 through 比上年减少: the year ranks, it does not filter
+    assert set(offered(agent, "该部门2021年公务接待费是多少？")[:2]) == {"p.txt", "q.txt"}
+
+
+def test_the_kind_of_body_asked_reaches_a_file_that_names_none(agent: Agent) -> None:
+    # 这所学校: the named school is of another year; the file that speaks of 教职工 and 学生 is asked back, not answered
+    assert offered(agent, "这所学校2022年教育支出预算是多少？")[0] == "s.txt"
+
+
+def test_the_direction_asked_favours_the_figure_that_changed_that_way(agent: Agent) -> None:
+    ranked = offered(agent, "该单位公务用车运行维护费为什么增加？")
+    assert ranked.index("p.txt") < ranked.index("q.txt")
+
+
+def test_a_question_about_nothing_arranged_favours_the_file_that_says_so(agent: Agent) -> None:
+    assert offered(agent, "为什么该单位没有安排公务接待费？")[0] == "s.txt"
+
+
+def test_direction_and_nothing_arranged_are_read_from_the_words() -> None:
+    assert route.asked_direction("为什么下降了？") == "减少" and route.asked_direction("增减情况") is None
+    assert route.states_none("公务接待费均未安排。", ["公务接待费"])
+    assert route.states_none("因财力不足,公务接待费没预算。", ["公务接待费"])
+    assert not route.states_none("公务接待费5万元。会议费未安排。" + "。" * 20, ["公务接待费"])
+
+
+def test_body_kind_and_department_words() -> None:
+    assert route.body_kind("该校2022年预算") == "校" and route.body_kind("这个单位") is None
+    assert route.body_in_text("我镇将在实际工作中", "镇") and not route.body_in_text("本部门", "镇")
+    assert "中学" in crossdoc.department_words("这所学校的预算") and crossdoc.department_words("预算") == ()
+
+
+def test_a_phrase_opening_with_a_body_s_short_name_goes_to_the_file_that_writes_it(agent: Agent) -> None:
+    assert org_words("交易中心各岗位人数加起来是否等于在职人数？") == ("交易中心",)
+    assert org_words("这个单位2019年收支总预算是多少？") == ()
+    assert org_words("这是哪个城市的经开区？") == ("经开区",)
+    assert org_words("第六部分各组成部分的合计是多少？哪个部门最高？") == ()  # no body: 部分, 哪个部门
+    answer = agent.ask("交易中心各岗位的收支总预算是多少？")
+    assert answer.kind != "clarify" and {c.doc_id for c in answer.citations} <= {
+        d["doc_id"] for d in agent.lib.documents() if d["source"] == "u.txt"
+    }, answer.answer
+
+
+def test_a_body_s_whole_name_inside_an_item_name_still_names_it() -> None:
+    text = "工资福利支出占乙省本级支出的比例？"
+    at = text.find("乙省本级支出")
+    found = match_org(text, ["乙省本级", "丙县财政局"], items=[(at, at + len("乙省本级支出"))])
+    assert found.org == "乙省本级"
+    assert match_org("政府办公厅事务支出是多少", ["丁区政府办"], items=[(0, 7)]).org is None  # a short form is not
+
+
+def test_a_line_that_asks_something_is_no_item_name() -> None:
+    assert not usable_metric_name("丙乡政府有几个预算单位") and not usable_metric_name("为什么增加")
+    assert usable_metric_name("公务接待费")
+
+
+def test_two_bodies_compared_on_a_rate_each_from_its_own_document(tmp_path: Path) -> None:
+    texts = {
+        "a.txt": "甲县档案局2020年“三公”经费支出决算情况说明\n"
+        "甲县档案局2020年“三公”经费支出预算为50万元,支出决算为30万元,完成预算的60%。\n",
+        "b.txt": "乙县林业局2021年“三公”经费支出决算情况说明\n"
+        "乙县林业局2021年“三公”经费支出预算为40万元,支出决算为30万元,完成预算的75%。\n",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    lib = Library(tmp_path / "lib", embedding="hash")
+    assert all(r.ok for r in lib.ingest(sorted(tmp_path.glob("*.txt"))))
+    answer = Agent(lib).ask("甲县档案局2020年和乙县林业局2021年，谁的三公经费预算执行率更高？")
+    assert answer.value == Decimal("15") and answer.unit == "个百分点", answer.answer
+    assert answer.answer.index("乙县林业局") < answer.answer.index("甲县档案局")
+    assert {c.org for c in answer.citations} == {"甲县档案局", "乙县林业局"}
+    assert any("年度不同" in w for w in answer.warnings)
+
+
+def test_a_body_no_file_names_is_offered_only_the_files_that_name_none(agent: Agent) -> None:
+    answer = agent.ask("庚县民政局2021年公务接待费是多少？")
+    assert answer.kind == "clarify" and answer.value is None and "庚县民政局" in answer.answer, answer.answer
+    sources = {c["source"] for c in answer.to_json()["candidates"]}  # type: ignore[union-attr, index]
+    assert sources and sources <= {"p.txt", "q.txt", "s.txt"}  # never 壬县水务局's or 癸市第二中学's
+    later = agent.ask("庚县民政局2030年公务接待费是多少？")  # no file can hold that year: said so
+    assert later.refused and later.value is None and "庚县民政局" in later.answer
+
+
+def test_a_kind_of_body_written_outright_favours_files_of_that_kind(agent: Agent) -> None:
+    assert offered(agent, "中学的公务接待费预算是多少？")[0] == "t.txt"
+
+
+def test_a_year_alone_does_not_pick_the_file_for_this_unit(agent: Agent) -> None:
+    # u.txt is the only file of 2019, but 该单位 names no body: asked back (a later file may state 2019 as 上年)
+    assert offered(agent, "该单位2019年收支总预算是多少？")[0] == "u.txt"
