@@ -2,7 +2,7 @@
 
     python -m eval.bench_fts --library DIR   # a library on a PostgreSQL store (e.g. one `eval.bench --store` built)
 
-Builds a ``tsvector`` per chunk from exactly the tokens BM25 indexes (`index.lexical.tokenize` of the passage,
+Builds a ``tsvector`` per chunk from exactly the tokens BM25 indexes (`index.search.lexical.tokenize` of the passage,
 ``array_to_tsvector``, GIN index) in a scratch table of the store, then asks 60 gold questions both ways, unscoped
 and scoped to one document: the query's tokens OR-ed, ranked by ``ts_rank``. Prints the build time, the latency
 p50/p95 of each, and how far the rankings agree with BM25 (top-8 overlap, same top hit).
@@ -29,9 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--library", type=Path, required=True)
     parser.add_argument("--k", type=int, default=8)
     args = parser.parse_args(argv)
-    from index.lexical import expand_query, tokenize
-    from index.search import passage_text
-    from index.store import Library
+    from index.library import Library
+    from index.search.hybrid import passage_text
+    from index.search.lexical import expand_query, tokenize
 
     lib = Library(args.library)
     if not lib.store_url:

@@ -55,9 +55,9 @@ def make_file(path: Path, size_mb: float, corpus: Path, encoding: str) -> None:
 
 
 def one(size_mb: float, corpus: Path, encoding: str) -> dict[str, object]:
-    import index.pipeline  # noqa: F401  (imports before the baseline)
+    import index.extract.pipeline  # noqa: F401  (imports before the baseline)
+    from index.library import Library
     from index.progress import Step
-    from index.store import Library
 
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(tmp) / f"bench_{size_mb:g}mb.txt"
@@ -91,7 +91,7 @@ def workers_run(workers: int, docs: int, embedding: str, store: str | None, work
     """One library of `docs` documents ingested with `workers` processes (in this process; see `main`)."""
     from eval.bench import fresh_database, real_docs
     from eval.generate import generate, load_sources
-    from index.store import Library
+    from index.library import Library
 
     reals = real_docs()[:docs]
     made = generate(work / "gen", max(0, docs - len(reals)), sources=load_sources()) if docs > len(reals) else []

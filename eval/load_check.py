@@ -9,7 +9,7 @@ expected value or words, and latency p50/p95 and errors are reported. Loopback o
     python -m eval.load_check --users 20 --rounds 10 --embedding hash --store postgresql://…/budget   # shared store
 
 With ``--store`` the app's library keeps its facts, vectors and pgvector index in that PostgreSQL database (every
-request borrows a connection from the process's pool, `index.pg_pool`); the answers are checked the same way.
+request borrows a connection from the process's pool, `index.store.pg_pool`); the answers are checked the same way.
 """
 
 from __future__ import annotations
@@ -168,8 +168,8 @@ def free_port() -> int:
 
 
 def start_app(embedding: str | None, library: Path | None, store: str | None = None) -> tuple[str, Any]:
-    from index.store import Library
-    from qa.web import launch
+    from index.library import Library
+    from qa.web.app import launch
 
     lib = Library(library or Path(tempfile.mkdtemp(prefix="budgetqa-load-")), embedding=embedding, store=store)
     lib.ensure_sample()

@@ -28,7 +28,7 @@ from index.progress import FINISHED, Progress, Step
 from index.types import IngestResult
 
 if TYPE_CHECKING:
-    from index.store import Library
+    from index.library import Library
 
 _LIB: Any = None  # in a worker: its Library
 _QUEUE: Any = None  # in a worker: where its Steps go
@@ -36,7 +36,7 @@ _QUEUE: Any = None  # in a worker: where its Steps go
 
 def _start(home: str, embedding: str, store: str | None, steps: Any) -> None:
     global _LIB, _QUEUE
-    from index.store import Library
+    from index.library import Library
 
     _LIB = Library(home, embedding=embedding, store=store)
     _QUEUE = steps

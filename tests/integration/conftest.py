@@ -31,7 +31,7 @@ def pg_server() -> Iterator[pgserver.PgServer]:
         _unavailable(f"未安装 {exc.name}（pip install 'budget-qa[test]'）")
     server = pgserver.start()  # installed but not starting is a failure, in CI or not
     yield server
-    from index.pg_pool import close_all
+    from index.store.pg_pool import close_all
 
     close_all()
     server.stop()

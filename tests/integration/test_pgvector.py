@@ -13,9 +13,9 @@ import psycopg
 import pytest
 
 from eval.paths import corpus_dir
-from index.store import Library, sample_path
-from index.vectors_pg import PgVectorIndex, literal
-from qa.agent import Agent
+from index.library import Library, sample_path
+from index.search.vectors_pg import PgVectorIndex, literal
+from qa.ask import Agent
 
 pytestmark = pytest.mark.pg
 
@@ -40,7 +40,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory, pg_server: Any) -> tuple[Libr
 def dense(lib: Library, query: str, k: int = 8, **filters: Any) -> list[str]:
     index = lib.search_index()
     allowed = index.allowed(**filters)
-    from index.vectors import Scope
+    from index.search.vectors import Scope
 
     scope = None
     if allowed is not None:
@@ -124,7 +124,7 @@ def test_removal_removes_the_vectors_for_every_machine(pg_url: str, tmp_path: Pa
 def test_a_second_machine_embeds_and_inserts_nothing(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index import vectors, vectors_pg
+    from index.search import vectors, vectors_pg
 
     embedded: list[int] = []
     inserted: list[int] = []
@@ -205,11 +205,11 @@ def test_twenty_threads_share_the_pool(pair: tuple[Library, Library]) -> None:
 def test_langchains_pgvector_plugs_in_and_ranks_like_ours(pair: tuple[Library, Library], pg_server: Any) -> None:
     """LangChain's own PGVector (langchain-postgres) through the generic adapter, on the same server: the same
     unscoped ranking (both exact here: PGVector makes no HNSW index). Scoped queries are filtered after the fact by
-    the adapter; `index.vectors_pg` says why the default path is plain SQL."""
+    the adapter; `index.search.vectors_pg` says why the default path is plain SQL."""
     from langchain_postgres import PGVector
 
-    from index.search import SearchIndex
-    from index.vectors_langchain import LangChainVectorStore
+    from index.search.hybrid import SearchIndex
+    from index.search.vectors_langchain import LangChainVectorStore
 
     _, pg = pair
     url = pg.store_url or ""

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.paths import corpus_dir
+from index.library import Library, sample_path
 from index.progress import FINISHED, Step
-from index.store import Library, sample_path
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CORPUS = corpus_dir()
@@ -61,7 +61,7 @@ def test_two_processes_with_workers_store_each_file_once(tmp_path: Path) -> None
     files = batch(tmp_path / "in")
     home = tmp_path / "lib"
     code = (
-        "import sys; from index.store import Library; "
+        "import sys; from index.library import Library; "
         "r = Library(sys.argv[1], embedding='hash').ingest(sys.argv[2:], workers=2); "
         "print(sum(x.ok and not x.skipped for x in r), sum(x.skipped for x in r), sum(not x.ok for x in r))"
     )
