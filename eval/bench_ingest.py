@@ -48,9 +48,9 @@ def make_file(path: Path, size_mb: float, corpus: Path, encoding: str) -> None:
 
 
 def one(size_mb: float, corpus: Path, encoding: str) -> dict[str, object]:
-    import index.pipeline  # noqa: F401  (imports before the baseline)
+    import index.extract.pipeline  # noqa: F401  (imports before the baseline)
+    from index.library import Library
     from index.progress import Step
-    from index.store import Library
 
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(tmp) / f"bench_{size_mb:g}mb.txt"

@@ -3,7 +3,7 @@
     python -m eval.bench_length [--lengths 500 2000 5000 20000]
 
 Starts the web app in-process over the bundled sample and times, for each length, (1) the /ask endpoint through
-gradio_client, which refuses a question past qa.question.MAX_QUESTION_CHARS, and (2) Agent.parse + Agent.answer
+gradio_client, which refuses a question past qa.parse.guard.MAX_QUESTION_CHARS, and (2) Agent.parse + Agent.answer
 called directly, past the cap, to show that answering itself grows linearly. The question is prose that goes
 through the open-text path (the one that strips the org's name from the question).
 """
@@ -34,9 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from gradio_client import Client
 
-    from index.store import Library
+    from index.library import Library
     from qa.ask import Agent
-    from qa.web import launch
+    from qa.web.app import launch
 
     lib = Library(tempfile.mkdtemp(prefix="bench-length-"), embedding="hash")
     lib.ensure_sample()

@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-import index.lexical as lexical
-from index.lexical import LexicalIndex, expand_query, tokenize
+import index.search.lexical as lexical
+from index.search.lexical import LexicalIndex, expand_query, tokenize
 
 SAMPLE = Path(str(resources.files("index") / "samples")) / "wuchang_rongmeiti_2023.txt"
 SEED = Path(__file__).parent / "seed.jsonl"

@@ -3,7 +3,7 @@
     python -m eval.bench_parse [--sizes 1 2 4 8] [--corpus DIR]
 
 For each size (MB of UTF-8 text) a document is made by repeating the corpus excerpts up to that size, then normalised,
-split into sections and chunks, read for facts and checked (``index.pipeline.analyse``), each size in a fresh
+split into sections and chunks, read for facts and checked (``index.extract.pipeline.analyse``), each size in a fresh
 process so that its peak memory is its own. Prints time, facts, findings and peak RSS per size and the time per MB;
 a linear parser keeps the time per MB flat as the size doubles.
 """
@@ -22,8 +22,8 @@ from eval.paths import corpus_dir
 
 
 def one(size_mb: float, corpus: Path) -> dict[str, float]:
-    from index.document import build_document
-    from index.pipeline import analyse
+    from index.extract.pipeline import analyse
+    from index.read.document import build_document
     from index.types import RawDocument
 
     base = "\n".join(p.read_text("utf-8") for p in sorted((corpus / "docs").glob("*.txt")))

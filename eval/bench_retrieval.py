@@ -7,7 +7,7 @@ A chunk is right for a question when it contains one of the gold evidence quotes
 or its span overlaps the span of one. Refuse questions are skipped. Each configuration is scored with the search
 restricted to the question's document(s) ("doc") and over the whole library ("all").
 
-Until the ingest pipeline (`index.chunks`, `index.sections`) exists, documents are chunked here by a temporary
+Until the ingest pipeline (`index.extract.chunks`, `index.extract.sections`) exists, documents are chunked here by a temporary
 paragraph chunker (`simple_chunks`); the report says which chunker was used.
 """
 
@@ -113,18 +113,18 @@ def simple_chunks(doc: Any, size: int = 300) -> list[Any]:
 
 def build_documents(corpus: Path) -> tuple[list[Any], str]:
     """(chunks of every corpus document, name of the chunker used)."""
-    from index.normalize import normalize
+    from index.read.normalize import normalize
     from index.types import Document
 
     chunk_doc: Callable[[Any], list[Any]]
     try:
-        from index.chunks import make_chunks
-        from index.sections import split_sections
+        from index.extract.chunks import make_chunks
+        from index.extract.sections import split_sections
 
         def chunk_doc(doc: Any) -> list[Any]:
             return make_chunks(doc, split_sections(doc))
 
-        chunker = "index.chunks.make_chunks"
+        chunker = "index.extract.chunks.make_chunks"
     except ImportError:
         chunk_doc = simple_chunks
         chunker = "eval.bench_retrieval.simple_chunks (temporary)"
@@ -154,7 +154,7 @@ class Gold:
 
 
 def gold_for(q: Question, corpus: Path) -> Gold:
-    from index.normalize import normalize
+    from index.read.normalize import normalize
 
     doc_ids, quotes, spans = [], [], []
     for rel in q.docs:
@@ -208,7 +208,7 @@ def score(questions: Sequence[tuple[Question, Gold]], run: Callable[[str, Gold],
 
 def bench(args: argparse.Namespace) -> dict[str, Any]:
     from index.backends import get_embeddings
-    from index.search import SearchIndex
+    from index.search.hybrid import SearchIndex
 
     chunks, chunker = build_documents(CORPUS)
     questions = [(q, gold_for(q, CORPUS)) for q in load_questions(CORPUS)]
@@ -319,7 +319,7 @@ def bench_ann(sizes: Sequence[int], dim: int = 384, queries: int = 200) -> None:
     import faiss
     import numpy as np
 
-    from index.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
+    from index.search.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 
     rng = np.random.default_rng(0)
     print("| vectors | flat p50 ms | hnsw p50 ms | hnsw recall@10 | hnsw build s | flat MB | hnsw MB |")

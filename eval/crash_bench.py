@@ -39,7 +39,7 @@ from eval.paths import REPO, corpus_dir
 CHECK = r"""
 import json, sqlite3, sys
 from pathlib import Path
-from index.store import Library
+from index.library import Library
 from qa.ask import Agent
 
 home, folder, questions_path, mode = sys.argv[1:5]  # mode: reference | reopened | again

@@ -340,8 +340,8 @@ def _clean_org(org: str | None) -> str | None:
 
 def load_sources(corpus: Path = CORPUS) -> list[Source]:
     """The corpus documents (docs/*.txt, then seed/*.txt) with their org names and gold questions."""
-    from index.document import build_document, content_id
-    from index.read import read_file
+    from index.read.document import build_document, content_id
+    from index.read.files import read_file
 
     manifest = {}
     if (corpus / "manifest.jsonl").is_file():

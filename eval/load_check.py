@@ -164,8 +164,8 @@ def free_port() -> int:
 
 
 def start_app(embedding: str | None, library: Path | None) -> tuple[str, Any]:
-    from index.store import Library
-    from qa.web import launch
+    from index.library import Library
+    from qa.web.app import launch
 
     lib = Library(library or Path(tempfile.mkdtemp(prefix="budgetqa-load-")), embedding=embedding)
     lib.ensure_sample()

@@ -35,7 +35,7 @@ from eval.report import write_report_file
 from eval.score import Outcome, score, summarise
 
 if TYPE_CHECKING:
-    from index.store import Library
+    from index.library import Library
     from qa.ask import Agent
 
 CORPUS = corpus_dir()
@@ -153,13 +153,13 @@ def library_key(docs: Sequence[Path], embedding: str) -> str:
 
 
 def resolved_embedding(embedding: str | None) -> str:
-    from index.store import DEFAULT_EMBEDDING
+    from index.library import DEFAULT_EMBEDDING
 
     return embedding or os.environ.get("BUDGETQA_EMBEDDING") or DEFAULT_EMBEDDING
 
 
 def open_library(library: Path | None, docs: Sequence[Path], embedding: str | None) -> Library:
-    from index.store import Library
+    from index.library import Library
 
     if library is not None:
         return Library(library, embedding=embedding)

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from index.normalize import normalize
+from index.read.normalize import normalize
 from index.units import COUNT_UNITS, MONEY_TO_WAN
 
 # Recall of gold bigrams needed for a text answer. Faithful (near-verbatim) answers score ≥ 0.8 and unrelated ones

@@ -58,7 +58,7 @@ class Document:
     kind: str  # one of KINDS
     text: str
     raw_text: str
-    offsets: Sequence[int]  # an array("i") (`index.normalize.offsets_array`): 4 bytes a character
+    offsets: Sequence[int]  # an array("i") (`index.read.normalize.offsets_array`): 4 bytes a character
     page_starts: tuple[int, ...] = ()  # offsets into `text`
     region: str | None = None
 

@@ -2,14 +2,14 @@
 
     Agent(library).ask("公务接待费增长多少？")  # an Answer (qa.types), the stable JSON contract
 
-1. guard    qa.question: too long, empty, not a budget question -> a hint to ask instead
-2. parse    qa.parse (with the library's orgs, metrics and years; qa.followup fills what a follow-up leaves open)
-3. plan     qa.agent.RulePlanner: which documents (qa.route), which deterministic tool answers
-4. execute  the tools: qa.compose, qa.crossdoc, qa.sumcheck, qa.textual, with qa.calc for every computed figure
-   LLM      optional, a second planner over the same library (qa.llm with qa.tools): its answer replaces the rule
+1. guard    qa.parse.guard: too long, empty, not a budget question -> a hint to ask instead
+2. parse    qa.parse.parser (with the library's orgs, metrics and years; qa.parse.followup fills what a follow-up leaves open)
+3. plan     qa.plan.rules.RulePlanner: which documents (qa.plan.route), which deterministic tool answers
+4. execute  the tools: qa.execute.compose, qa.execute.crossdoc, qa.execute.sumcheck, qa.execute.textual, with qa.execute.calc for every computed figure
+   LLM      optional, a second planner over the same library (qa.plan.llm with qa.execute.tools): its answer replaces the rule
             planner's only when every number it writes came out of a tool
-5. render   the context the answer assumes (qa.followup) and its latency; text and HTML at the edges (qa.render,
-            qa.web_render)
+5. render   the context the answer assumes (qa.parse.followup) and its latency; text and HTML at the edges (qa.render,
+            qa.web.render)
 
 Nothing here imports an answer module back: the planners know the library, not the agent.
 """
@@ -20,10 +20,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-from index.store import Library
-from qa.agent import RulePlanner
-from qa.followup import answer_context
-from qa.question import check_length, hint
+from index.library import Library
+from qa.parse.followup import answer_context
+from qa.parse.guard import check_length, hint
+from qa.plan.rules import RulePlanner
 from qa.types import Answer, ParsedQuestion
 
 
@@ -33,7 +33,7 @@ class Agent:
     def __init__(self, library: Library) -> None:
         self.lib = library
         self.rules = RulePlanner(library)
-        from qa.llm import llm_from_env  # langchain's chat models load only here
+        from qa.plan.llm import llm_from_env  # langchain's chat models load only here
 
         self.llm = llm_from_env()
 
@@ -65,7 +65,7 @@ class Agent:
                 if not retried.refused:
                     parsed, answer = loose, retried
         if self.llm is not None:
-            from qa.llm import ask_llm
+            from qa.plan.llm import ask_llm
 
             answer = ask_llm(self.lib, parsed, doc_ids=doc_ids, model=self.llm, deterministic=answer) or answer
         # 5. render: what the answer assumes, how long it took

@@ -17,9 +17,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from index.errors import BudgetQAError
+from index.library import Library
 from index.progress import DONE, INDEX, INDEX_STAGES, Step
 from index.progress import Progress as IngestProgress
-from index.store import Library
 from index.units import fmt
 
 app = typer.Typer(
@@ -196,7 +196,7 @@ def facts(
 
 def _scope(lib: Library, doc: str | None, org: str | None, year: int | None) -> list[str] | None:
     """The documents chosen with --doc / --org / --year (None: the whole library)."""
-    from qa.route import scope_ids
+    from qa.plan.route import scope_ids
 
     if doc is None and org is None and year is None:
         return None
@@ -356,10 +356,10 @@ def serve(
     library: LibraryOpt = None,
 ) -> None:
     """启动网页问答（Gradio）。"""
-    from qa.ports import check_port
+    from qa.web.ports import check_port
 
     check_port(host, port)  # before the library is opened and Gradio imported: a busy port is said at once
-    from qa.web import launch
+    from qa.web.app import launch
 
     launch(open_library(library), host=host, port=port)
 

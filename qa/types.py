@@ -30,7 +30,7 @@ class ParsedQuestion:
     basis: str | None = None  # 预算 | 决算 when asked ("实际花了" -> 决算)
     unit: str | None = None  # unit the user asked in (元/万元/亿元)
     wants_direction: bool = False  # 涨了还是降了
-    # added by the parser (qa/parse.py); all optional
+    # added by the parser (qa/parse/parser.py); all optional
     org_candidates: tuple[str, ...] = ()  # library orgs the (first) org mention fits equally well; org is then None
     org_mentions: tuple[str, ...] = ()  # every library org named, in order (two for a cross-document comparison)
     years: tuple[int, ...] = ()  # every explicit year, in order

@@ -10,7 +10,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from index.store import Library, sample_path, sample_vectors_path
+from index.library import Library, sample_path, sample_vectors_path
 
 
 def main() -> None:

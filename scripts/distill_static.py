@@ -72,7 +72,7 @@ Held out / overfitting checks (numpy harness identical to `eval`, union / bigram
 Tried on the way to v1 (same harness): characters only (all fused .611), characters + bigrams (.713-.752), n <= 4
 (.783), SIF a = 1e-4 / 3e-3 / 1e-2 (worse or equal), 128 / 192 / 224 dims (worse), character weight 0.25 (.783).
 
-`index.static_embed.StaticEmbeddings` sums the rows of every table item occurring in a text (every overlapping n-gram
+`index.search.static_embed.StaticEmbeddings` sums the rows of every table item occurring in a text (every overlapping n-gram
 that is in the table, n = 1..8) and applies the maps as above.
 
 Only the shared corpus *documents* and the templates feed the vocabulary, the frequencies and the fit; the gold
@@ -145,7 +145,7 @@ def jieba_dict() -> dict[str, int]:
 def corpus_texts() -> list[str]:
     """The normalised texts of the shared corpus documents (not the questions)."""
     from eval.bench_retrieval import CORPUS, corpus_files
-    from index.normalize import normalize
+    from index.read.normalize import normalize
 
     return [normalize((CORPUS / rel).read_text(encoding="utf-8")).text for rel in corpus_files(CORPUS)]
 
@@ -506,7 +506,7 @@ def training_texts(rounds: int = 2, n_passages: int = 2500, n_queries: int = 400
     template texts (source "tmpl"), then `rounds - 1` more rounds of template texts (source "tmplN", appended so
     vectors embedded for fewer rounds stay valid). The gold question files are never read."""
     from eval.bench_retrieval import CORPUS, corpus_files
-    from index.normalize import normalize
+    from index.read.normalize import normalize
 
     rng = random.Random(7)
     out: dict[str, list[tuple[str, str]]] = {"passage": [], "query": []}
@@ -565,7 +565,7 @@ def item_counts(texts: Sequence[str], items: Sequence[str]) -> Any:
     """texts x items sparse counts, matched exactly as `StaticTable.ids` does (after `fold`)."""
     import scipy.sparse as sp
 
-    from index.static_embed import fold
+    from index.search.static_embed import fold
 
     index = {t: i for i, t in enumerate(items)}
     lengths = sorted({len(t) for t in items if len(t) > 1})
@@ -629,8 +629,8 @@ def evaluate(
     os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
     from eval.bench_retrieval import CORPUS, _modes, build_documents, gold_for, load_questions, score
     from index.backends import get_embeddings
-    from index.search import SearchIndex, passage_text
-    from index.static_embed import StaticEmbeddings
+    from index.search.hybrid import SearchIndex, passage_text
+    from index.search.static_embed import StaticEmbeddings
 
     chunks, _ = build_documents(CORPUS)
     questions = [(q, gold_for(q, CORPUS)) for q in load_questions(CORPUS)]

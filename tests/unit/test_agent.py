@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.store import Library, sample_path
+from index.library import Library, sample_path
 from qa.ask import Agent
 
 THREE_GONG_A = """2022年甲县司法局“三公”经费预算情况说明

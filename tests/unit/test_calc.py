@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from index.errors import BudgetQAError
-from qa.calc import (
+from qa.execute.calc import (
     Calculation,
     CalculationError,
     calculate,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from index.checks import check_document
+from index.extract.checks import check_document
 from index.types import Document, Fact, Finding
 from tests.unit.test_facts import doc_facts, needs_corpus, seed_facts
 
@@ -80,7 +80,7 @@ def test_consistent_excerpts_stay_quiet() -> None:
 
 
 def test_a_rate_cut_to_whole_percent_is_named_as_such() -> None:
-    from index.facts import extract_facts
+    from index.extract.facts import extract_facts
     from tests.unit.test_facts import make_doc, sections_of
 
     def rate_findings(text: str) -> list[Finding]:

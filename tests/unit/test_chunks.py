@@ -1,4 +1,4 @@
-"""Chunking by section (index.chunks)."""
+"""Chunking by section (index.extract.chunks)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunks import make_chunks, split_span
-from index.normalize import normalize
-from index.sections import split_sections
+from index.extract.chunks import make_chunks, split_span
+from index.extract.sections import split_sections
+from index.read.normalize import normalize
 from index.types import Chunk, Document, Section
 
 SEED = Path(__file__).resolve().parents[2] / "index" / "samples" / "wuchang_rongmeiti_2023.txt"

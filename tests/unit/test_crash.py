@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from eval.paths import corpus_dir
-from index.crashpoint import ENV
-from index.store import Library
+from index.library import Library
+from index.store.crashpoint import ENV
 from qa.ask import Agent
 
 REPO = Path(__file__).resolve().parents[2]

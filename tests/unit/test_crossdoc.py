@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from index.store import Library
+from index.library import Library
 from qa.ask import Agent
-from qa.crossdoc import filter_documents, wants_total
+from qa.execute.crossdoc import filter_documents, wants_total
 
 DOCS = {
     "a.txt": "2022年甲县司法局“三公”经费预算情况说明\n"

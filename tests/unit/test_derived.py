@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eval.paths import corpus_dir
-from index.store import Library, sample_path
+from index.library import Library, sample_path
 from qa.cli import app
 
 DOCS = [corpus_dir() / "docs" / f"{n:03d}.txt" for n in (1, 5, 9)]

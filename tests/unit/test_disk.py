@@ -16,10 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from eval.paths import corpus_dir
-from index import db, fsutil
 from index.errors import LibraryError, ReadOnlyLibrary
-from index.search import SearchIndex
-from index.store import Library, sample_path
+from index.library import Library, sample_path
+from index.search.hybrid import SearchIndex
+from index.store import db, fsutil
 from qa.ask import Agent
 from qa.cli import app
 
@@ -87,7 +87,7 @@ def test_an_original_that_cannot_be_written_fails_its_file_alone(
             raise disk_error(code)
         real(path, data)
 
-    monkeypatch.setattr("index.records_sqlite.atomic_write_bytes", refuse)
+    monkeypatch.setattr("index.store.sqlite.atomic_write_bytes", refuse)
     results = lib.ingest(DOCS[:2])
     assert [r.ok for r in results] == [False, False]
     for r in results:

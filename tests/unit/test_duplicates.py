@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from index.db import SCHEMA_VERSION
-from index.normalize import normalize, text_key
-from index.store import Library
+from index.library import Library
+from index.read.normalize import normalize, text_key
+from index.store.db import SCHEMA_VERSION
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

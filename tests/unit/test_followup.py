@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from index.store import Library, sample_path
+from index.library import Library, sample_path
 from qa.ask import Agent
 from qa.types import Answer, AnswerContext, ParsedQuestion
 

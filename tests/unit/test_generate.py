@@ -13,9 +13,9 @@ import pytest
 
 from eval.generate import MONEY_UNITS, Source, generate, load_sources, rewrite, variant
 from eval.paths import corpus_dir
-from index.document import load_document
-from index.pipeline import analyse
-from index.store import LazyDocument, Library, sample_path
+from index.extract.pipeline import analyse
+from index.library import LazyDocument, Library, sample_path
+from index.read.document import load_document
 
 CORPUS = corpus_dir()
 SEED = "seed/wuchang_rongmeiti_2023.txt"
@@ -197,7 +197,7 @@ def test_vector_search_restores_the_thread_count(tmp_path: Path) -> None:
     import faiss
 
     from index.backends import get_embeddings
-    from index.vectors import VectorIndex
+    from index.search.vectors import VectorIndex
 
     index = VectorIndex(tmp_path / "v", get_embeddings("hash"))
     index.add([(f"c{i}", f"公务接待费 {i} 万元") for i in range(50)])

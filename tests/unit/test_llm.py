@@ -17,9 +17,9 @@ from pydantic import Field
 
 import prompts
 from index.errors import MissingExtra
-from index.store import Library, sample_path
+from index.library import Library, sample_path
 from qa.ask import Agent
-from qa.llm import MAX_STEPS, all_numbers, ask_llm, claimed_numbers, llm_from_env, norm, unsupported
+from qa.plan.llm import MAX_STEPS, all_numbers, ask_llm, claimed_numbers, llm_from_env, norm, unsupported
 from tests.unit.test_tools import INJECTED
 
 ENV = ("BUDGETQA_LLM_BASE_URL", "BUDGETQA_LLM_MODEL", "BUDGETQA_LLM_API_KEY", "BUDGETQA_LLM_TIMEOUT")
@@ -136,7 +136,7 @@ def test_text_answer_cites_the_passages_it_names(seed_lib: Library) -> None:
 
 def test_a_number_no_tool_returned_is_rejected(seed_lib: Library, caplog: pytest.LogCaptureFixture) -> None:
     model = scripted(calls("lookup_facts", metric="公务接待费"), "2023年公务接待费为0.7万元[F1]。")
-    with caplog.at_level(logging.WARNING, logger="qa.llm"):
+    with caplog.at_level(logging.WARNING, logger="qa.plan.llm"):
         answer = agent_with(seed_lib, model).ask("公务接待费是多少？")
     assert "mode" not in answer.extra
     assert answer.value == Decimal("0.6") and "0.7" not in answer.answer
@@ -152,7 +152,7 @@ def test_a_prompt_injection_in_a_document_does_not_reach_the_answer(
         calls("search_disclosures", query="公务接待费", k=5),
         "根据文件，公务接待费为100万元。",
     )
-    with caplog.at_level(logging.WARNING, logger="qa.llm"):
+    with caplog.at_level(logging.WARNING, logger="qa.plan.llm"):
         answer = agent_with(injected_lib, model).ask(question)
     assert all("100" not in str(m.content) for m in tool_outputs(model))  # the tools never showed it
     assert "100" in caplog.text and "mode" not in answer.extra
@@ -184,7 +184,7 @@ def test_llm_refusal_stands_when_the_documents_do_not_have_the_answer(seed_lib: 
 def test_endpoint_errors_fall_back(seed_lib: Library, caplog: pytest.LogCaptureFixture) -> None:
     model = scripted("unused")
     model.fail = True
-    with caplog.at_level(logging.WARNING, logger="qa.llm"):
+    with caplog.at_level(logging.WARNING, logger="qa.plan.llm"):
         answer = agent_with(seed_lib, model).ask("公务接待费是多少？")
     assert answer.value == Decimal("0.6") and "endpoint unreachable" in caplog.text
 

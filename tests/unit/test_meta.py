@@ -9,9 +9,9 @@ import pytest
 
 from eval.paths import corpus_dir
 from index.errors import NotADisclosure, UnreadableFile
-from index.meta import UNNAMED_ORG, DocMeta, detect_meta, detect_region, ensure_disclosure
-from index.normalize import normalize
-from index.read import read_file
+from index.read.files import read_file
+from index.read.meta import UNNAMED_ORG, DocMeta, detect_meta, detect_region, ensure_disclosure
+from index.read.normalize import normalize
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 CORPUS = corpus_dir()

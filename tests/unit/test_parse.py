@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from eval.paths import corpus_dir
-from qa.orgs import match_org, org_aliases, org_terms
-from qa.parse import parse_question
+from qa.parse.orgs import match_org, org_aliases, org_terms
+from qa.parse.parser import parse_question
 from qa.types import ANSWER_KINDS
 
 CORPUS = corpus_dir()
@@ -444,7 +444,7 @@ def test_parse_is_fast() -> None:
 
 
 def test_share_of_budget_used_is_an_execution_rate() -> None:
-    from qa.parse import parse_question
+    from qa.parse.parser import parse_question
 
     used = parse_question("该单位差旅费只用了预算的多少？", orgs=[], metrics=[], years=[])
     assert (used.op, used.execution) == ("rate", True)

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from eval.paths import corpus_dir
-from index.paths import find_files
-from index.store import Library
+from index.library import Library
+from index.read.paths import find_files
 from qa.cli import app
 
 DOCS = corpus_dir() / "docs"

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from index import db, read
 from index.errors import UnreadableFile
-from index.read import read_file
-from index.store import Library
+from index.library import Library
+from index.read import files as read
+from index.read.files import read_file
+from index.store import db
 from qa.cli import app
 from tests.pdfs import DEFAULT_PAGES, FONT, PdfPage, _register_font, make_damaged_page_pdf, make_disclosure_pdf
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.ports import PortUnavailable, check_port
+from qa.web.ports import PortUnavailable, check_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from index.library import Library, sample_path
 from index.progress import DONE, EMBED, INDEX, PARSE, READ, STORE, Step
-from index.store import Library, sample_path
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -47,8 +47,8 @@ def test_steps_name_the_file_the_stage_and_the_counts(tmp_path: Path) -> None:
 
 
 def test_upload_progress_reaches_gradio_as_it_moves(tmp_path: Path) -> None:
-    from qa.web_context import WebContext
-    from qa.web_docs import ingest_uploads
+    from qa.web.context import WebContext
+    from qa.web.docs import ingest_uploads
 
     seen: list[tuple[float, str]] = []
 

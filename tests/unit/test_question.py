@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from index.store import Library
-from qa.agent import strip_names
+from index.library import Library
 from qa.ask import Agent
-from qa.question import EMPTY_HINT, MAX_QUESTION_CHARS, NOT_CHINESE_HINT, QuestionTooLong, hint
+from qa.parse.guard import EMPTY_HINT, MAX_QUESTION_CHARS, NOT_CHINESE_HINT, QuestionTooLong, hint
+from qa.plan.rules import strip_names
 
 NAMES = ["武昌区融媒体中心", "武昌区融媒体中心2023年部门预算"]
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from eval.paths import corpus_dir
 from index.errors import UnreadableFile
-from index.read import CUT_WARNING, PAGE_SEP, decode_text, html_to_text, read_file
+from index.read.files import CUT_WARNING, PAGE_SEP, decode_text, html_to_text, read_file
 from tests.pdfs import (
     PdfPage,
     make_corrupt_pdf,

@@ -4,10 +4,10 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
-from index.embed import HashEmbeddings
-from index.search import SearchIndex
+from index.search.embed import HashEmbeddings
+from index.search.hybrid import SearchIndex
 from index.types import Chunk
-from qa.retriever import BudgetRetriever
+from qa.execute.retriever import BudgetRetriever
 
 CHUNKS = [
     Chunk(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from index.store import Library
+from index.library import Library
 from qa.ask import Agent
-from qa.orgs import org_aliases
+from qa.parse.orgs import org_aliases
 
 DOCS = {
     "a.txt": """甲县司法局2022年“三公”经费预算情况说明
@@ -138,8 +138,8 @@ def test_staff_choose_the_document_from_the_command_line(tmp_path: Path) -> None
 
 
 def test_the_web_chat_offers_the_candidates_as_one_click_choices(agent: Agent) -> None:
-    from qa.web_chat import candidate_choices, respond
-    from qa.web_context import ALL_DOCS, WebContext
+    from qa.web.chat import candidate_choices, respond
+    from qa.web.context import ALL_DOCS, WebContext
 
     ctx = WebContext(agent.lib, agent)
     seen: list = []  # type: ignore[type-arg]
@@ -152,8 +152,8 @@ def test_the_web_chat_offers_the_candidates_as_one_click_choices(agent: Agent) -
 
 def test_the_upload_form_names_a_document_s_body_and_year(tmp_path: Path) -> None:
     from index.errors import BudgetQAError
-    from qa.web_context import WebContext
-    from qa.web_docs import ingest_uploads, upload_meta
+    from qa.web.context import WebContext
+    from qa.web.docs import ingest_uploads, upload_meta
 
     assert upload_meta("  ", "") == (None, None)
     assert upload_meta("甲县档案局", "2021") == ("甲县档案局", 2021)

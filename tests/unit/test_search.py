@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from index.backends import get_embeddings
-from index.embed import HashEmbeddings
 from index.errors import EmbeddingMismatch
-from index.search import SearchIndex, passage_text
+from index.search.embed import HashEmbeddings
+from index.search.hybrid import SearchIndex, passage_text
 from index.types import Chunk
 
 

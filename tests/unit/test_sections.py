@@ -1,4 +1,4 @@
-"""Section tree of Chinese government disclosures (index.sections)."""
+"""Section tree of Chinese government disclosures (index.extract.sections)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.normalize import normalize
-from index.sections import (
+from index.extract.sections import (
     PREAMBLE,
     cn_number,
     find_headings,
@@ -20,6 +19,7 @@ from index.sections import (
     section_at,
     split_sections,
 )
+from index.read.normalize import normalize
 from index.types import Document, Section
 
 SEED = Path(__file__).resolve().parents[2] / "index" / "samples" / "wuchang_rongmeiti_2023.txt"

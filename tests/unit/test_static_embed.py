@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from index.backends import get_embeddings
-from index.embed import BudgetEmbeddings
 from index.errors import BudgetQAError
-from index.static_embed import TABLE_PATH, StaticEmbeddings, load_table
+from index.search.embed import BudgetEmbeddings
+from index.search.static_embed import TABLE_PATH, StaticEmbeddings, load_table
 
 
 def _write_table(path: Path, tokens: list[str], dim: int = 8, seed: int = 0) -> Path:

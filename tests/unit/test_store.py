@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from eval.paths import corpus_dir
-from index import db
-from index.store import Library, sample_path
+from index.library import Library, sample_path
+from index.store import db
 
 CORPUS = corpus_dir()
 

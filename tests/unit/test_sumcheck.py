@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from index.store import Library
+from index.library import Library
 from index.types import Fact
 from qa.ask import Agent
-from qa.parts import change_parts, change_positions, listed_parts
-from qa.sumcheck import applies
+from qa.execute.parts import change_parts, change_positions, listed_parts
+from qa.execute.sumcheck import applies
 
 BODY = "2023年己县档案馆部门预算公开\n本部门财政拨款收支总预算1000万元，一般公共预算财政拨款收入900万元，基本支出、项目支出和三公经费情况说明如下。\n"
 

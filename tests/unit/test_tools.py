@@ -9,10 +9,19 @@ import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
-from index.store import Library, sample_path
+from index.library import Library, sample_path
 from index.types import Chunk, Fact
-from qa.calc import Calculation
-from qa.tools import DATA_NOTICE, REDACTED, ToolBox, looks_injected, make_tools, match_orgs, percent_places, redact
+from qa.execute.calc import Calculation
+from qa.execute.tools import (
+    DATA_NOTICE,
+    REDACTED,
+    ToolBox,
+    looks_injected,
+    make_tools,
+    match_orgs,
+    percent_places,
+    redact,
+)
 
 ORG = "武昌区融媒体中心"
 INJECTED = """测试县文化馆2023年部门预算公开说明

@@ -8,11 +8,11 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import InMemoryVectorStore
 
-from index.embed import HashEmbeddings
-from index.search import SearchIndex
-from index.store import Library, sample_path
-from index.vectors import VectorCache
-from index.vectors_langchain import LangChainVectorStore
+from index.library import Library, sample_path
+from index.search.embed import HashEmbeddings
+from index.search.hybrid import SearchIndex
+from index.search.vectors import VectorCache
+from index.search.vectors_langchain import LangChainVectorStore
 
 QUERIES = ["公务接待费为什么减少", "项目支出主要用于什么", "三公经费合计多少", "单位基本情况 职能", "政府采购"]
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embed import HashEmbeddings
 from index.errors import EmbeddingMismatch
-from index.vectors import VectorIndex
+from index.search.embed import HashEmbeddings
+from index.search.vectors import VectorIndex
 
 TEXTS = {
     "a:0": "公务接待费30万元，比上年减少5万元",

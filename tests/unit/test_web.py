@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from index.store import Library
+from index.library import Library
 from index.types import Citation
 from qa.types import Answer
-from qa.web_context import ALL_DOCS, WebContext
-from qa.web_render import cited_values, highlight_quote, render_answer, render_error, safe_text, stream_pieces
+from qa.web.context import ALL_DOCS, WebContext
+from qa.web.render import cited_values, highlight_quote, render_answer, render_error, safe_text, stream_pieces
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EVIL = "<script>alert(1)</script> [x](http://evil) <img src=x onerror=alert(2)> $$x$$ **b**"
@@ -91,7 +91,7 @@ def test_stream_pieces_grow_to_the_whole_text() -> None:
 
 # ---- uploads ---------------------------------------------------------------------------------------------------------
 def test_upload_allow_list_and_size_limit(tmp_path: Path) -> None:
-    from qa.web_docs import MAX_UPLOAD_BYTES, validate_upload
+    from qa.web.docs import MAX_UPLOAD_BYTES, validate_upload
 
     ok = tmp_path / "预算.TXT"
     ok.write_text("内容", "utf-8")
@@ -109,7 +109,7 @@ def test_upload_allow_list_and_size_limit(tmp_path: Path) -> None:
 
 
 def test_ingest_uploads_reports_each_file(ctx: WebContext, tmp_path: Path) -> None:
-    from qa.web_docs import ingest_uploads
+    from qa.web.docs import ingest_uploads
 
     bad = tmp_path / "x.docx"
     bad.write_bytes(b"PK")
@@ -122,7 +122,7 @@ def test_ingest_uploads_reports_each_file(ctx: WebContext, tmp_path: Path) -> No
 
 
 def test_ingest_then_remove(ctx: WebContext, tmp_path: Path) -> None:
-    from qa.web_docs import document_rows, ingest_uploads, remove_document
+    from qa.web.docs import document_rows, ingest_uploads, remove_document
 
     before = len(document_rows(ctx))
     source = tmp_path / "三公<b>经费.txt"
@@ -139,7 +139,7 @@ def test_ingest_then_remove(ctx: WebContext, tmp_path: Path) -> None:
 
 # ---- fact table and CSV ----------------------------------------------------------------------------------------------
 def test_facts_filter_by_synonym_and_csv_export(ctx: WebContext) -> None:
-    from qa.web_facts import FACT_HEADERS, csv_bytes, fact_row, find_facts, write_csv
+    from qa.web.facts import FACT_HEADERS, csv_bytes, fact_row, find_facts, write_csv
 
     facts = find_facts(ctx, None, "2023", "招待费", ALL_DOCS)
     assert facts and {f.metric for f in facts} == {"公务接待费"}
@@ -153,7 +153,7 @@ def test_facts_filter_by_synonym_and_csv_export(ctx: WebContext) -> None:
 
 
 def test_csv_neutralises_formulas() -> None:
-    from qa.web_facts import csv_bytes
+    from qa.web.facts import csv_bytes
 
     text = csv_bytes(["a", "b", "c"], [["=HYPERLINK(1)", "-0.5", -0.5]]).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in text and ",-0.5,-0.5" in text
@@ -162,7 +162,7 @@ def test_csv_neutralises_formulas() -> None:
 
 
 def test_findings_rows(ctx: WebContext) -> None:
-    from qa.web_facts import FINDING_HEADERS, finding_rows
+    from qa.web.facts import FINDING_HEADERS, finding_rows
 
     rows = finding_rows(ctx, ALL_DOCS)
     assert all(len(r) == len(FINDING_HEADERS) for r in rows)
@@ -172,7 +172,7 @@ def test_findings_rows(ctx: WebContext) -> None:
 def test_build_app_exposes_ask_endpoint(lib: Library) -> None:
     import gradio as gr
 
-    from qa.web import build_app
+    from qa.web.app import build_app
 
     demo = build_app(lib)
     assert isinstance(demo, gr.Blocks)
@@ -183,7 +183,7 @@ def test_build_app_exposes_ask_endpoint(lib: Library) -> None:
 
 
 def test_respond_streams_then_renders_sources(ctx: WebContext) -> None:
-    from qa.web_chat import respond
+    from qa.web.chat import respond
 
     updates = list(respond(ctx, "公务接待费增长多少？", [], None, ALL_DOCS))
     assert len(updates) >= 3
@@ -196,7 +196,7 @@ def test_respond_streams_then_renders_sources(ctx: WebContext) -> None:
 
 
 def test_respond_follow_ups_show_the_year_they_assume(ctx: WebContext) -> None:
-    from qa.web_chat import respond
+    from qa.web.chat import respond
 
     history: list[dict[str, str]] = []
     parsed = None
@@ -210,7 +210,7 @@ def test_respond_follow_ups_show_the_year_they_assume(ctx: WebContext) -> None:
 
 
 def test_respond_keeps_the_question_on_error(ctx: WebContext) -> None:
-    from qa.web_chat import respond
+    from qa.web.chat import respond
 
     shown, _, _, box = list(respond(ctx, "公务接待费增长多少？", [], None, "no-such-document"))[-1]
     assert (
@@ -222,7 +222,7 @@ def test_respond_keeps_the_question_on_error(ctx: WebContext) -> None:
 def test_concurrent_ingest_and_questions_keep_the_library_whole(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from qa.web_docs import ingest_uploads
+    from qa.web.docs import ingest_uploads
 
     library = Library(tmp_path / "lib", embedding="hash")
     library.ensure_sample()
@@ -243,8 +243,8 @@ def test_concurrent_ingest_and_questions_keep_the_library_whole(tmp_path: Path) 
 
 
 def test_respond_too_long_empty_and_english(ctx: WebContext) -> None:
-    from qa.question import MAX_QUESTION_CHARS
-    from qa.web_chat import respond
+    from qa.parse.guard import MAX_QUESTION_CHARS
+    from qa.web.chat import respond
 
     shown, _, _, box = list(respond(ctx, "公" * (MAX_QUESTION_CHARS + 1), [], None, ALL_DOCS))[-1]
     assert "问题太长" in shown[-1]["content"] and not isinstance(box, str)  # the question stays in the box
@@ -269,7 +269,7 @@ def test_answer_carries_its_plain_text_for_copy() -> None:
 def test_fact_table_one_row_per_fact_rounded_for_display(ctx: WebContext) -> None:
     from dataclasses import replace
 
-    from qa.web_facts import fact_tables, find_facts, unique_facts
+    from qa.web.facts import fact_tables, find_facts, unique_facts
 
     facts = find_facts(ctx, None, None, None, ALL_DOCS)
     once = unique_facts(facts)
@@ -284,8 +284,8 @@ def test_fact_table_one_row_per_fact_rounded_for_display(ctx: WebContext) -> Non
 
 
 def test_known_files_and_a_batch_summary(ctx: WebContext, tmp_path: Path) -> None:
-    from index.store import sample_path
-    from qa.web_docs import KNOWN, MAX_UPLOAD_BYTES, ingest_summary, ingest_uploads
+    from index.library import sample_path
+    from qa.web.docs import KNOWN, MAX_UPLOAD_BYTES, ingest_summary, ingest_uploads
 
     big = tmp_path / "太大.pdf"
     with big.open("wb") as fh:
@@ -298,7 +298,7 @@ def test_known_files_and_a_batch_summary(ctx: WebContext, tmp_path: Path) -> Non
 
 
 def test_removal_asks_first(ctx: WebContext) -> None:
-    from qa.web_docs import removal_question
+    from qa.web.docs import removal_question
 
     doc = ctx.documents()[0]
     question = removal_question(ctx, doc["doc_id"])
@@ -308,8 +308,8 @@ def test_removal_asks_first(ctx: WebContext) -> None:
 
 
 def test_other_pages_refresh_their_lists_and_keep_the_selection(tmp_path: Path) -> None:
-    from qa.web_chat import respond
-    from qa.web_refresh import LIST_OUTPUTS, refresh_if_changed
+    from qa.web.chat import respond
+    from qa.web.refresh import LIST_OUTPUTS, refresh_if_changed
 
     ctx = WebContext(Library(tmp_path / "lib", embedding="hash"))
     ctx.lib.ensure_sample()
@@ -341,7 +341,7 @@ def test_other_pages_refresh_their_lists_and_keep_the_selection(tmp_path: Path) 
 
 
 def test_a_refresh_never_undoes_a_removal_pick_it_did_not_see(tmp_path: Path) -> None:
-    from qa.web_refresh import refresh_if_changed
+    from qa.web.refresh import refresh_if_changed
 
     ctx = WebContext(Library(tmp_path / "lib", embedding="hash"))
     ctx.lib.ensure_sample()

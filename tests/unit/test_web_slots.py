@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from index.store import Library
+from index.library import Library
 from qa.ask import Agent
-from qa.web_chat import ASK_CONCURRENCY
+from qa.web.chat import ASK_CONCURRENCY
 
 SLOW_SECONDS = 3.0
 
@@ -30,7 +30,7 @@ def test_four_slow_questions_leave_room_for_the_others(tmp_path: Path) -> None:
     from gradio_client import Client
 
     from eval.load_check import free_port
-    from qa.web import launch
+    from qa.web.app import launch
 
     assert ASK_CONCURRENCY > 4
     lib = Library(tmp_path / "lib", embedding="hash")

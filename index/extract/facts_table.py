@@ -1,0 +1,709 @@
+"""Figures in flattened tables.
+
+Four shapes arrive from readers and web pages:
+
+* ``|`` tables, one row per line (``合计 | 2378.77 | 2415.44 | 36.67 |``) or one cell per line with ``||`` between
+  rows (``“三公”经费合计 |`` … ``79 |``);
+* one cell per line without separators: header cells, then the values in column order (``预算数`` / ``决算数``
+  repeated under grouped headers), or ``label / 行次 / 金额`` triplets;
+* PDF rows of space-separated numbers under year headers some lines above
+  (``人员类项目支出 386.73 51% 348.78 358.5`` under ``当年金额 占比 … 2021年 2022年``);
+* budget-detail rows ``其他宣传经费 50502-商品和服务支出 63 用于…``.
+
+Headers name the metric (grouped headers: a parent's ``小计`` then its children), the year (``2022年预算数``) and the
+basis (预算数/决算数); ``增减`` columns become comparisons; the money unit comes from the table's ``单位:万元`` line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from index.extract.facts_text import Spans, make_fact, resolve_metric, tidy_phrase, unit_kind
+from index.metrics import BY_NAME, ancestors, canonical, clean
+from index.types import Comparison, Document, Fact
+from index.units import NUMBER, normalise, parse_number
+
+_NUM_CELL = re.compile(rf"^(?P<num>{NUMBER})(?P<unit>%|万元|元|亿元)?$")
+_UNIT_LINE = re.compile(r"单位\s*[:：]\s*(万元|亿元|千元|元)")
+_BASIS_CELL = re.compile(r"^(?:((?:19|20)\d{2})年度?)?(?:全年|年初)?(预算数?|决算数?|执行数?)$")
+_YEAR_CELL = re.compile(r"((?:19|20)\d{2})年")
+_SKIP_HEADERS = ("项目", "科目", "名称", "项目名称", "科目名称", "收入", "支出", "栏次", "单位:万元", "单位")
+_TOTAL = ("合计", "总计", "小计")
+_ALIASES = {clean(a): m.name for m in BY_NAME.values() for a in (m.name, *m.synonyms)}
+_ROW_TOKEN = rf"(?:{NUMBER})(?:%|万元|亿元|元|万人次|万人|人次|批次|人|名|辆|条|期|次|个)?|无|-|—"
+_SPACE_ROW = re.compile(
+    rf"^(?P<label>.*?)(?<![0-9A-Za-z.,])(?P<vals>(?:{_ROW_TOKEN})(?:[ \t]+(?:{_ROW_TOKEN}))+)(?P<rest>[^0-9]*)$"
+)
+_ECON_ROW = re.compile(
+    rf"^(?P<label>[^\s\d][^\s]{{1,20}}?)\s*\d{{3,6}}-[\u4e00-\u9fff]{{2,12}}支出\s*(?P<num>{NUMBER})(?![0-9.,%])"
+)
+# "(一)201-一般公共服务支出23653万元，较…" is a numbered sentence, not a row whose label precedes the code
+_ENUMERATOR = re.compile(r"[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?")
+_MONEYISH = re.compile(r"(支出|收入|拨款|资金|经费|费|合计|总计|小计|预算|决算|结转|结余)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str  # compacted: no spaces, no line breaks
+    start: int
+    end: int
+
+    @property
+    def number(self) -> re.Match[str] | None:
+        return _NUM_CELL.match(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    year: int | None
+    basis: str | None
+    role: str  # value | change | share | rate | skip
+
+
+def _compact(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def _unit_before(text: str, start: int, default: str = "万元") -> str:
+    found = list(_UNIT_LINE.finditer(text, max(0, start - 600), start + 40))
+    return found[-1].group(1) if found else default
+
+
+def _column(header: str, doc_year: int | None) -> _Column:
+    h = _compact(header)
+    y = _YEAR_CELL.search(h)
+    year = int(y.group(1)) if y else doc_year
+    if not h or any(w in h for w in ("原因", "说明", "行次", "栏次", "序号", "编码", "依据", "分项")):
+        return _Column(year, None, "skip")
+    if ("增减" in h and ("率" in h or "%" in h)) or h.endswith(("增长率", "增幅", "降幅")):
+        return _Column(year, None, "rate")
+    if "增减" in h or h.endswith(("增加", "减少", "变动")):
+        return _Column(year, None, "change")
+    if "占比" in h or "比重" in h:
+        return _Column(year, None, "share")
+    basis = "决算数" if "决算" in h else "预算数" if "预算" in h else "执行数" if "执行" in h else None
+    return _Column(year, basis, "value")
+
+
+def _label_metric(label: str) -> tuple[str, str]:
+    raw = tidy_phrase(re.sub(r"^其中[:：]?", "", _compact(label)))
+    raw = re.sub(r"^[（(]?\d{1,2}[)）、.]", "", raw) or raw
+    res = resolve_metric(raw, "money")
+    return (res[0], raw) if res else (canonical(raw), raw)
+
+
+def _common_parent(metrics: Sequence[str]) -> str | None:
+    parents = [p for m in metrics if m in BY_NAME and (p := BY_NAME[m].parent)]
+    if not parents:
+        return None
+    known = [m for m in metrics if m in BY_NAME]
+    for p in dict.fromkeys(parents):  # the parent every row falls under (三公经费 over 公务接待费 and 公务用车购置费)
+        if all(m == p or p in ancestors(m) for m in known):
+            return p
+    return max(dict.fromkeys(parents), key=parents.count)  # the most rows' parent, the first on a tie
+
+
+def _title_metric(doc: Document, start: int) -> str | None:
+    from index.metrics import find_metrics
+
+    before = doc.text[max(0, start - 200) : start]
+    lines = [ln for ln in before.split("\n") if ln.strip()][-4:]
+    for line in reversed(lines):
+        found = find_metrics(_compact(line))
+        if found:
+            return found[-1][0]
+    return None
+
+
+def _fact(
+    doc: Document,
+    metric: str,
+    metric_raw: str,
+    cell: Cell,
+    unit: str,
+    year: int | None,
+    basis: str | None,
+    quote: str,
+    share: Decimal | None = None,
+    comparison: Comparison | None = None,
+) -> Fact | None:
+    m = cell.number
+    if m is None:
+        return None
+    raw_unit = m.group("unit") or unit
+    if raw_unit == "%":
+        return None
+    return make_fact(
+        doc,
+        metric=metric,
+        metric_raw=metric_raw,
+        raw_value=m.group("num"),
+        raw_unit=raw_unit,
+        start=cell.start,
+        end=cell.end,
+        year=year,
+        source="table",
+        basis=basis,
+        share=share,
+        comparison=comparison,
+        quote=quote[:120],
+    )
+
+
+# ---------------------------------------------------------------- | tables and one-cell-per-line blocks
+
+
+def _pipe_blocks(text: str) -> list[tuple[int, int]]:
+    lines = _lines(text)
+    blocks: list[tuple[int, int]] = []
+    cur: tuple[int, int] | None = None
+    gap = 0
+    for s, e in lines:
+        line = text[s:e]
+        if "|" in line:
+            cur = (cur[0], e) if cur else (s, e)
+            gap = 0
+        elif cur is not None:
+            if line.strip():
+                gap += 1
+            if gap > 1:
+                blocks.append(cur)
+                cur = None
+    if cur:
+        blocks.append(cur)
+    return blocks
+
+
+def _cell_blocks(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Runs of short lines without sentence punctuation that hold at least three bare numbers."""
+    blocks = []
+    run: list[tuple[int, int]] = []
+    taken_spans = Spans(taken)
+
+    def close() -> None:
+        nums = sum(1 for s, e in run if _NUM_CELL.match(_compact(text[s:e])))
+        if nums >= 3 and len(run) >= 6:
+            blocks.append((run[0][0], run[-1][1]))
+
+    for s, e in _lines(text):
+        line = _compact(text[s:e])
+        if not line:
+            continue
+        inside = taken_spans.holds(s)
+        if (
+            not inside
+            and len(line) <= 30
+            and not re.search(r"[。,，;；]", line)
+            and not _SPACE_ROW.match(text[s:e].strip())
+        ):
+            run.append((s, e))
+        else:
+            close()
+            run = []
+    close()
+    return blocks
+
+
+def _cells_of_pipe_block(text: str, start: int, end: int) -> tuple[list[list[Cell]], bool]:
+    """Rows of cells; True when the block has one row per line (cells keep their column positions)."""
+    block = text[start:end]
+    line_rows = []
+    for s, e in _lines(block):
+        line = block[s:e]
+        if "|" not in line:
+            continue
+        parts = []
+        pos = s
+        for piece in line.split("|"):
+            lead = len(piece) - len(piece.lstrip())
+            parts.append(Cell(_compact(piece), start + pos + lead, start + pos + len(piece.rstrip())))
+            pos += len(piece) + 1
+        line_rows.append(parts)
+    multi = [r for r in line_rows if sum(1 for c in r if c.text) >= 2]
+    if len(multi) >= max(2, len(line_rows) // 2):
+        return [r if r[-1].text else r[:-1] for r in line_rows], True
+    single = [r for r in line_rows if sum(1 for c in r if c.text) == 1]
+    if not multi and len(single) >= 4 and len(single) * 4 >= len(line_rows) * 3:
+        # one cell per line, each closed by a pipe (“合计 |” / “4432 |”): a label followed by its numbers, as in a
+        # table flattened to one cell per line
+        return _group_cells([c for r in line_rows for c in r if c.text]), False
+    rows: list[list[Cell]] = [[]]
+    pos = 0
+    for piece in block.split("|"):
+        c = _compact(piece)
+        if c:
+            lead = len(piece) - len(piece.lstrip())
+            rows[-1].append(Cell(c, start + pos + lead, start + pos + len(piece.rstrip())))
+        elif rows[-1]:
+            rows.append([])
+        pos += len(piece) + 1
+    return [r for r in rows if r], False
+
+
+def _merge_fragments(cells: list[Cell]) -> list[Cell]:
+    """'因公出国' + '(境)费' -> '因公出国(境)费' when the pieces only make sense together."""
+    out: list[Cell] = []
+    for c in cells:
+        if out and not out[-1].number and not c.number:
+            joined = clean(out[-1].text + c.text)
+            a, b = clean(out[-1].text), clean(c.text)
+            whole_a, whole_b = a in BY_NAME, b in BY_NAME
+            if (joined in _ALIASES and not (whole_a or whole_b)) or (joined in _ALIASES and b.startswith("(")):
+                out[-1] = Cell(out[-1].text + c.text, out[-1].start, c.end)
+                continue
+        out.append(c)
+    return out
+
+
+def _leaves(doc: Document, header_rows: list[list[Cell]], block_start: int) -> tuple[list[tuple[str, str]], list[Cell]]:
+    """Leaf columns (metric, written name) of grouped headers, and the basis cells (预算数/决算数) under them."""
+    basis_cells: list[Cell] = []
+    rows: list[list[Cell]] = []
+    flat_all = [c for r in header_rows for c in r]
+    cut = max((i for i, c in enumerate(flat_all) if c.text.endswith("表") or _UNIT_LINE.search(c.text)), default=-1)
+    if cut >= 0:
+        keep = {id(c) for c in flat_all[cut + 1 :]}
+        header_rows = [[c for c in r if id(c) in keep] for r in header_rows]
+    for row in header_rows:
+        kept = []
+        for c in row:
+            if _BASIS_CELL.match(c.text):
+                basis_cells.append(c)
+            elif c.text not in _SKIP_HEADERS and not _UNIT_LINE.search(c.text) and not c.text.endswith("表"):
+                kept.append(c)
+        if kept:
+            rows.append(_merge_fragments(kept))
+    if len(rows) == 1:
+        flat = rows[0]
+        k = next((i for i, c in enumerate(flat) if c.text == "小计"), None)
+        rows = [flat[:k], flat[k:]] if k else [flat]
+    # '一般公共预算财政拨款“三公”经费' + '合计' -> one leaf
+    top: list[tuple[str, str]] = []
+    first = rows[0]
+    i = 0
+    while i < len(first):
+        c = first[i]
+        if i + 1 < len(first) and first[i + 1].text in _TOTAL:
+            m, raw = _label_metric(c.text)
+            top.append((m, raw + first[i + 1].text))
+            i += 2
+            continue
+        if c.text in _TOTAL:
+            title = _title_metric(doc, block_start) or c.text
+            top.append((title, c.text))
+        else:
+            top.append(_label_metric(c.text))
+        i += 1
+    if len(rows) < 2:
+        return top, basis_cells
+    children = [_label_metric(c.text) if c.text not in _TOTAL else ("小计", c.text) for c in rows[1]]
+    leaves: list[tuple[str, str]] = []
+    used = False
+    for metric, raw in top:
+        kids = [k for k in children if k[0] in BY_NAME and BY_NAME[k[0]].parent == metric]
+        if kids and not used:
+            if any(k[0] == "小计" for k in children):
+                leaves.append((metric, raw))
+            leaves.extend(kids)
+            used = True
+        else:
+            leaves.append((metric, raw))
+    return leaves, basis_cells
+
+
+def _column_mode(doc: Document, header_rows: list[list[Cell]], values: list[Cell], start: int, unit: str) -> list[Fact]:
+    leaves, basis_cells = _leaves(doc, header_rows, start)
+    if not leaves:
+        return []
+    per = len(basis_cells) // len(leaves) if basis_cells and len(basis_cells) % len(leaves) == 0 else 0
+    out: list[Fact] = []
+    if per and len(values) == len(basis_cells):
+        for k, v in enumerate(values):
+            metric, raw = leaves[k // per]
+            col = _column(basis_cells[k].text, doc.year)
+            f = _fact(doc, metric, raw, v, unit, col.year, col.basis, f"{raw} {basis_cells[k].text}：{v.text}")
+            if f:
+                out.append(f)
+    elif len(values) == len(leaves):
+        for (metric, raw), v in zip(leaves, values, strict=True):
+            f = _fact(doc, metric, raw, v, unit, doc.year, None, f"{raw}：{v.text}")
+            if f:
+                out.append(f)
+    return out
+
+
+def _row_mode(
+    doc: Document, header: list[Cell], rows: list[list[Cell]], positional: bool, start: int, unit: str
+) -> list[Fact]:
+    """Rows ``label value value …``: columns from the header row."""
+    head = header[1:] if positional else [c for c in header if c.text not in _SKIP_HEADERS]
+    if not positional:
+        head = [c for c in head if c.text not in ("行次",)] if not any(c.text == "行次" for c in header) else head
+    columns = [_column(c.text, doc.year) for c in head]
+    labelled = []
+    for row in rows:
+        label = row[0].text
+        cells = row[1:]
+        if not label or label in ("行次", "栏次") or row[0].number:
+            continue
+        labelled.append((_label_metric(label) if label not in _TOTAL else (label, label), label, cells))
+    metrics = [m for (m, _raw), _l, _c in labelled]
+    parent = _common_parent(metrics) or _title_metric(doc, start)
+    out: list[Fact] = []
+    for (metric, raw), label, cells in labelled:
+        if label in _TOTAL:
+            metric = parent or label
+            raw = label
+        if not positional:
+            cells = [c for c in cells if c.number]
+            cols = (
+                columns[: len(cells)] if len(columns) >= len(cells) else [_Column(doc.year, None, "value")] * len(cells)
+            )
+            if any(c.text == "行次" for c in header) and len(cells) == 2:
+                cols = [_Column(doc.year, None, "skip"), _Column(doc.year, None, "value")]
+        else:
+            cols = columns[: len(cells)]
+            cells = cells[: len(cols)]
+        row_text = " | ".join([label, *(c.text for c in cells)])
+        values: list[tuple[Cell, _Column]] = []
+        change: Cell | None = None
+        for c, col in zip(cells, cols, strict=False):
+            if not c.number:
+                continue
+            if col.role == "value":
+                values.append((c, col))
+            elif col.role == "change":
+                change = c
+        for k, (c, col) in enumerate(values):
+            cmp = None
+            if change is not None and k == len(values) - 1 and len(values) >= 2:
+                amount = parse_number(change.number.group("num"))  # type: ignore[union-attr]
+                if amount is not None:
+                    amount, _u = normalise(amount, unit)
+                    prev = values[k - 1][1].year
+                    direction = "持平" if amount == 0 else "减少" if amount < 0 else "增加"
+                    cmp = Comparison(str(prev) if prev else "上年", direction, abs(amount))
+            f = _fact(doc, metric, raw, c, unit, col.year, col.basis, row_text, comparison=cmp)
+            if f:
+                out.append(f)
+    return out
+
+
+_FUND_COLUMN = re.compile(r"^(?:一般公共预算|政府性基金(?:预算)?|国有资本经营(?:预算)?)(?:财政拨款)?$")
+
+
+def _grouped_header(top: list[Cell], sub: list[Cell], width: int) -> list[Cell] | None:
+    """``项目 | 预算数 | 决算数`` over ``合计 | 一般公共预算 | 政府性基金 | 合计 | …``: each sub-column under its group
+    (预算数合计, 决算数合计 …); a fund's share beside its group's 合计 is not the figure itself and is skipped."""
+    groups = [c for c in top[1:] if c.text]
+    subs = [c for c in sub if c.text]
+    if len(subs) == width + 1:
+        subs = subs[1:]  # the sub row has its own label cell
+    if len(groups) < 2 or len(subs) != width or width % len(groups) or width == len(groups):
+        return None
+    size = width // len(groups)
+    out = [top[0]]
+    for i, c in enumerate(subs):
+        group = subs[(i // size) * size : (i // size + 1) * size]
+        skip = _FUND_COLUMN.match(c.text) and any(g.text in _TOTAL for g in group)
+        out.append(Cell("分项" if skip else groups[i // size].text + c.text, c.start, c.end))
+    return out
+
+
+def _read_block(doc: Document, rows: list[list[Cell]], positional: bool, start: int) -> list[Fact]:
+    unit = _unit_before(doc.text, start)
+    for row in rows:
+        for c in row:
+            u = _UNIT_LINE.search(c.text)
+            if u:
+                unit = u.group(1)
+    rows = [r for r in rows if not (len([c for c in r if c.text]) == 1 and _UNIT_LINE.search(r[0].text))]
+    # drop 栏次 markers: '栏次' followed by its number
+    clean_rows = []
+    for r in rows:
+        kept = []
+        skip_next = False
+        for c in r:
+            if skip_next and c.number:
+                skip_next = False
+                continue
+            skip_next = c.text == "栏次"
+            if not skip_next:
+                kept.append(c)
+        if kept:
+            clean_rows.append(kept)
+    rows = clean_rows
+    if not rows:
+        return []
+    first_num = next((i for i, r in enumerate(rows) if any(c.number for c in r)), None)
+    if first_num is None:
+        return []
+    header_rows = rows[:first_num]
+    data = rows[first_num:]
+    labelled = [r for r in data if r and not r[0].number and any(c.number for c in r[1:])]
+    if labelled:
+        header = [c for hr in header_rows for c in hr] if not positional else (header_rows[-1] if header_rows else [])
+        if positional and len(header_rows) >= 2:
+            header = _grouped_header(header_rows[-2], header_rows[-1], max(len(r) for r in labelled) - 1) or header
+        return _row_mode(doc, header, labelled, positional, start, unit)
+    values = [c for c in data[0] if c.number]
+    return _column_mode(doc, header_rows, values, start, unit)
+
+
+def _rows_of_cell_block(text: str, start: int, end: int) -> list[list[Cell]]:
+    cells: list[Cell] = []
+    for s, e in _lines(text[start:end]):
+        t = _compact(text[start + s : start + e])
+        if t:
+            cells.append(Cell(t, start + s, start + e))
+    return _group_cells(cells)
+
+
+def _group_cells(cells: list[Cell]) -> list[list[Cell]]:
+    """Header cells, then rows: a label followed by its numbers; a run of numbers after the header is one row."""
+    rows: list[list[Cell]] = [[]]
+    for c in cells:
+        if not c.number and rows[-1] and rows[-1][-1].number:
+            rows.append([])
+        if c.number and rows[-1] and not rows[-1][-1].number and len(rows) == 1:
+            if not _is_label(rows[-1][-1].text):
+                rows.append([])
+            elif len(rows[-1]) > 1:
+                rows.append([rows[-1].pop()])  # 项目 | 预算数 | 合计 | 4432: the headers, then the first row's label
+        rows[-1].append(c)
+    return [r for r in rows if r]
+
+
+def _is_label(text: str) -> bool:
+    """A row's label rather than a column header: a numbered item, an income/expense line or a total."""
+    return (
+        bool(re.match(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[.、．](?!\d))", text))
+        or text.endswith(("收入", "支出"))
+        or text in ("合计", "总计", "小计", "共计", "总额")
+    )
+
+
+# ---------------------------------------------------------------- PDF rows of space-separated numbers
+
+
+def _space_rows(doc: Document, taken: Sequence[tuple[int, int]]) -> tuple[list[Fact], list[tuple[int, int]]]:
+    text = doc.text
+    lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
+    out: list[Fact] = []
+    spans: list[tuple[int, int]] = []
+    taken_spans = Spans(taken)
+    for i, (s, e) in enumerate(lines):
+        if taken_spans.holds(s):
+            continue
+        line = text[s:e]
+        econ = _ECON_ROW.match(line.strip())
+        if econ and not _ENUMERATOR.fullmatch(econ.group("label")):
+            lead = len(line) - len(line.lstrip())
+            cs = s + lead + econ.start("num")
+            cell = Cell(econ.group("num"), cs, cs + len(econ.group("num")))
+            metric, raw = _label_metric(econ.group("label"))
+            f = _fact(doc, metric, raw, cell, _unit_before(text, s), doc.year, None, line.strip())
+            if f:
+                out.append(f)
+                spans.append((s, e))
+            continue
+        m = _SPACE_ROW.match(line.strip())
+        if not m:
+            continue
+        lead = len(line) - len(line.lstrip())
+        label = _compact(m.group("label"))
+        tokens = []
+        for t in re.finditer(r"\S+", m.group("vals")):
+            tokens.append(
+                Cell(t.group(0), s + lead + m.start("vals") + t.start(), s + lead + m.start("vals") + t.end())
+            )
+        if label.endswith("无"):
+            label = label[:-1]
+            tokens.insert(0, Cell("无", s, s))
+        if not label and i > 0:
+            prev = _compact(text[lines[i - 1][0] : lines[i - 1][1]])
+            if i > 1 and (prev.count("”") > prev.count("“") or len(prev) <= 6):
+                prev = _compact(text[lines[i - 2][0] : lines[i - 2][1]]) + prev
+            label = prev
+        if not label or re.search(r"\d", label):
+            continue
+        facts = _space_row(doc, lines, i, label, tokens)
+        spans.append((s, e))
+        out.extend(facts)
+    return out, spans
+
+
+def _space_row(doc: Document, lines: list[tuple[int, int]], i: int, label: str, tokens: list[Cell]) -> list[Fact]:
+    text = doc.text
+    years: list[int] = []
+    header_text = ""
+    for k in range(i - 1, max(-1, i - 14), -1):
+        ln = _compact(text[lines[k][0] : lines[k][1]])
+        ys = [int(y) for y in _YEAR_CELL.findall(ln)]
+        rest = _YEAR_CELL.sub("", ln)
+        if len(ys) >= 2 and len(rest) <= 12:
+            years = ys
+            header_text = "".join(_compact(text[a:b]) for a, b in lines[max(0, k - 4) : k + 1])
+            break
+    values = [t for t in tokens if not t.text.endswith("%")]
+    shares = {k: t for k, t in enumerate(tokens) if t.text.endswith("%")}
+    if years and len(values) == len(years) + 1:
+        cur_first = header_text.rfind("当年") < header_text.rfind("近两年") or "近两年" not in header_text
+        if "当年" in header_text and header_text.rfind("当年") > header_text.rfind("近两年") >= 0:
+            cur_first = False
+        order = [doc.year, *years] if cur_first else [*years, doc.year]
+    elif len(values) == 1:
+        order = [doc.year]
+    else:
+        return []
+    metric, raw = _label_metric(label)
+    if label in _TOTAL:
+        group = _group_label(doc, lines, i)
+        metric, raw = canonical(group + label), group + label
+    unit = _unit_before(text, lines[i][0]) if _is_money_label(metric, raw) else ""
+    out: list[Fact] = []
+    row_text = " ".join([label, *(t.text for t in tokens)])
+    k = 0
+    for idx, t in enumerate(tokens):
+        if t.text.endswith("%"):
+            continue
+        year = order[k]
+        k += 1
+        if t.text in ("无", "-", "—"):
+            continue
+        share = None
+        nxt = shares.get(idx + 1)
+        if nxt is not None:
+            share = parse_number(nxt.text.rstrip("%"))
+        m = t.number
+        if m is None:
+            continue
+        if not m.group("unit") and not unit:
+            u = re.match(rf"^({NUMBER})(万人次|万人|人次|批次|人|名|辆|条|期|次|个)$", t.text)
+            if not u:
+                continue
+            f = make_fact(
+                doc, metric=metric, metric_raw=raw, raw_value=u.group(1), raw_unit=u.group(2), start=t.start,
+                end=t.end, year=year, source="table", quote=row_text[:120],
+            )  # fmt: skip
+        else:
+            f = _fact(doc, metric, raw, t, unit, year, None, row_text, share=share)
+        if f:
+            out.append(f)
+    if not unit:
+        out = [f for f in out if unit_kind(f.raw_unit) == "count"]
+    return out
+
+
+def _is_money_label(metric: str, raw: str) -> bool:
+    known = BY_NAME.get(metric)
+    if known is not None:
+        return known.money
+    return bool(_MONEYISH.search(raw))
+
+
+def _group_label(doc: Document, lines: list[tuple[int, int]], i: int) -> str:
+    for k in range(i - 1, max(-1, i - 8), -1):
+        ln = _compact(doc.text[lines[k][0] : lines[k][1]])
+        for word in ("收入", "支出"):
+            if ln.startswith(word):
+                return word
+    return ""
+
+
+# ---------------------------------------------------------------- entry point
+
+
+# ---------------------------------------------------------------- whole tables on one line (PDF pages read as text)
+
+_INLINE_COL = (
+    r"(?:(?:19|20)\d{2}年度?)?(?:全年|年初)?(?:预算数|决算数|执行数|上年数|本年数|预算|决算|增减额|增减率|增减)"
+)
+_INLINE_HEAD = re.compile(
+    rf"(?:项目名称|科目名称|项目|科目)(?P<cols>(?:{_INLINE_COL}(?:[(（](?:万元|元|%)[)）])?\s*){{2,6}})"
+)
+
+
+def _inline_tables(doc: Document, taken: Sequence[tuple[int, int]]) -> tuple[list[Fact], list[tuple[int, int]]]:
+    """``项目预算数决算数合计 65.00 64.87公务接待费 21.00 21.00…``: a header, then labels each followed by one number
+    per column, all on one line."""
+    text = doc.text
+    facts: list[Fact] = []
+    spans: list[tuple[int, int]] = []
+    taken_spans = Spans(taken)
+    for head in _INLINE_HEAD.finditer(text):
+        if taken_spans.holds(head.start()):
+            continue
+        cols = [_column(c.group(0), doc.year) for c in re.finditer(_INLINE_COL, head.group("cols"))]
+        k = len(cols)
+        nums = rf"(?P<nums>(?:\s*(?:{NUMBER})%?){{{k}}})(?![\d.,%年月])"
+        row = re.compile(rf"\s*(?P<label>(?:其中[:：])?[\u4e00-\u9fff（）()、“”]{{2,30}}?){nums}")
+        orphan = re.compile(rf"(?:\s*(?:{NUMBER})%?){{{k}}}(?![\d.,%年月])")
+        unit = _unit_before(text, head.start())
+        titled = _YEAR_CELL.search(text[max(0, head.start() - 80) : head.start()])
+        if titled:  # the year in the table's title (2017年…决算表) dates columns without their own
+            cols = [replace(c, year=int(titled.group(1))) if not _YEAR_CELL.search(h.group(0)) else c
+                    for c, h in zip(cols, re.finditer(_INLINE_COL, head.group("cols")), strict=True)]  # fmt: skip
+        pos, rows = head.end(), 0
+        while True:
+            m = row.match(text, pos)
+            if m is None or "\n" in m.group(0) or _SECTION_START.search(m.group("label")):
+                lone = orphan.match(text, pos)
+                if lone is None or "\n" in lone.group(0):
+                    break
+                pos = lone.end()  # numbers whose label the page moved elsewhere: not guessed
+                continue
+            metric, raw = _label_metric(m.group("label"))
+            if _compact(m.group("label")) in _TOTAL:
+                metric = _title_metric(doc, head.start()) or metric
+            quote = _compact(m.group(0))
+            for col, cell in zip(cols, re.finditer(NUMBER, m.group("nums")), strict=False):
+                if col.role != "value":
+                    continue
+                c = Cell(cell.group(0), m.start("nums") + cell.start(), m.start("nums") + cell.end())
+                f = _fact(doc, metric, raw, c, unit, col.year, col.basis, quote)
+                if f is not None:
+                    facts.append(f)
+            rows += 1
+            pos = m.end()
+        if rows >= 2:
+            spans.append((head.start(), pos))
+        else:
+            facts = facts[: len(facts) - rows * k]
+    return facts, spans
+
+
+_SECTION_START = re.compile(r"[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分")
+
+
+def extract_table_facts(doc: Document) -> tuple[list[Fact], list[tuple[int, int]]]:
+    """Facts from the tables of `doc`, and the spans the tables take (the running-text reader skips them)."""
+    text = doc.text
+    facts: list[Fact] = []
+    spans: list[tuple[int, int]] = []
+    for s, e in _pipe_blocks(text):
+        rows, positional = _cells_of_pipe_block(text, s, e)
+        facts.extend(_read_block(doc, rows, positional, s))
+        spans.append((s, e))
+    for s, e in _cell_blocks(text, spans):
+        facts.extend(_read_block(doc, _rows_of_cell_block(text, s, e), False, s))
+        spans.append((s, e))
+    row_facts, row_spans = _space_rows(doc, spans)
+    facts.extend(row_facts)
+    spans.extend(row_spans)
+    inline_facts, inline_spans = _inline_tables(doc, spans)
+    facts.extend(inline_facts)
+    spans.extend(inline_spans)
+    return facts, spans
