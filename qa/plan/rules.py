@@ -1,8 +1,8 @@
 """The rule planner: a parsed question -> which documents (qa.plan.route) -> which tool answers it -> an Answer.
 
-The tools are the deterministic answerers: qa.execute.compose (figures of one document), qa.execute.crossdoc (one metric over several
-documents), qa.execute.sumcheck (a sum the question checks) and qa.execute.textual (sentences, not numbers). qa.ask runs the whole path;
-the optional LLM planner (qa.plan.llm) is its alternative over the same library and never sees this class.
+The tools are the deterministic answerers of qa/execute/: compose (figures of one document), crossdoc (one metric over
+several documents), sumcheck (a sum the question checks) and textual (sentences, not numbers). qa/ask.py runs the whole
+path; the optional LLM planner (qa.plan.llm) is its alternative over the same library and never sees this class.
 """
 
 from __future__ import annotations
