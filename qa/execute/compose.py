@@ -13,6 +13,7 @@ from index.types import Citation, Document, Fact, Finding
 from index.units import fmt
 from qa.execute.calc import calculate
 from qa.execute.evidence import Pick, Scope, conflict_warning, pick_fact
+from qa.execute.funds import FUNDS, fund_asked, fund_cell
 from qa.execute.textual import bigrams
 from qa.parse.parser import STAFFING
 from qa.parse.terms import find_terms, is_subsequence
@@ -383,6 +384,9 @@ class Composer:
             budget = self.derived_budget(metric, pick.fact)
             if budget is not None:
                 return budget
+        by_fund = self.by_fund(metric, pick.fact)
+        if by_fund is not None:
+            return by_fund
         f = pick.fact
         self.cite(f)
         value, unit = self.convert(f.value, f.unit)
@@ -401,6 +405,39 @@ class Composer:
         text = text + ("，" + "，".join(extras) if extras else "") + "。"
         kind = "count" if self.q.op == "count" or not BY_NAME.get(metric, BY_NAME["收支总预算"]).money else "lookup"
         return self.answer(kind, text, value, unit)
+
+    def by_fund(self, metric: str, f: Fact) -> Answer | None:
+        """“政府性基金安排了多少三公经费”: a fund the figure's own name and context do not name is read from the
+        fund's column of the same table row; without such a column the total of all funds is no answer."""
+        doc = self.scope.doc(f.doc_id)
+        fund = fund_asked(self.q.text, f)
+        if doc is None or fund is None:
+            return None
+        named = {x for x in FUNDS if x in f.section or x in doc.title or x in f.quote.split("|")[0]}
+        if named == {fund}:
+            return None  # “一般公共预算财政拨款三公经费支出表”: the figure is that fund's own
+        rows = [f, *(g for g in self.facts if g.metric == f.metric and g.year == f.year and g.basis == f.basis and g != f)]
+        cells = [(g, fund_cell(doc.text, g, fund)) for g in rows if "|" in g.quote]  # a sentence's figure: its table row
+        f, cell = next(((g, c) for g, c in cells if c is not None), (f, None))
+        if cell is None and len(named) < 2:
+            return None  # no sign that the figure mixes funds: it stands, as before
+        label = self.metric_label(metric, f)
+        self.cite(f)
+        if cell is None:
+            value, unit = self.convert(f.value, f.unit)
+            text = (
+                f"文件没有单列{fund}的{label}；{year_label(f.year)}{label}{self.basis_word(f)}合计{v(value, unit)}"
+                "是全部资金来源的合计，不能当作该项资金的数额。"
+            )
+            return Answer(self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings),
+                          refused=True)  # fmt: skip
+        value, unit = self.convert(cell.value, f.unit)
+        total, _ = self.convert(f.value, f.unit)
+        text = (
+            f"{year_label(f.year)}{label}{self.basis_word(f)}中，{fund}为{v(value, unit)}"
+            f"（同一行全部资金合计{v(total, unit)}）。"
+        )
+        return self.answer("lookup", text, value, unit)
 
     def derived_budget(self, metric: str, actual: Fact) -> Answer | None:
         """The budget asked where the document states only the actual figure and its gap to the budget of the same
