@@ -703,7 +703,9 @@ _LIST_SUM = re.compile(
 )
 _BASIS_QUESTION = re.compile(r"依据|根据什么|怎么算|如何测算|测算")
 _BASIS_CUE = re.compile(r"依据|根据|测算|通知|规范|办法")
-_PURPOSE_QUESTION = re.compile(r"用在哪|用在什么|干什么用|做什么用|用于什么|用于哪|用途|花在哪|主要用于")
+_PURPOSE_QUESTION = re.compile(
+    r"用在哪|用在什么|干什么用|做什么用|用于什么|用于哪|用途|花在哪|主要用于|用来干什么|用来做什么|用来干嘛|拿来干什么|花在什么"
+)
 _PURPOSE_CUE = re.compile(r"用于|用在|用途")
 
 

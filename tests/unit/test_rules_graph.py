@@ -690,3 +690,21 @@ def test_a_figure_asked_as_it_is_now_is_never_answered_by_a_goal(tmp_path: Path)
     assert now.refused and now.value is None and "目标" in now.answer
     goal = ask(tmp_path / "b", GOALS_ONLY, "公众号粉丝量目标是多少？")
     assert (goal.value, goal.unit) == (Decimal(8), "万人")
+
+
+NO_MONEY_BECAUSE = (
+    "亥县2017年一般公共预算“三公”经费预算情况说明\n一、总体情况\n"
+    "2017年县级一般公共预算安排“三公”经费支出预算中公务用车运行维护费为20万元，比上年减少1万元。"
+    "因我县财力紧张，因公出国(境)费、公务接待费没预算。\n二、公务接待费\n公务接待费预算数0万元，比上年减少，主要原因是压缩开支。经费主要用于接待来访群众。\n"
+    + FILLER + "\n"
+)
+
+
+def test_a_clause_that_opens_with_because_gives_the_reason(tmp_path: Path) -> None:
+    answer = ask(tmp_path / "a", NO_MONEY_BECAUSE, "为什么该县没有安排出国和接待预算？")
+    assert not answer.refused and "财力紧张" in answer.answer
+
+
+def test_what_it_is_used_for_asked_as_yong_lai_gan_shen_me(tmp_path: Path) -> None:
+    answer = ask(tmp_path, NO_MONEY_BECAUSE, "这个单位接待费主要用来干什么？")
+    assert not answer.refused and "来访群众" in answer.answer
