@@ -412,6 +412,11 @@ class RulePlanner:
         if len(docs) != 1 or not parsed.metrics:
             return None
         items = [m for m in parsed.metrics if not any(m in ancestors(o) for o in parsed.metrics if o != m)]
+        asked = _EXISTS.search(parsed.text)
+        if asked is not None and len(parsed.metric_terms) == len(parsed.metrics):
+            # “媒体宣传项目有没有用上年结转的钱”: what comes before 有没有 is where to look, not an item asked
+            after = [m for m, t in zip(parsed.metrics, parsed.metric_terms, strict=True) if parsed.text.find(t) > asked.start()]
+            items = [m for m in items if m in after] or items
         found: list[Answer] = []
         for metric in items:
             one = self.numeric(replace(parsed, op="lookup", metrics=(metric,), sub_ops=("lookup",)), Scope((docs[0],)))

@@ -708,3 +708,8 @@ def test_a_clause_that_opens_with_because_gives_the_reason(tmp_path: Path) -> No
 def test_what_it_is_used_for_asked_as_yong_lai_gan_shen_me(tmp_path: Path) -> None:
     answer = ask(tmp_path, NO_MONEY_BECAUSE, "这个单位接待费主要用来干什么？")
     assert not answer.refused and "来访群众" in answer.answer
+
+
+def test_what_comes_before_is_there_any_is_where_to_look(tmp_path: Path) -> None:
+    answer = ask(tmp_path, INCOME_PARTS, "2023年一般公共预算财政拨款收入里有没有上年结转？")
+    assert answer.value == Decimal(0) and answer.answer.startswith("没有") and "200" not in answer.answer
