@@ -24,6 +24,7 @@ COUNT_UNIT_RE = "万人次|万人|人次|批次|人|名|辆|条|期|次|个|家|
 UNIT_RE = rf"万元|亿元|千元|元|万人次|万人|万|%|个百分点|{COUNT_UNIT_RE}"
 TOKEN_RE = re.compile(rf"(?<![0-9A-Za-z.\-])(?<![0-9],)(?P<num>{NUMBER})(?P<unit>{UNIT_RE})(?![目称例件间限属需账])")
 COMPLETION = "完成率"
+CHANGE = "变动额"  # a change stated without the figure it changed (source "change"): never the item's own level
 
 _SENT_END = "。；;！？!?"
 _CLAUSE_END = ",，、:：" + _SENT_END
@@ -716,6 +717,8 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 ]  # fmt: skip
                 target = totals[-1] if totals else None
             if target is None:
+                if kind == "money" and own[0] in BY_NAME:
+                    _change_only(st, j, m, ctx, own, verb.group(1), before_base)
                 return
             st.anchor = _Anchor(target, kind == "money", st.facts[target].unit)
             anchor, anchor_fact, compatible = st.anchor, st.facts[target], True
@@ -827,6 +830,28 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     if parent is not None:
         st.parent_of[len(st.facts) - 1] = parent[1]
     st.last_comparison = None
+
+
+def _change_only(
+    st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx, own: tuple[str, str], verb: str, before_base: str
+) -> None:
+    """“公务用车购置费同口径比2018年减少334万元，下降90%” where the document never writes the item's own figure: the
+    change is kept as a fact of its own (metric + CHANGE, source "change"), never read as the item's level; a rate
+    written right after it attaches to it."""
+    doc = st.doc
+    start, end = _span(j, m.start(), m.end())
+    year = year_in(j.text[ctx.sent_start : m.start()], doc.year)
+    f = make_fact(
+        doc, metric=own[0] + CHANGE, metric_raw=tidy_phrase(before_base) + CHANGE, raw_value=m.group("num"),
+        raw_unit=m.group("unit"), start=start, end=end, year=year, source="change", basis=basis_of(before_base),
+    )  # fmt: skip
+    if f is None:
+        return
+    direction, amount = _direction(verb, f.value)
+    base = base_of(j.text[ctx.seg_start : m.start()], year) or "上年"
+    st.facts.append(replace(f, comparison=Comparison(base, direction, amount)))
+    st.anchor = _Anchor(len(st.facts) - 1, True, f.unit, m.end())
+    st.last_comparison = len(st.facts) - 1
 
 
 def _prior_fact(st: _State, j: _Joined, jstart: int, raw_value: str, raw_unit: str, base: str, anchor: Fact) -> None:

@@ -241,7 +241,7 @@ class RulePlanner:
             if (
                 f.metric in parsed.metrics
                 and f.unit != "%"
-                and f.source != "suspect"
+                and f.source not in ("suspect", "change")
                 and all((f.year, f.value) != (o.year, o.value) for o in nearby)
             ):
                 nearby.append(f)

@@ -713,3 +713,23 @@ def test_what_it_is_used_for_asked_as_yong_lai_gan_shen_me(tmp_path: Path) -> No
 def test_what_comes_before_is_there_any_is_where_to_look(tmp_path: Path) -> None:
     answer = ask(tmp_path, INCOME_PARTS, "2023年一般公共预算财政拨款收入里有没有上年结转？")
     assert answer.value == Decimal(0) and answer.answer.startswith("没有") and "200" not in answer.answer
+
+
+CHANGE_ONLY = (
+    "子市2019年市本级“三公”经费预算情况说明\n一、总体情况\n"
+    "2019年，市本级一般公共预算支出安排的“三公”经费预算为500万元。其中，因公出国(境)费20万元，公务接待费80万元，"
+    "公务用车购置及运行费400万元。其中：公务用车购置费同口径比2018年减少150万元，下降75%。\n" + FILLER + "\n"
+)
+
+
+def test_a_change_stated_without_its_figure_is_kept_apart_and_never_read_as_the_level(tmp_path: Path) -> None:
+    facts = facts_of(CHANGE_ONLY)
+    change = [f for f in facts if f.source == "change"]
+    assert [(f.metric, f.value, f.comparison.rate if f.comparison else None) for f in change] == [
+        ("公务用车购置费变动额", Decimal(150), Decimal(75))
+    ]
+    assert not any(f.metric == "公务用车购置费" for f in facts)  # no level was written
+    earlier = ask(tmp_path / "a", CHANGE_ONLY, "2018年公务用车购置费是多少？")
+    assert earlier.value == Decimal(200) and "近似" in " ".join(earlier.warnings)  # 150 ÷ 75%
+    later = ask(tmp_path / "b", CHANGE_ONLY, "2019年公务用车购置费是多少？")
+    assert later.value == Decimal(50) and later.formula is not None and "-150" in later.formula
