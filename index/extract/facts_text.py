@@ -35,10 +35,10 @@ _HEADING = re.compile(
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*年(?:度)?(?![0-9]{1,2}月)")
 _BASE = re.compile(r"(?:比|较|与|同)(?:(上年|上一年|去年|同期)|((?:19|20)\d{2})年度?)")
 _CHANGE_VERB = re.compile(
-    r"(增加\(减少\)|增加（减少）|增减|增加了|减少了|增长了|下降了|降低了|增加|减少|增长|下降|降低|上升|提高|增收|减收|增支|减支|减|增|节约|少了|多了|少|多)$"
+    r"(增加\(减少\)|增加（减少）|[(（](?:减少|增加|减|增)[)）]|增减|增加了|减少了|增长了|下降了|降低了|增加|减少|增长|下降|降低|上升|提高|增收|减收|增支|减支|减|增|节约|少了|多了|少|多)$"
 )
 _GAP_TO_BUDGET = re.compile(r"(大于|小于|超出|超过|高于|低于|多于|少于)(?:年初|全年|调整后的?)?预算(?:数)?$")
-_RATE_VERB = re.compile(r"(增长|下降|降低|减少|增加|上升|提高|增幅|降幅|增长率|下降率)(?:了|为)?$")
+_RATE_VERB = re.compile(r"(增长|下降|降低|减少|增加|上升|提高|增幅|降幅|增长率|下降率|[(（][减增][)）]幅)(?:了|为)?$")
 _DOWN = ("减少", "下降", "降低", "减", "节约", "少")
 _SHARE = re.compile(r"^(?:其中)?占")
 _COMPLETION = re.compile(
@@ -439,6 +439,7 @@ def _value_in(unit: str, raw: str, target_unit: str) -> Decimal | None:
 
 
 def _direction(verb: str, value: Decimal) -> tuple[str, Decimal]:
+    verb = verb.lstrip("(（").replace(")", "").replace("）", "") if verb[:1] in "(（" else verb  # “较上年(减)6万元”
     if value == 0:
         return "持平", Decimal(0)
     if value < 0:

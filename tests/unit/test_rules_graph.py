@@ -733,3 +733,11 @@ def test_a_change_stated_without_its_figure_is_kept_apart_and_never_read_as_the_
     assert earlier.value == Decimal(200) and "近似" in " ".join(earlier.warnings)  # 150 ÷ 75%
     later = ask(tmp_path / "b", CHANGE_ONLY, "2019年公务用车购置费是多少？")
     assert later.value == Decimal(50) and later.formula is not None and "-150" in later.formula
+
+
+def test_a_direction_written_in_brackets_is_a_change_not_a_level() -> None:
+    text = "丑县档案馆2018年部门预算公开\n一、项目支出\n2018年项目支出预算较上年(减)6万元，(减)幅25%。主要原因是压缩项目。\n" + FILLER
+    facts = facts_of(text)
+    assert not any(f.metric == "项目支出" for f in facts)  # 6万元 is the change, never the budget
+    [change] = [f for f in facts if f.source == "change"]
+    assert change.comparison is not None and (change.comparison.direction, change.comparison.rate) == ("减少", Decimal(25))
