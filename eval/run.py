@@ -137,8 +137,8 @@ def code_fingerprint() -> str:
     """A hash of the ingestion code (index/*.py and its data files): a changed parser means a fresh library."""
     root = Path(str(resources.files("index")))
     digest = hashlib.sha256()
-    for file in sorted([*root.glob("*.py"), *root.glob("data/*")]):
-        digest.update(file.name.encode())
+    for file in sorted([*root.rglob("*.py"), *root.glob("data/*")]):  # every stage's sub-package, not just the top
+        digest.update(file.relative_to(root).as_posix().encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -2,16 +2,17 @@
 
     Agent(library).ask("公务接待费增长多少？")  # an Answer (qa.types), the stable JSON contract
 
-1. guard    qa.parse.guard: too long, empty, not a budget question -> a hint to ask instead
-2. parse    qa.parse.parser (with the library's orgs, metrics and years; qa.parse.followup fills what a follow-up leaves open)
-3. plan     qa.plan.rules.RulePlanner: which documents (qa.plan.route), which deterministic tool answers
-4. execute  the tools: qa.execute.compose, qa.execute.crossdoc, qa.execute.sumcheck, qa.execute.textual, with qa.execute.calc for every computed figure
-   LLM      optional, a second planner over the same library (qa.plan.llm with qa.execute.tools): its answer replaces the rule
-            planner's only when every number it writes came out of a tool
-5. render   the context the answer assumes (qa.parse.followup) and its latency; text and HTML at the edges (qa.render,
-            qa.web.render)
+1. guard    qa/parse/guard.py: too long, empty, not a budget question -> a hint to ask instead
+2. parse    qa/parse/parser.py with the library's orgs, metrics and years; qa/parse/followup.py fills what a
+            follow-up leaves open
+3. plan     qa/plan/rules.py (`RulePlanner`): which documents (qa/plan/route.py), which deterministic tool answers
+4. execute  the tools of qa/execute/: compose, crossdoc, sumcheck, textual, with calc for every computed figure
+   LLM      optional, a second planner over the same library (qa/plan/llm.py with qa/execute/tools.py): its answer
+            replaces the rule planner's only when every number it writes came out of a tool
+5. render   the context the answer assumes (qa/parse/followup.py) and its latency; text and HTML at the edges
+            (qa/render.py, qa/web/render.py)
 
-Nothing here imports an answer module back: the planners know the library, not the agent.
+Nothing here is imported back by a step: the planners know the library, not the agent.
 """
 
 from __future__ import annotations

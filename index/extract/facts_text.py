@@ -24,6 +24,7 @@ COUNT_UNIT_RE = "万人次|万人|人次|批次|人|名|辆|条|期|次|个|家|
 UNIT_RE = rf"万元|亿元|千元|元|万人次|万人|万|%|个百分点|{COUNT_UNIT_RE}"
 TOKEN_RE = re.compile(rf"(?<![0-9A-Za-z.\-])(?<![0-9],)(?P<num>{NUMBER})(?P<unit>{UNIT_RE})(?![目称例件间限属需账])")
 COMPLETION = "完成率"
+CHANGE = "变动额"  # a change stated without the figure it changed (source "change"): never the item's own level
 
 _SENT_END = "。；;！？!?"
 _CLAUSE_END = ",，、:：" + _SENT_END
@@ -34,10 +35,10 @@ _HEADING = re.compile(
 _YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*年(?:度)?(?![0-9]{1,2}月)")
 _BASE = re.compile(r"(?:比|较|与|同)(?:(上年|上一年|去年|同期)|((?:19|20)\d{2})年度?)")
 _CHANGE_VERB = re.compile(
-    r"(增加\(减少\)|增加（减少）|增减|增加了|减少了|增长了|下降了|降低了|增加|减少|增长|下降|降低|上升|提高|增收|减收|增支|减支|减|增|节约|少了|多了|少|多)$"
+    r"(增加\(减少\)|增加（减少）|[(（](?:减少|增加|减|增)[)）]|增减|增加了|减少了|增长了|下降了|降低了|增加|减少|增长|下降|降低|上升|提高|增收|减收|增支|减支|减|增|节约|少了|多了|少|多)$"
 )
 _GAP_TO_BUDGET = re.compile(r"(大于|小于|超出|超过|高于|低于|多于|少于)(?:年初|全年|调整后的?)?预算(?:数)?$")
-_RATE_VERB = re.compile(r"(增长|下降|降低|减少|增加|上升|提高|增幅|降幅|增长率|下降率)(?:了|为)?$")
+_RATE_VERB = re.compile(r"(增长|下降|降低|减少|增加|上升|提高|增幅|降幅|增长率|下降率|[(（][减增][)）]幅)(?:了|为)?$")
 _DOWN = ("减少", "下降", "降低", "减", "节约", "少")
 _SHARE = re.compile(r"^(?:其中)?占")
 _COMPLETION = re.compile(
@@ -438,6 +439,7 @@ def _value_in(unit: str, raw: str, target_unit: str) -> Decimal | None:
 
 
 def _direction(verb: str, value: Decimal) -> tuple[str, Decimal]:
+    verb = verb.lstrip("(（").replace(")", "").replace("）", "") if verb[:1] in "(（" else verb  # “较上年(减)6万元”
     if value == 0:
         return "持平", Decimal(0)
     if value < 0:
@@ -716,6 +718,8 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 ]  # fmt: skip
                 target = totals[-1] if totals else None
             if target is None:
+                if kind == "money" and own[0] in BY_NAME:
+                    _change_only(st, j, m, ctx, own, verb.group(1), before_base)
                 return
             st.anchor = _Anchor(target, kind == "money", st.facts[target].unit)
             anchor, anchor_fact, compatible = st.anchor, st.facts[target], True
@@ -827,6 +831,28 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     if parent is not None:
         st.parent_of[len(st.facts) - 1] = parent[1]
     st.last_comparison = None
+
+
+def _change_only(
+    st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx, own: tuple[str, str], verb: str, before_base: str
+) -> None:
+    """“公务用车购置费同口径比2018年减少334万元，下降90%” where the document never writes the item's own figure: the
+    change is kept as a fact of its own (metric + CHANGE, source "change"), never read as the item's level; a rate
+    written right after it attaches to it."""
+    doc = st.doc
+    start, end = _span(j, m.start(), m.end())
+    year = year_in(j.text[ctx.sent_start : m.start()], doc.year)
+    f = make_fact(
+        doc, metric=own[0] + CHANGE, metric_raw=tidy_phrase(before_base) + CHANGE, raw_value=m.group("num"),
+        raw_unit=m.group("unit"), start=start, end=end, year=year, source="change", basis=basis_of(before_base),
+    )  # fmt: skip
+    if f is None:
+        return
+    direction, amount = _direction(verb, f.value)
+    base = base_of(j.text[ctx.seg_start : m.start()], year) or "上年"
+    st.facts.append(replace(f, comparison=Comparison(base, direction, amount)))
+    st.anchor = _Anchor(len(st.facts) - 1, True, f.unit, m.end())
+    st.last_comparison = len(st.facts) - 1
 
 
 def _prior_fact(st: _State, j: _Joined, jstart: int, raw_value: str, raw_unit: str, base: str, anchor: Fact) -> None:

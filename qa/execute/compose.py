@@ -7,12 +7,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from index.extract.facts_text import COMPLETION
+from index.extract.facts_text import CHANGE, COMPLETION
 from index.metrics import BY_NAME, ancestors
 from index.types import Citation, Document, Fact, Finding
 from index.units import fmt
 from qa.execute.calc import calculate
 from qa.execute.evidence import Pick, Scope, conflict_warning, pick_fact
+from qa.execute.funds import FUNDS, fund_asked, fund_cell
 from qa.execute.textual import bigrams
 from qa.parse.parser import STAFFING
 from qa.parse.terms import find_terms, is_subsequence
@@ -82,9 +83,11 @@ class Composer:
             [
                 replace(f, basis=stages[f.doc_id]) if f.basis is None and stages.get(f.doc_id) else f
                 for f in facts
-                if f.source != "suspect"  # near instruction-like text (index.extract.injection): never an answer's figure
+                if f.source
+                not in ("suspect", "change")  # suspect: near instruction-like text (index.extract.injection)
             ]
         )
+        self.changes = [f for f in facts if f.source == "change"]  # changes stated without their figure
         self.findings = list(findings)
         self.citations: list[Citation] = []
         self.warnings: list[str] = []
@@ -376,13 +379,16 @@ class Composer:
         if pick is None or undated_prior or (self.q.compute and year != self.doc_year()):
             derived = self.derived_prior_year(metric, year)
             if derived is not None or pick is None:
-                return derived or self.whole_from_parts(metric, year)
+                return derived or self.whole_from_parts(metric, year) or self.level_from_change(metric, year)
         if not self.unit_fits(pick.fact):
             return None
         if self.q.basis == "预算" and not (pick.fact.basis and "预算" in pick.fact.basis):
             budget = self.derived_budget(metric, pick.fact)
             if budget is not None:
                 return budget
+        by_fund = self.by_fund(metric, pick.fact)
+        if by_fund is not None:
+            return by_fund
         f = pick.fact
         self.cite(f)
         value, unit = self.convert(f.value, f.unit)
@@ -402,10 +408,50 @@ class Composer:
         kind = "count" if self.q.op == "count" or not BY_NAME.get(metric, BY_NAME["收支总预算"]).money else "lookup"
         return self.answer(kind, text, value, unit)
 
+    def by_fund(self, metric: str, f: Fact) -> Answer | None:
+        """“政府性基金安排了多少三公经费”: a fund the figure's own name and context do not name is read from the
+        fund's column of the same table row; without such a column the total of all funds is no answer."""
+        doc = self.scope.doc(f.doc_id)
+        fund = fund_asked(self.q.text, f)
+        if doc is None or fund is None:
+            return None
+        named = {x for x in FUNDS if x in f.section or x in doc.title or x in f.quote.split("|")[0]}
+        if named == {fund}:
+            return None  # “一般公共预算财政拨款三公经费支出表”: the figure is that fund's own
+        rows = [
+            f,
+            *(g for g in self.facts if g.metric == f.metric and g.year == f.year and g.basis == f.basis and g != f),
+        ]
+        cells = [
+            (g, fund_cell(doc.text, g, fund)) for g in rows if "|" in g.quote
+        ]  # a sentence's figure: its table row
+        f, cell = next(((g, c) for g, c in cells if c is not None), (f, None))
+        if cell is None and len(named) < 2:
+            return None  # no sign that the figure mixes funds: it stands, as before
+        label = self.metric_label(metric, f)
+        self.cite(f)
+        if cell is None:
+            value, unit = self.convert(f.value, f.unit)
+            text = (
+                f"文件没有单列{fund}的{label}；{year_label(f.year)}{label}{self.basis_word(f)}合计{v(value, unit)}"
+                "是全部资金来源的合计，不能当作该项资金的数额。"
+            )
+            return Answer(self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings),
+                          refused=True)  # fmt: skip
+        value, unit = self.convert(cell.value, f.unit)
+        total, _ = self.convert(f.value, f.unit)
+        text = (
+            f"{year_label(f.year)}{label}{self.basis_word(f)}中，{fund}为{v(value, unit)}"
+            f"（同一行全部资金合计{v(total, unit)}）。"
+        )
+        return self.answer("lookup", text, value, unit)
+
     def derived_budget(self, metric: str, actual: Fact) -> Answer | None:
         """The budget asked where the document states only the actual figure and its gap to the budget of the same
         year (决算数57.36万元，比预算数减少17.54万元 → 预算 57.36＋17.54)."""
-        if any(f.metric == actual.metric and f.year == actual.year and f.basis and "预算" in f.basis for f in self.facts):
+        if any(
+            f.metric == actual.metric and f.year == actual.year and f.basis and "预算" in f.basis for f in self.facts
+        ):
             return None  # a stated budget answers itself
         for f in (actual, *(g for g in self.facts if g.metric == actual.metric and g.year == actual.year)):
             c = f.comparison
@@ -625,7 +671,9 @@ class Composer:
         fb, ff = budget.fact, final.fact
         if fb.value == 0 or fb.unit != ff.unit or "决算" not in (ff.basis or "") or "预算" not in (fb.basis or ""):
             return None
-        calc = calculate(f"({self.dv(ff.value, ff.unit)}-{self.dv(fb.value, fb.unit)})/{self.dv(fb.value, fb.unit)}*100")
+        calc = calculate(
+            f"({self.dv(ff.value, ff.unit)}-{self.dv(fb.value, fb.unit)})/{self.dv(fb.value, fb.unit)}*100"
+        )
         value = pct(calc.value)
         self.cite(ff, fb)
         moved = "增加" if ff.value >= fb.value else "减少"
@@ -639,11 +687,62 @@ class Composer:
             return self.answer("delta", text, abs(gap.value), self.du(ff.unit), gap.formula)
         return self.answer("rate", text, abs(value), "%", calc.formula)
 
+    def only_change(self, metric: str, year: int | None) -> Fact | None:
+        """The change of `metric` stated without its figure (“购置费比上年减少334万元，下降90%”), for `year` or the
+        year it is measured against."""
+        for f in self.changes:
+            c = f.comparison
+            if f.metric != metric + CHANGE or c is None:
+                continue
+            base = int(c.base) if c.base.isdigit() else (f.year - 1 if f.year else None)
+            if year is None or year in (f.year, base):
+                return f
+        return None
+
+    def level_from_change(self, metric: str, year: int | None) -> Answer | None:
+        """A figure never written, from its stated change and rate: the earlier year is change ÷ rate, the later
+        one that ± the change (rounded rates make both approximate, and the answer says so)."""
+        f = self.only_change(metric, year)
+        c = f.comparison if f is not None else None
+        if f is None or c is None or c.rate is None or c.rate == 0 or c.amount is None:
+            return None
+        base_year = int(c.base) if c.base.isdigit() else (f.year - 1 if f.year else None)
+        prior = calculate(f"{self.dv(c.amount, f.unit)}/{fmt(c.rate)}*100")
+        sign = "+" if c.direction == "增加" else "-"
+        self.cite(f)
+        self.warnings.append("文件没有写出这一项的金额，只写了变动额和变动率；按此推算，结果是近似值。")
+        label = self.metric_label(metric, f)
+        said = f"文件没有写出{label}的金额，只写了比{year_label(base_year) or '上年'}{c.direction}{self.vv(c.amount, f.unit)}、{'增长' if sign == '+' else '下降'}{fmt(c.rate)}%"
+        unit = self.du(f.unit)
+        if year is not None and year == base_year:
+            value = prior.value.quantize(Decimal("0.01"))
+            return self.answer(
+                "lookup",
+                f"{said}；推算{year_label(year)}约为{v(value, unit)}（{prior.formula}）。",
+                value,
+                unit,
+                prior.formula,
+            )
+        now = calculate(f"{self.dv(c.amount, f.unit)}/{fmt(c.rate)}*100{sign}{self.dv(c.amount, f.unit)}")
+        value = now.value.quantize(Decimal("0.01"))
+        return self.answer(
+            "lookup",
+            f"{said}；推算{year_label(f.year)}约为{v(value, unit)}（{now.formula}）。",
+            value,
+            unit,
+            now.formula,
+        )
+
     def amount_from_rate(self, metric: str, f: Fact) -> Answer | None:
         """“少花了多少万元” where the document states only the rate (下降7.6%): the amount from the figure and the
         rate, prior = figure ÷ (1 ± rate), rounded, and said to be approximate."""
         c = f.comparison
-        if c is None or c.rate is None or c.direction not in ("增加", "减少") or (c.direction == "减少" and c.rate >= 100):
+        if (
+            c is None
+            or c.rate is None
+            or c.direction not in ("增加", "减少")
+            or (c.direction == "减少" and c.rate >= 100)
+        ):
             return None
         sign = "+" if c.direction == "增加" else "-"
         value = self.dv(f.value, f.unit)
@@ -697,9 +796,7 @@ class Composer:
         year = self.target_year()
         pick = self.pick(metric, year)
         over_years = bool(_OVER_YEARS.search(self.q.text)) or self.q.compare_year is not None
-        if _VS_BUDGET.search(re.sub(r"[“”\"]", "", self.q.text)) and not re.search(
-            r"完成|执行", self.q.text
-        ):
+        if _VS_BUDGET.search(re.sub(r"[“”\"]", "", self.q.text)) and not re.search(r"完成|执行", self.q.text):
             changed = self.change_against_budget(metric, year)
             if changed is not None:
                 return changed
@@ -831,7 +928,9 @@ class Composer:
         unit = self.du(f.unit)
         stated = [g for g in self.facts if g.metric == f.metric + COMPLETION and g.year == f.year]
         if stated and stated[0].value != value:
-            self.warnings.append(f"文件写“完成预算{fmt(stated[0].value)}%”，与决算数、预算数之差推算的{fmt(value)}%不一致。")
+            self.warnings.append(
+                f"文件写“完成预算{fmt(stated[0].value)}%”，与决算数、预算数之差推算的{fmt(value)}%不一致。"
+            )
         text = (
             f"{year_label(f.year)}{self.metric_label(metric, f)}决算{self.vv(f.value, f.unit)}，比预算数{c.direction}"
             f"{self.vv(c.amount, f.unit)}，即预算{v(budget.value, unit)}，完成预算的{fmt(value)}%。"
@@ -865,7 +964,9 @@ class Composer:
             if total is not None and total.kind == "sum" and total.value is not None:
                 share = self.share_of_sum(total)
                 if share is not None:
-                    return replace(share, answer=total.answer + share.answer, citations=(*total.citations, *share.citations))
+                    return replace(
+                        share, answer=total.answer + share.answer, citations=(*total.citations, *share.citations)
+                    )
         pick = self.pick(metric, year)
         if pick is None:
             return None
@@ -1029,7 +1130,9 @@ class Composer:
             f"文件没有给出{self.metric_label(metric, f)}的实际数，只有绩效目标："
             f"{year_label(f.year)}目标值{v(f.value, f.unit)}。目标不是实际完成情况，无法回答。"
         )
-        return Answer(self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings), refused=True)
+        return Answer(
+            self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings), refused=True
+        )
 
     def staffing(self) -> Answer | None:
         """“有没有超编”: the staff in post (实有/在职) against the posts approved (编制数/核定), for the kind of post the
@@ -1041,11 +1144,18 @@ class Composer:
         approved: list[Fact] = []
         actual: list[Fact] = []
         for f in self.facts:
-            if f.unit not in ("人", "名", "个") or f.comparison is not None or (year is not None and f.year not in (None, year)):
+            if (
+                f.unit not in ("人", "名", "个")
+                or f.comparison is not None
+                or (year is not None and f.year not in (None, year))
+            ):
                 continue
             before = re.split(r"[。；;\n]", doc.text[max(0, f.start - 120) : f.start])[-1]
             in_post = max((before.rfind(w) for w in ("实有", "在职", "现有", "实际")), default=-1)
-            posts = max((before.rfind(w) for w in ("编制数", "编制人数", "核定", "编制总数", "定编", "核编", "编制为")), default=-1)
+            posts = max(
+                (before.rfind(w) for w in ("编制数", "编制人数", "核定", "编制总数", "定编", "核编", "编制为")),
+                default=-1,
+            )
             if in_post > posts:
                 actual.append(f)
             elif posts >= 0:
@@ -1062,12 +1172,15 @@ class Composer:
             return None  # the kind asked about lacks one of its two figures: never the whole unit's instead
         if not pairs:
             totals = [a for a in approved if a.metric == "编制人数"]
-            whole = [b for b in actual if b.metric in ("实有人数", "在职人数") or _TOTAL_WORD.search(b.metric_raw or "")]
+            whole = [
+                b for b in actual if b.metric in ("实有人数", "在职人数") or _TOTAL_WORD.search(b.metric_raw or "")
+            ]
             whole.sort(key=lambda b: b.metric != "在职人数")  # posts are filled by the staff in post, not the retired
             if not totals or not whole:
                 return None
             pairs = [(totals[0], whole[0])]
         post, staff = pairs[0]
+
         def shown(f: Fact) -> str:
             return re.sub(r"[(（][^)）]*[)）]", "", f.metric_raw or f.metric)
 
@@ -1322,7 +1435,9 @@ class Composer:
             calc = calculate(f"{self.dv(f.value, f.unit)}/{self.dv(whole, f.unit)}*100")
             value = pct(calc.value)
             ok = abs(value - said) <= Decimal("0.01") + Decimal(5).scaleb(-money_places(said) - 1)
-            lines.append(f"{self.metric_label(f.metric, f)}{self.vv(f.value, f.unit)}占{fmt(value)}%（问题中为{fmt(said)}%，{'对' if ok else '不对'}）")
+            lines.append(
+                f"{self.metric_label(f.metric, f)}{self.vv(f.value, f.unit)}占{fmt(value)}%（问题中为{fmt(said)}%，{'对' if ok else '不对'}）"
+            )
             if headline is None and not ok:
                 headline, formula = value, calc.formula
             if formula is None:
@@ -1336,7 +1451,12 @@ class Composer:
         """The share of a sum just computed in the whole the question names (or the total budget)."""
         assert total.value is not None and total.unit is not None
         whole = self.pick(self.q.whole or "收支总预算", self.target_year())
-        if whole is None or whole.fact.value == 0 or whole.fact.unit != "万元" or total.unit not in ("万元", "元", "亿元"):
+        if (
+            whole is None
+            or whole.fact.value == 0
+            or whole.fact.unit != "万元"
+            or total.unit not in ("万元", "元", "亿元")
+        ):
             return None
         w = whole.fact
         calc = calculate(f"{fmt(total.value)}/{self.dv(w.value, w.unit)}*100")
@@ -1378,9 +1498,13 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUOTED_SHARE = re.compile(r"占(?:比)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 _OVER_YEARS = re.compile(r"上年|去年|上一年|同比|前一年|比\d{4}年|较\d{4}年")
 _SHARE_OF = re.compile(r"^[^。；;]{0,5}?占([^，,。；;\d%]{2,24})")  # 元,占一般公共预算支出的84.06%
+
+
 def asks_now(text: str) -> bool:
     """The question asks a figure as it is now (当前, 目前, 实际有), not a goal."""
-    return bool(re.search(r"当前|目前|现在|现有|实际有|已有|已经有|截至目前", text)) and not re.search(r"目标|指标", text)
+    return bool(re.search(r"当前|目前|现在|现有|实际有|已有|已经有|截至目前", text)) and not re.search(
+        r"目标|指标", text
+    )
 
 
 def in_targets(section: str) -> bool:
@@ -1458,7 +1582,9 @@ def verdict(answer: Answer, question: str) -> Answer:
             return replace(answer, answer=f"对。{answer.answer}")
         if abs(abs(got) - claimed) <= tolerance:
             return replace(answer, answer=f"对（{m.group(0)}是{fmt(abs(got))}{unit}四舍五入后的写法）。{answer.answer}")
-        return replace(answer, answer=f"不对：问题中的{m.group(0)}与文件数据计算的{fmt(got)}{unit}不符。{answer.answer}")
+        return replace(
+            answer, answer=f"不对：问题中的{m.group(0)}与文件数据计算的{fmt(got)}{unit}不符。{answer.answer}"
+        )
     return answer
 
 
@@ -1519,5 +1645,3 @@ def doc_stage(doc: Document) -> str | None:
     if finals > budgets:
         return "决算数"
     return "预算数" if budgets > finals else None
-
-

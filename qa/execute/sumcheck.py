@@ -348,10 +348,31 @@ def _vocabulary_parts(c: Composer, whole: Fact) -> list[Part]:
             if f.metric == name and f.year == whole.year and f.basis == whole.basis and f.unit == whole.unit
         ]
         if not same:
+            derived = _budget_from_gap(c, name, whole)
+            if derived is not None:
+                parts.append(derived)
             continue
         near = min(same, key=lambda f: abs(f.start - whole.start))
         parts.append(Part(near.metric_raw, near.value, near.unit, near, near.start, near.end))
     return parts if len(parts) >= 2 else []
+
+
+def _budget_from_gap(c: Composer, name: str, whole: Fact) -> Part | None:
+    """A child's budget the document never writes, from its actual and the gap it states against that budget
+    (决算数57.36万元，比预算数减少17.54万元 -> 57.36＋17.54); only when the whole is a budget."""
+    if not whole.basis or "预算" not in whole.basis:
+        return None
+    for f in c.facts:
+        gap = f.comparison
+        if f.metric != name or f.year != whole.year or f.unit != whole.unit or gap is None or gap.amount is None:
+            continue
+        if gap.base != str(f.year) or not f.basis or "决算" not in f.basis:
+            continue
+        sign = "+" if gap.direction == "减少" else "-" if gap.direction == "增加" else ""
+        value = f.value + gap.amount if sign == "+" else f.value - gap.amount if sign == "-" else f.value
+        shown = f"决算{fmt(f.value)}{sign}{fmt(gap.amount)}" if sign else "与决算相同"
+        return Part(f"{f.metric_raw}预算（{shown}）", value, f.unit, f, f.start, f.end)
+    return None
 
 
 def _sum_answer(c: Composer, whole: Fact, parts: Sequence[Part]) -> Answer:

@@ -10,7 +10,10 @@ from index.metrics import BY_NAME
 from index.types import Chunk, Citation
 
 _SENTENCE_END = re.compile(r"(?<=[。！？])")
-_REASON_CUE = re.compile(r"(主要)?(原因|因为|由于|用于|主要用于|用在|是为了|为确保|为保障|主要情况|主要是)")
+_REASON_CUE = re.compile(
+    r"(主要)?(原因|因为|由于|用于|主要用于|用在|是为了|为确保|为保障|主要情况|主要是)"
+    r"|(?:^|[,，。；;])因(?![公此而])[^,，。；;]{2,12}[,，]"  # “因我县财力不足，…没预算”: a clause that opens with 因
+)
 _DEFINITION_CUE = re.compile(r"(指|是指|包括|系指)")
 
 

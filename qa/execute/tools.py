@@ -182,7 +182,7 @@ class ToolBox:
             if not found:
                 found = self.lib.facts(metric_like=metric, year=y) or self.lib.facts(metric_like=name, year=y)
             found = self._in_scope(found)
-            return [f for f in found if (orgs is None or f.org in orgs) and f.source != "suspect"]
+            return [f for f in found if (orgs is None or f.org in orgs) and f.source not in ("suspect", "change")]
 
         facts = query(year)
         if not facts and year is not None:

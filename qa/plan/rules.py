@@ -1,8 +1,8 @@
 """The rule planner: a parsed question -> which documents (qa.plan.route) -> which tool answers it -> an Answer.
 
-The tools are the deterministic answerers: qa.execute.compose (figures of one document), qa.execute.crossdoc (one metric over several
-documents), qa.execute.sumcheck (a sum the question checks) and qa.execute.textual (sentences, not numbers). qa.ask runs the whole path;
-the optional LLM planner (qa.plan.llm) is its alternative over the same library and never sees this class.
+The tools are the deterministic answerers of qa/execute/: compose (figures of one document), crossdoc (one metric over
+several documents), sumcheck (a sum the question checks) and textual (sentences, not numbers). qa/ask.py runs the whole
+path; the optional LLM planner (qa.plan.llm) is its alternative over the same library and never sees this class.
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ class RulePlanner:
             if (
                 f.metric in parsed.metrics
                 and f.unit != "%"
-                and f.source != "suspect"
+                and f.source not in ("suspect", "change")
                 and all((f.year, f.value) != (o.year, o.value) for o in nearby)
             ):
                 nearby.append(f)
@@ -412,6 +412,11 @@ class RulePlanner:
         if len(docs) != 1 or not parsed.metrics:
             return None
         items = [m for m in parsed.metrics if not any(m in ancestors(o) for o in parsed.metrics if o != m)]
+        asked = _EXISTS.search(parsed.text)
+        if asked is not None and len(parsed.metric_terms) == len(parsed.metrics):
+            # “媒体宣传项目有没有用上年结转的钱”: what comes before 有没有 is where to look, not an item asked
+            after = [m for m, t in zip(parsed.metrics, parsed.metric_terms, strict=True) if parsed.text.find(t) > asked.start()]
+            items = [m for m in items if m in after] or items
         found: list[Answer] = []
         for metric in items:
             one = self.numeric(replace(parsed, op="lookup", metrics=(metric,), sub_ops=("lookup",)), Scope((docs[0],)))
@@ -703,7 +708,9 @@ _LIST_SUM = re.compile(
 )
 _BASIS_QUESTION = re.compile(r"依据|根据什么|怎么算|如何测算|测算")
 _BASIS_CUE = re.compile(r"依据|根据|测算|通知|规范|办法")
-_PURPOSE_QUESTION = re.compile(r"用在哪|用在什么|干什么用|做什么用|用于什么|用于哪|用途|花在哪|主要用于")
+_PURPOSE_QUESTION = re.compile(
+    r"用在哪|用在什么|干什么用|做什么用|用于什么|用于哪|用途|花在哪|主要用于|用来干什么|用来做什么|用来干嘛|拿来干什么|花在什么"
+)
 _PURPOSE_CUE = re.compile(r"用于|用在|用途")
 
 

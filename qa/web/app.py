@@ -80,7 +80,7 @@ def launch_kwargs() -> dict[str, Any]:
     """What every launch passes: offline, no share link, the server's upload ceiling, the theme, CSS and scripts."""
     return {
         "share": False,
-        "max_file_size": SERVER_MAX_UPLOAD_BYTES,  # the app's own limit is per file, in Chinese (web_docs)
+        "max_file_size": SERVER_MAX_UPLOAD_BYTES,  # the app's own limit is per file, in Chinese (qa/web/docs.py)
         "theme": theme(),
         "css": APP_CSS,
         "head": COPY_SCRIPT + SORT_SCRIPT + SCROLL_SCRIPT,

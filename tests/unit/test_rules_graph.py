@@ -690,3 +690,54 @@ def test_a_figure_asked_as_it_is_now_is_never_answered_by_a_goal(tmp_path: Path)
     assert now.refused and now.value is None and "目标" in now.answer
     goal = ask(tmp_path / "b", GOALS_ONLY, "公众号粉丝量目标是多少？")
     assert (goal.value, goal.unit) == (Decimal(8), "万人")
+
+
+NO_MONEY_BECAUSE = (
+    "亥县2017年一般公共预算“三公”经费预算情况说明\n一、总体情况\n"
+    "2017年县级一般公共预算安排“三公”经费支出预算中公务用车运行维护费为20万元，比上年减少1万元。"
+    "因我县财力紧张，因公出国(境)费、公务接待费没预算。\n二、公务接待费\n公务接待费预算数0万元，比上年减少，主要原因是压缩开支。经费主要用于接待来访群众。\n"
+    + FILLER + "\n"
+)
+
+
+def test_a_clause_that_opens_with_because_gives_the_reason(tmp_path: Path) -> None:
+    answer = ask(tmp_path / "a", NO_MONEY_BECAUSE, "为什么该县没有安排出国和接待预算？")
+    assert not answer.refused and "财力紧张" in answer.answer
+
+
+def test_what_it_is_used_for_asked_as_yong_lai_gan_shen_me(tmp_path: Path) -> None:
+    answer = ask(tmp_path, NO_MONEY_BECAUSE, "这个单位接待费主要用来干什么？")
+    assert not answer.refused and "来访群众" in answer.answer
+
+
+def test_what_comes_before_is_there_any_is_where_to_look(tmp_path: Path) -> None:
+    answer = ask(tmp_path, INCOME_PARTS, "2023年一般公共预算财政拨款收入里有没有上年结转？")
+    assert answer.value == Decimal(0) and answer.answer.startswith("没有") and "200" not in answer.answer
+
+
+CHANGE_ONLY = (
+    "子市2019年市本级“三公”经费预算情况说明\n一、总体情况\n"
+    "2019年，市本级一般公共预算支出安排的“三公”经费预算为500万元。其中，因公出国(境)费20万元，公务接待费80万元，"
+    "公务用车购置及运行费400万元。其中：公务用车购置费同口径比2018年减少150万元，下降75%。\n" + FILLER + "\n"
+)
+
+
+def test_a_change_stated_without_its_figure_is_kept_apart_and_never_read_as_the_level(tmp_path: Path) -> None:
+    facts = facts_of(CHANGE_ONLY)
+    change = [f for f in facts if f.source == "change"]
+    assert [(f.metric, f.value, f.comparison.rate if f.comparison else None) for f in change] == [
+        ("公务用车购置费变动额", Decimal(150), Decimal(75))
+    ]
+    assert not any(f.metric == "公务用车购置费" for f in facts)  # no level was written
+    earlier = ask(tmp_path / "a", CHANGE_ONLY, "2018年公务用车购置费是多少？")
+    assert earlier.value == Decimal(200) and "近似" in " ".join(earlier.warnings)  # 150 ÷ 75%
+    later = ask(tmp_path / "b", CHANGE_ONLY, "2019年公务用车购置费是多少？")
+    assert later.value == Decimal(50) and later.formula is not None and "-150" in later.formula
+
+
+def test_a_direction_written_in_brackets_is_a_change_not_a_level() -> None:
+    text = "丑县档案馆2018年部门预算公开\n一、项目支出\n2018年项目支出预算较上年(减)6万元，(减)幅25%。主要原因是压缩项目。\n" + FILLER
+    facts = facts_of(text)
+    assert not any(f.metric == "项目支出" for f in facts)  # 6万元 is the change, never the budget
+    [change] = [f for f in facts if f.source == "change"]
+    assert change.comparison is not None and (change.comparison.direction, change.comparison.rate) == ("减少", Decimal(25))

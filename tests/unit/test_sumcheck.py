@@ -144,3 +144,21 @@ def test_the_parts_of_an_item_the_question_names_as_its_own(tmp_path: Path) -> N
     answer = ask(tmp_path, text, "人员经费的两项构成加起来对吗？")
     assert (answer.value, answer.unit) == (Decimal(420), "万元")
     assert answer.answer.startswith("对得上")
+
+
+FILLER = "本单位严格执行中央八项规定精神，厉行节约，压缩一般性支出，从严控制各项公务支出。" * 6
+GAPS_ONLY = (
+    "戌县法院2021年一般公共预算财政拨款“三公”经费支出决算情况说明\n一、总体情况\n"
+    "2021年度一般公共预算财政拨款“三公”经费支出预算为50.00万元，支出决算为30.00万元，完成预算的60%。\n"
+    "二、具体情况\n2021年度“三公”经费支出决算中，因公出国(境)费支出决算0万元，公务用车购置及运行费支出决算28万元，"
+    "公务接待费支出决算2万元。\n因公出国(境)费支出决算比预算数增加(减少)0万元。公务用车购置及运行费支出决算数比预算数减少12万元。"
+    "公务接待费支出决算数比预算数减少3万元。\n" + FILLER + "\n"
+)
+
+
+def test_the_childrens_budgets_come_from_their_gaps_when_only_the_whole_budget_is_written(tmp_path: Path) -> None:
+    from tests.unit.test_rules_graph import ask as ask_alone
+
+    answer = ask_alone(tmp_path, GAPS_ONLY, "各分项预算加起来等于三公总预算50万元吗？")
+    assert (answer.value, answer.unit) == (Decimal(45), "万元") and answer.answer.startswith("对不上")
+    assert "28+12" in answer.answer and "相差5万元" in answer.answer
