@@ -22,23 +22,27 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from index.progress import FINISHED, Progress, Step
 from index.types import IngestResult
 
-if TYPE_CHECKING:
-    from index.library import Library
+
+class Ingesting(Protocol):
+    """What the workers need of the library that hands them files (index.library.Library); named here as a protocol
+    so that this module imports no library back."""
+
+    home: Path
+    embedding: str
+    store_url: str | None
 
 _LIB: Any = None  # in a worker: its Library
 _QUEUE: Any = None  # in a worker: where its Steps go
 
 
-def _start(home: str, embedding: str, store: str | None, steps: Any) -> None:
+def _start(factory: Any, home: str, embedding: str, store: str | None, steps: Any) -> None:
     global _LIB, _QUEUE
-    from index.library import Library
-
-    _LIB = Library(home, embedding=embedding, store=store)
+    _LIB = factory(home, embedding=embedding, store=store)  # the library's own class, pickled by name
     _QUEUE = steps
 
 
@@ -59,7 +63,7 @@ def outcome(result: IngestResult) -> str:
 
 
 def ingest_in_workers(
-    lib: Library,
+    lib: Ingesting,
     files: Sequence[Path],
     workers: int,
     say: Progress,
@@ -89,7 +93,7 @@ def ingest_in_workers(
     try:
         with ProcessPoolExecutor(
             max_workers=min(workers, total), mp_context=ctx, initializer=_start,
-            initargs=(str(lib.home), lib.embedding, lib.store_url, steps),
+            initargs=(type(lib), str(lib.home), lib.embedding, lib.store_url, steps),
         ) as pool:  # fmt: skip
             numbers: dict[Future[IngestResult], int] = {
                 pool.submit(_one, i, str(path), org, year): i for i, path in enumerate(files, start=1)
