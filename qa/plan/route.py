@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import PurePath
 
 from index.errors import LibraryError
 from index.types import Document, Fact
@@ -70,7 +71,7 @@ def route(
     fits = list(everything)
     terms = [t for t in parsed.org_terms if not DEICTIC.match(t)]
     for term in terms:
-        ids = mentions(term)
+        ids = mentions(term) | named_by_file(term, everything)
         if not ids:
             if not any(term in f"{d.region or ''}{d.org}{d.title}" for d in fits):
                 # no file is about it; a file that names no body may still be its own: offered, never answered
@@ -117,6 +118,12 @@ def route(
             return Route(tuple(dated))  # one body's documents (a place naming one body)
     # the year ranks rather than filters: a later document discloses the year before (上年, 年初预算)
     return Route(tuple(dated), candidates=tuple(rank(parsed, fits, evidence, holdings, mentions)[:MAX_CANDIDATES]))
+
+
+def named_by_file(term: str, docs: Sequence[Document]) -> set[str]:
+    """Ids of the documents whose text names no body but whose file name, as the user uploaded it, writes `term`
+    (庚县民政局2021年三公.pdf): the user's own word for whose file it is."""
+    return {d.doc_id for d in docs if unnamed(d.org) and term in PurePath(d.source).stem}
 
 
 def covers(doc: Document, year: int | None) -> bool:

@@ -178,3 +178,26 @@ def test_question_words_leave_out_asking_words_and_the_budget_vocabulary() -> No
 
 def route_doc(i: int, text: str) -> Document:
     return Document(f"d{i}", f"{i}.txt", "t", "未注明单位", 2021, "预算", text, text, list(range(len(text))))
+
+
+def test_a_body_written_only_in_the_file_name_routes_to_that_file(tmp_path: Path) -> None:
+    # neither text names its body; the user uploaded one as 庚县民政局….txt: a question naming it is answered there
+    texts = {
+        "p.txt": "2021年“三公”经费预算情况说明\n本部门2021年“三公”经费预算为12万元。其中:公务接待费预算为5万元,"
+        "公务用车运行维护费7万元。\n",
+        "庚县民政局2021年三公经费.txt": "2021年“三公”经费预算情况说明\n本部门2021年“三公”经费预算为9万元。"
+        "其中:公务接待费预算为3万元,公务用车运行维护费6万元。\n",
+        "r.txt": "壬县水务局2021年“三公”经费预算情况说明\n壬县水务局2021年“三公”经费预算为30万元。"
+        "其中:公务接待费预算为10万元,公务用车运行维护费20万元。\n",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    lib = Library(tmp_path / "lib", embedding="hash")
+    assert all(r.ok for r in lib.ingest(sorted(tmp_path.glob("*.txt"))))
+    answer = Agent(lib).ask("庚县民政局2021年公务接待费是多少？")
+    assert answer.kind != "clarify" and answer.value == Decimal("3"), answer.answer
+    assert {c.doc_id for c in answer.citations} == {
+        d["doc_id"] for d in lib.documents() if d["source"].startswith("庚县")
+    }
+    other = Agent(lib).ask("辛县民政局2021年公务接待费是多少？")  # a body no file and no file name writes
+    assert other.value is None and "辛县民政局" in other.answer
