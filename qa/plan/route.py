@@ -40,6 +40,7 @@ Mentions = Callable[[str], set[str]]  # a term -> ids of the documents whose tex
 Evidence = Callable[[str, Sequence[Document]], dict[str, float]]  # question, docs -> doc id -> retrieval score
 # metrics, docs, year -> (ids of the docs with a fact of them, those facts: only of the year and the next when given)
 Holdings = Callable[[Sequence[str], Sequence[Document], int | None], tuple[set[str], Sequence[Fact]]]
+Passages = Callable[[str], int | None]  # a word -> at most how many passages of the library write it (None: unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ def route(
     mentions: Mentions,
     evidence: Evidence,
     holdings: Holdings | None = None,
+    passages: Passages | None = None,
 ) -> Route:
     """`docs`: the library's documents. A year narrows to one document only where the question also says which body
     (a place, a kind, a word its text writes); 这个单位 with a year is still asked back, its candidates ranked."""
@@ -76,7 +78,7 @@ def route(
             if not any(term in f"{d.region or ''}{d.org}{d.title}" for d in fits):
                 # no file is about it; a file that names no body may still be its own: offered, never answered
                 orphans = [d for d in everything if unnamed(d.org) and covers(d, parsed.year)]
-                offered = rank(parsed, orphans, evidence, holdings, mentions)[:MAX_CANDIDATES] if orphans else []
+                offered = rank(parsed, orphans, evidence, holdings, mentions, passages)[:MAX_CANDIDATES] if orphans else []
                 return Route((), candidates=tuple(offered), missing=term)
             continue
         named = [d for d in fits if d.doc_id in ids]
@@ -117,7 +119,7 @@ def route(
         if len({d.org for d in dated}) == 1 and not unnamed(dated[0].org):
             return Route(tuple(dated))  # one body's documents (a place naming one body)
     # the year ranks rather than filters: a later document discloses the year before (上年, 年初预算)
-    return Route(tuple(dated), candidates=tuple(rank(parsed, fits, evidence, holdings, mentions)[:MAX_CANDIDATES]))
+    return Route(tuple(dated), candidates=tuple(rank(parsed, fits, evidence, holdings, mentions, passages)[:MAX_CANDIDATES]))
 
 
 def named_by_file(term: str, docs: Sequence[Document]) -> set[str]:
@@ -146,6 +148,7 @@ def rank(
     evidence: Evidence,
     holdings: Holdings | None = None,
     mentions: Mentions | None = None,
+    passages: Passages | None = None,
 ) -> list[Document]:
     """The documents best able to answer, best first: what their figures hold (the metric asked, in the year asked, on
     the basis asked), the year and kind of disclosure, the kind of body the question speaks of, and the question's
@@ -157,7 +160,7 @@ def rank(
     body = body_kind(parsed.text)
     deictic = DEICTIC.search(parsed.text)
     kinds = [k for k in _BODY_KINDS if k in parsed.text]
-    rare = distinctive(parsed.text, docs, mentions) if mentions is not None else {}
+    rare = distinctive(parsed.text, docs, mentions, passages) if mentions is not None else {}
 
     def first(d: Document) -> float:
         s = found.get(d.doc_id, 0.0) + held.get(d.doc_id, 0.0) + RARE_WEIGHT * rare.get(d.doc_id, 0.0)
@@ -199,6 +202,7 @@ _READ = 40  # documents whose text the second pass reads (at 10,000 documents re
 
 
 RARE_WEIGHT = 4.0  # a word of the question only one document writes outweighs a figure of the metric asked (+2)
+MENTIONS_READ = 50  # passages `mentions` reads (RulePlanner.mentioning)
 RARE_SHARE = 0.1  # a word written by more than this share of the documents (and more than 2) is common vocabulary
 # words of asking, not of the thing asked: few disclosures write them, so they would look distinctive
 _ASKING_WORDS = (
@@ -232,10 +236,14 @@ def question_words(text: str) -> list[str]:
     return words
 
 
-def distinctive(text: str, docs: Sequence[Document], mentions: Mentions) -> dict[str, float]:
+def distinctive(
+    text: str, docs: Sequence[Document], mentions: Mentions, passages: Passages | None = None
+) -> dict[str, float]:
     """Per document, how much of the question's rare vocabulary its text writes: each word of the question written
     by at most `RARE_SHARE` of the documents (2 at least) weighs its inverse document frequency, scaled to 1 for a
-    word only one document writes. Common budget words (支出, 三公经费) are written by many and weigh nothing."""
+    word only one document writes. Common budget words (支出, 三公经费) are written by many and weigh nothing.
+    `mentions` reads a bounded number of passages: a word that more passages may write (`passages`) is not rare,
+    though the passages read may come from a few documents only."""
     n = len(docs)
     if n < 3:
         return {}
@@ -243,6 +251,9 @@ def distinctive(text: str, docs: Sequence[Document], mentions: Mentions) -> dict
     limit = max(2, int(n * RARE_SHARE))
     out: dict[str, float] = {}
     for word in question_words(text):
+        most = passages(word) if passages is not None else None
+        if most is not None and most > MENTIONS_READ:
+            continue
         having = mentions(word) & ids
         if not having or len(having) > limit:
             continue

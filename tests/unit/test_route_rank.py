@@ -174,6 +174,14 @@ def test_question_words_leave_out_asking_words_and_the_budget_vocabulary() -> No
     docs = [route_doc(i, text) for i, text in enumerate(["档案库房", "预算", "预算", "预算"])]
     found = route.distinctive("该单位档案库房多大？", docs, lambda w: {d.doc_id for d in docs if w in d.text})
     assert set(found) == {"d0"} and found["d0"] >= 1.0  # a word one document of four writes weighs 1
+    # `mentions` reads a bounded number of passages: a word more passages may write is common, whatever it returned
+    assert route.distinctive("该单位档案库房多大？", docs, lambda w: {"d0"}, lambda w: route.MENTIONS_READ + 1) == {}
+    assert set(route.distinctive("该单位档案库房多大？", docs, lambda w: {"d0"}, lambda w: 3)) == {"d0"}
+
+
+def test_passages_writing_a_word_are_counted_by_the_index(agent: Agent) -> None:
+    assert agent.rules.passages("公务接待费") == 5  # p q r s t: every passage writing it writes each of its pairs
+    assert agent.rules.passages("档案库房") == 0 and agent.rules.passages("交易中心") == 1
 
 
 def route_doc(i: int, text: str) -> Document:
