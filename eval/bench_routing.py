@@ -124,6 +124,7 @@ def run(
                 "id": q.key, "type": q.gold["type"], "group": group_of(q, meta, orgs), "question": q.gold["question"],
                 "scoped_ok": score(q.gold, scoped).correct, "unscoped_ok": unscoped_ok,
                 "clarified": free.get("kind") == "clarify", "top3": any(d in gold_ids for d in candidates[:3]),
+                "gold_rank": next((i for i, d in enumerate(candidates, 1) if d in gold_ids), None),
                 "answered_here": free.get("kind") != "clarify" and unscoped_ok and bool(cited) and cited <= set(gold_ids),
                 "wrong_doc": wrong_document(free, set(gold_ids)), "answer": free.get("answer", "")[:160],
             })  # fmt: skip
@@ -188,7 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         bad = [r for r in result["questions"] if r["group"] == group and ((r["scoped_ok"] and not r["unscoped_ok"]
                and group not in missed) or (group in missed and not (r["clarified"] and r["top3"])) or r["wrong_doc"])]  # fmt: skip
         for r in bad[: args.show]:
-            print(f"  [{group}] {r['id']} {r['question']} -> {r['answer']!r}")
+            at = f" (right document offered {r['gold_rank']}.)" if r.get("gold_rank") else ""
+            print(f"  [{group}] {r['id']} {r['question']}{at} -> {r['answer']!r}")
     if args.report is not None:
         args.report.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", "utf-8")
     return 0

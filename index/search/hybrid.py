@@ -218,6 +218,10 @@ class SearchIndex:
         chunks = self._by_id([cid for cid, _ in found])
         return [Hit(chunks[cid], s, dense_rank=r) for r, (cid, s) in enumerate(found, 1) if cid in chunks]
 
+    def passages_at_most(self, word: str) -> int | None:
+        """At most how many passages write `word` (the BM25 index's document frequencies; None when unknown)."""
+        return self.lexical.passages_at_most(word)
+
     def search_lexical(self, query: str, k: int = 5, *, allowed: Collection[str] | None = None) -> list[Hit]:
         found = self.lexical.search(query, k, allowed)
         chunks = self._by_id([cid for cid, _ in found])

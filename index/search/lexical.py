@@ -678,6 +678,18 @@ class LexicalIndex:
                         tomb.unlink(missing_ok=True)
 
     # ---- reading ---------------------------------------------------------------------------------------------------
+    def passages_at_most(self, word: str) -> int | None:
+        """At most how many live passages write `word`: the fewest of any of its character pairs (every passage writing
+        the word writes each pair). None for an index of the previous format or a word without a pair."""
+        if self._legacy is not None:
+            return None
+        state = self._state
+        counts = []
+        for pair in set(bigrams(word)):
+            spans = [(si, *span) for si, s in enumerate(state.segments) if (span := s.span(pair))]
+            counts.append(state.df(pair, spans) if spans else 0)
+        return min(counts) if counts else None
+
     def search(self, query: str, k: int = 10, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
         """The `k` best chunks as (chunk id, BM25 score), best first; chunks sharing no token are left out."""
         if self._legacy is not None:

@@ -10,9 +10,12 @@ is about is said so: never answered with another body's figure (files that name 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import PurePath
 
 from index.errors import LibraryError
 from index.types import Document, Fact
@@ -37,6 +40,7 @@ Mentions = Callable[[str], set[str]]  # a term -> ids of the documents whose tex
 Evidence = Callable[[str, Sequence[Document]], dict[str, float]]  # question, docs -> doc id -> retrieval score
 # metrics, docs, year -> (ids of the docs with a fact of them, those facts: only of the year and the next when given)
 Holdings = Callable[[Sequence[str], Sequence[Document], int | None], tuple[set[str], Sequence[Fact]]]
+Passages = Callable[[str], int | None]  # a word -> at most how many passages of the library write it (None: unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,7 @@ def route(
     mentions: Mentions,
     evidence: Evidence,
     holdings: Holdings | None = None,
+    passages: Passages | None = None,
 ) -> Route:
     """`docs`: the library's documents. A year narrows to one document only where the question also says which body
     (a place, a kind, a word its text writes); 这个单位 with a year is still asked back, its candidates ranked."""
@@ -68,12 +73,12 @@ def route(
     fits = list(everything)
     terms = [t for t in parsed.org_terms if not DEICTIC.match(t)]
     for term in terms:
-        ids = mentions(term)
+        ids = mentions(term) | named_by_file(term, everything)
         if not ids:
             if not any(term in f"{d.region or ''}{d.org}{d.title}" for d in fits):
                 # no file is about it; a file that names no body may still be its own: offered, never answered
                 orphans = [d for d in everything if unnamed(d.org) and covers(d, parsed.year)]
-                offered = rank(parsed, orphans, evidence, holdings)[:MAX_CANDIDATES] if orphans else []
+                offered = rank(parsed, orphans, evidence, holdings, mentions, passages)[:MAX_CANDIDATES] if orphans else []
                 return Route((), candidates=tuple(offered), missing=term)
             continue
         named = [d for d in fits if d.doc_id in ids]
@@ -114,7 +119,13 @@ def route(
         if len({d.org for d in dated}) == 1 and not unnamed(dated[0].org):
             return Route(tuple(dated))  # one body's documents (a place naming one body)
     # the year ranks rather than filters: a later document discloses the year before (上年, 年初预算)
-    return Route(tuple(dated), candidates=tuple(rank(parsed, fits, evidence, holdings)[:MAX_CANDIDATES]))
+    return Route(tuple(dated), candidates=tuple(rank(parsed, fits, evidence, holdings, mentions, passages)[:MAX_CANDIDATES]))
+
+
+def named_by_file(term: str, docs: Sequence[Document]) -> set[str]:
+    """Ids of the documents whose text names no body but whose file name, as the user uploaded it, writes `term`
+    (庚县民政局2021年三公.pdf): the user's own word for whose file it is."""
+    return {d.doc_id for d in docs if unnamed(d.org) and term in PurePath(d.source).stem}
 
 
 def covers(doc: Document, year: int | None) -> bool:
@@ -132,11 +143,16 @@ def by_year(docs: Sequence[Document], year: int | None) -> list[Document]:
 
 
 def rank(
-    parsed: ParsedQuestion, docs: Sequence[Document], evidence: Evidence, holdings: Holdings | None = None
+    parsed: ParsedQuestion,
+    docs: Sequence[Document],
+    evidence: Evidence,
+    holdings: Holdings | None = None,
+    mentions: Mentions | None = None,
+    passages: Passages | None = None,
 ) -> list[Document]:
     """The documents best able to answer, best first: what their figures hold (the metric asked, in the year asked, on
     the basis asked), the year and kind of disclosure, the kind of body the question speaks of, and the question's
-    own words and figures in their text. Two passes: every document on what the library keeps about it (facts, the
+    own words and figures in their text, the rare ones (written by few documents: `distinctive`) most. Two passes: every document on what the library keeps about it (facts, the
     search index, its name and year), then the best `_READ` of them on their own text too. Ties keep library order."""
     found = evidence(strip_deictic(parsed.text), docs)
     none_asked = bool(_NONE_ASKED.search(parsed.text))  # “为什么没有安排…”: a file that arranged none holds no figure
@@ -144,9 +160,10 @@ def rank(
     body = body_kind(parsed.text)
     deictic = DEICTIC.search(parsed.text)
     kinds = [k for k in _BODY_KINDS if k in parsed.text]
+    rare = distinctive(parsed.text, docs, mentions, passages) if mentions is not None else {}
 
     def first(d: Document) -> float:
-        s = found.get(d.doc_id, 0.0) + held.get(d.doc_id, 0.0)
+        s = found.get(d.doc_id, 0.0) + held.get(d.doc_id, 0.0) + RARE_WEIGHT * rare.get(d.doc_id, 0.0)
         if parsed.year is not None and d.year is not None:
             s += year_fit(d, parsed.year)
         where = f"{d.org}{d.title}"
@@ -182,6 +199,68 @@ def rank(
 
 
 _READ = 40  # documents whose text the second pass reads (at 10,000 documents reading every text is seconds)
+
+
+RARE_WEIGHT = 4.0  # a word of the question only one document writes outweighs a figure of the metric asked (+2)
+MENTIONS_READ = 50  # passages `mentions` reads (RulePlanner.mentioning)
+RARE_SHARE = 0.1  # a word written by more than this share of the documents (and more than 2) is common vocabulary
+# words of asking, not of the thing asked: few disclosures write them, so they would look distinctive
+_ASKING_WORDS = (
+    "多少 是多少 什么 为什么 为何 怎么 怎样 如何 哪些 哪个 哪里 是否 有没有 有无 具体 一下 请问 这个 那个 这些 本年 今年 "
+    "去年 上年 多大 几个 几项 几辆 几次 几人 主要 原因 情况 单位 部门 没有 没 未 完成 全部 所有 总共 一共 分别 各自 比例 占比"
+)
+_ASKING = frozenset(_ASKING_WORDS.split())
+
+
+@cache
+def _budget_vocabulary() -> tuple[str, ...]:
+    """The metrics' names and synonyms: words every disclosure writes in some form (“三公”经费, 项目支出)."""
+    from index.metrics import BY_NAME
+
+    return tuple(n for m in BY_NAME.values() for n in (m.name, *m.synonyms))
+
+
+def question_words(text: str) -> list[str]:
+    """The question's own words (jieba), without deictic phrases, asking words, the budget vocabulary (a metric's
+    name or a part of one: whether a document holds the metric is its figures' part), years and figures: the words
+    that may single out a document (通用设备, 军休)."""
+    from index.search.lexical import jieba_words
+
+    vocabulary = _budget_vocabulary()
+    words: list[str] = []
+    for w in jieba_words(strip_deictic(text)):
+        if len(w) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", w) or w in _ASKING or w in words:
+            continue
+        if not any(w in v for v in vocabulary):
+            words.append(w)
+    return words
+
+
+def distinctive(
+    text: str, docs: Sequence[Document], mentions: Mentions, passages: Passages | None = None
+) -> dict[str, float]:
+    """Per document, how much of the question's rare vocabulary its text writes: each word of the question written
+    by at most `RARE_SHARE` of the documents (2 at least) weighs its inverse document frequency, scaled to 1 for a
+    word only one document writes. Common budget words (支出, 三公经费) are written by many and weigh nothing.
+    `mentions` reads a bounded number of passages: a word that more passages may write (`passages`) is not rare,
+    though the passages read may come from a few documents only."""
+    n = len(docs)
+    if n < 3:
+        return {}
+    ids = {d.doc_id for d in docs}
+    limit = max(2, int(n * RARE_SHARE))
+    out: dict[str, float] = {}
+    for word in question_words(text):
+        most = passages(word) if passages is not None else None
+        if most is not None and most > MENTIONS_READ:
+            continue
+        having = mentions(word) & ids
+        if not having or len(having) > limit:
+            continue
+        weight = math.log(n / len(having)) / math.log(n)
+        for doc_id in having:
+            out[doc_id] = out.get(doc_id, 0.0) + weight
+    return out
 
 
 def year_fit(doc: Document, year: int) -> float:

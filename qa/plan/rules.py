@@ -85,7 +85,9 @@ class RulePlanner:
         if not docs:
             return refuse(parsed, "资料库中没有找到与问题相关的文件。请先导入相应单位的预算/决算公开文件。")
         if doc_ids is None and parsed.org is None and not parsed.org_mentions and len(self._docs) > 1:
-            routed = route.route(parsed, list(self._docs.values()), self.mentioning, self.evidence, self.holdings)
+            routed = route.route(
+                parsed, list(self._docs.values()), self.mentioning, self.evidence, self.holdings, self.passages
+            )
             if routed.missing is not None and routed.candidates:
                 text = route.missing_or_unnamed(routed.missing, routed.candidates)
                 return Answer(parsed.text, text, "clarify", extra={"candidates": routed.candidates})
@@ -178,11 +180,19 @@ class RulePlanner:
     def mentioning(self, term: str) -> set[str]:
         """Ids of the documents whose text writes `term` (a body the library has no name for: 经开区, 交易中心)."""
         try:
-            hits = self.lib.search_index().search_lexical(term, k=50)
+            hits = self.lib.search_index().search_lexical(term, k=route.MENTIONS_READ)
         except Exception as exc:
             log.warning("search failed: %s", exc)
             return set()
         return {h.chunk.doc_id for h in hits if term in h.chunk.text.replace("\n", "")}
+
+    def passages(self, word: str) -> int | None:
+        """At most how many passages of the library write `word` (None when the index cannot tell)."""
+        try:
+            return self.lib.search_index().passages_at_most(word)
+        except Exception as exc:
+            log.warning("search failed: %s", exc)
+            return None
 
     def holdings(
         self, metrics: Sequence[str], docs: Sequence[Document], year: int | None

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from index.library import Library
+from index.types import Document
 from qa.ask import Agent
 from qa.execute import crossdoc
 from qa.parse.orgs import match_org, org_words
@@ -147,3 +148,64 @@ def test_a_kind_of_body_written_outright_favours_files_of_that_kind(agent: Agent
 def test_a_year_alone_does_not_pick_the_file_for_this_unit(agent: Agent) -> None:
     # u.txt is the only file of 2019, but 该单位 names no body: asked back (a later file may state 2019 as 上年)
     assert offered(agent, "该单位2019年收支总预算是多少？")[0] == "u.txt"
+
+
+def test_the_question_s_rare_words_favour_the_few_files_that_write_them(tmp_path: Path) -> None:
+    # only w4 writes 档案库房 (and gives no figure of it); the others hold figures the question does not ask about
+    texts = {f"w{i}.txt": f"{2020 + i}年“三公”经费预算情况说明\n本部门{2020 + i}年公务接待费预算为{i + 1}万元,"
+             f"公务用车运行维护费{i + 2}万元。\n" for i in range(4)}  # fmt: skip
+    texts["w4.txt"] = (
+        "2021年部门预算\n一、部门职责\n本部门负责全市档案的收集和保管,现有档案库房三处。\n"
+        "二、收支预算总体情况\n2021年收支总预算为60万元,其中财政拨款收入60万元,一般公共预算支出60万元。\n"
+    )
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    lib = Library(tmp_path / "lib", embedding="hash")
+    assert all(r.ok for r in lib.ingest(sorted(tmp_path.glob("*.txt"))))
+    agent = Agent(lib)
+    assert offered(agent, "这个单位的档案库房有多大面积？")[0] == "w4.txt"
+    assert offered(agent, "这个单位2021年公务接待费是多少？")[0] != "w4.txt"  # no rare word: the figures rank
+
+
+def test_question_words_leave_out_asking_words_and_the_budget_vocabulary() -> None:
+    words = route.question_words("该单位2021年档案库房和公务接待费分别是多少？")
+    assert "档案库房" in "".join(words)
+    assert not {"该单位", "单位", "分别", "多少", "是多少", "公务接待费", "接待费"} & set(words)
+    docs = [route_doc(i, text) for i, text in enumerate(["档案库房", "预算", "预算", "预算"])]
+    found = route.distinctive("该单位档案库房多大？", docs, lambda w: {d.doc_id for d in docs if w in d.text})
+    assert set(found) == {"d0"} and found["d0"] >= 1.0  # a word one document of four writes weighs 1
+    # `mentions` reads a bounded number of passages: a word more passages may write is common, whatever it returned
+    assert route.distinctive("该单位档案库房多大？", docs, lambda w: {"d0"}, lambda w: route.MENTIONS_READ + 1) == {}
+    assert set(route.distinctive("该单位档案库房多大？", docs, lambda w: {"d0"}, lambda w: 3)) == {"d0"}
+
+
+def test_passages_writing_a_word_are_counted_by_the_index(agent: Agent) -> None:
+    assert agent.rules.passages("公务接待费") == 5  # p q r s t: every passage writing it writes each of its pairs
+    assert agent.rules.passages("档案库房") == 0 and agent.rules.passages("交易中心") == 1
+
+
+def route_doc(i: int, text: str) -> Document:
+    return Document(f"d{i}", f"{i}.txt", "t", "未注明单位", 2021, "预算", text, text, list(range(len(text))))
+
+
+def test_a_body_written_only_in_the_file_name_routes_to_that_file(tmp_path: Path) -> None:
+    # neither text names its body; the user uploaded one as 庚县民政局….txt: a question naming it is answered there
+    texts = {
+        "p.txt": "2021年“三公”经费预算情况说明\n本部门2021年“三公”经费预算为12万元。其中:公务接待费预算为5万元,"
+        "公务用车运行维护费7万元。\n",
+        "庚县民政局2021年三公经费.txt": "2021年“三公”经费预算情况说明\n本部门2021年“三公”经费预算为9万元。"
+        "其中:公务接待费预算为3万元,公务用车运行维护费6万元。\n",
+        "r.txt": "壬县水务局2021年“三公”经费预算情况说明\n壬县水务局2021年“三公”经费预算为30万元。"
+        "其中:公务接待费预算为10万元,公务用车运行维护费20万元。\n",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    lib = Library(tmp_path / "lib", embedding="hash")
+    assert all(r.ok for r in lib.ingest(sorted(tmp_path.glob("*.txt"))))
+    answer = Agent(lib).ask("庚县民政局2021年公务接待费是多少？")
+    assert answer.kind != "clarify" and answer.value == Decimal("3"), answer.answer
+    assert {c.doc_id for c in answer.citations} == {
+        d["doc_id"] for d in lib.documents() if d["source"].startswith("庚县")
+    }
+    other = Agent(lib).ask("辛县民政局2021年公务接待费是多少？")  # a body no file and no file name writes
+    assert other.value is None and "辛县民政局" in other.answer
