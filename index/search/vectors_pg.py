@@ -40,10 +40,11 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from index.errors import EmbeddingMismatch
+from index.errors import EmbeddingMismatch, LibraryError
 from index.search.embed import fingerprint_of
 from index.search.vectors import Progress, Scope, VectorCache, query_vector, text_sha
 from index.store.pg_pool import acquire, apply_schema, release
+from index.store.records import redact
 
 CACHE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
@@ -152,10 +153,16 @@ class PgVectorIndex:
                 f"PostgreSQL 存储中向量表 {self.table} 是 {stored} 维的，而向量模型“{self.fingerprint}”给出 {dim} 维。"
                 "请改用原来的向量模型，或请管理员删除该表后重新同步（已计算的向量在缓存中，不必重算）。"
             )
+        try:
+            apply_schema(self.pool, "CREATE EXTENSION IF NOT EXISTS vector;")
+        except Exception as exc:  # psycopg's errors: not installed on the server, or no right to create it
+            raise LibraryError(
+                f"PostgreSQL 存储（{redact(self.url)}）不能使用 pgvector 扩展：{str(exc).strip()}。"
+                "请在数据库服务器上安装 pgvector，并由管理员在该数据库中执行 CREATE EXTENSION vector。"
+            ) from exc
         apply_schema(
             self.pool,
             f"""
-            CREATE EXTENSION IF NOT EXISTS vector;
             CREATE TABLE IF NOT EXISTS {self.table} (
                 chunk_id TEXT COLLATE "C" PRIMARY KEY REFERENCES chunks(chunk_id) ON DELETE CASCADE,
                 sha TEXT COLLATE "C" NOT NULL, embedding vector({dim}) NOT NULL

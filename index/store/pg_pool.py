@@ -64,6 +64,10 @@ def acquire(url: str) -> Any:
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool, PoolTimeout
 
+        try:  # one direct connection first: a wrong address or a stopped server fails at once, saying why
+            module.connect(url, connect_timeout=CONNECT_TIMEOUT).close()
+        except module.Error as exc:
+            raise unreachable(url, exc) from exc
         pool = ConnectionPool(
             url, min_size=1, max_size=max_size(), open=False, timeout=60, name="budgetqa",
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT},
@@ -72,10 +76,6 @@ def acquire(url: str) -> Any:
             pool.open(wait=True, timeout=CONNECT_TIMEOUT + 5)
         except (PoolTimeout, module.Error) as exc:
             pool.close()
-            try:  # the pool only says it timed out: one direct attempt says why
-                module.connect(url, connect_timeout=CONNECT_TIMEOUT).close()
-            except module.Error as why:
-                raise unreachable(url, why) from exc
             raise unreachable(url, exc) from exc
         _POOLS[url], _USERS[url] = pool, 1
         return pool
