@@ -79,6 +79,7 @@ class Composer:
         self.asked = parsed  # as parsed, before normalise_metrics narrows the metrics
         self.scope = scope
         stages = {d.doc_id: doc_stage(d) for d in scope.docs}
+        self.stated_basis = {(f.doc_id, f.start, f.metric) for f in facts if f.basis}  # not filled from the stage
         self.facts = with_stock_dates(
             [
                 replace(f, basis=stages[f.doc_id]) if f.basis is None and stages.get(f.doc_id) else f
@@ -386,6 +387,24 @@ class Composer:
             budget = self.derived_budget(metric, pick.fact)
             if budget is not None:
                 return budget
+        if (
+            self.q.basis == "决算"
+            and pick.fact.basis and "预算" in pick.fact.basis and "决算" not in pick.fact.basis
+            and (
+                (pick.fact.doc_id, pick.fact.start, pick.fact.metric) in self.stated_basis
+                or not self.writes_actuals(pick.fact.doc_id)
+            )
+        ):  # fmt: skip
+            # “2022年实际花了多少钱（决算）” where the document gives only that year's budget: the budget is no answer
+            f = pick.fact
+            self.cite(f)
+            value, unit = self.convert(f.value, f.unit)
+            text = (
+                f"文件没有给出{year_label(f.year)}{self.metric_label(metric, f)}的决算数（实际支出），"
+                f"只有预算数{v(value, unit)}；预算不是实际支出，无法回答。"
+            )
+            return Answer(self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings),
+                          refused=True)  # fmt: skip
         by_fund = self.by_fund(metric, pick.fact)
         if by_fund is not None:
             return by_fund
@@ -407,6 +426,12 @@ class Composer:
         text = text + ("，" + "，".join(extras) if extras else "") + "。"
         kind = "count" if self.q.op == "count" or not BY_NAME.get(metric, BY_NAME["收支总预算"]).money else "lookup"
         return self.answer(kind, text, value, unit)
+
+    def writes_actuals(self, doc_id: str) -> bool:
+        """Whether the document speaks of actual spending at all (决算, 实际支出); a budget that never does holds no
+        actual figure, whatever basis its unlabelled figures were given."""
+        doc = self.scope.doc(doc_id)
+        return doc is None or bool(re.search(r"决算|实际支出|实际完成|执行数", doc.text))
 
     def by_fund(self, metric: str, f: Fact) -> Answer | None:
         """“政府性基金安排了多少三公经费”: a fund the figure's own name and context do not name is read from the

@@ -122,6 +122,9 @@ class RulePlanner:
             and re.search(r"预算|总额|盘子", parsed.text)
         ):
             parsed = replace(parsed, metrics=("收支总预算",), metric_terms=("预算",))
+        elif not parsed.metrics and not parsed.unknown_terms and parsed.op in NUMERIC_OPS and _ALL_SPENT.search(parsed.text):
+            # “今年总共花多少钱”: the unit's spending as a whole
+            parsed = replace(parsed, metrics=("支出合计",), metric_terms=("支出",))
         if _EXISTS.search(parsed.text) and parsed.op in ("lookup", "count", "text"):
             stated = self.exists_from_facts(parsed, docs)
             return stated if stated is not None else self.textual(parsed, docs, open_question=True)
@@ -686,6 +689,7 @@ def _keywords(question: str) -> list[str]:
 
 
 # questions that ask for a name, a thing or a date, which a money figure never answers
+_ALL_SPENT = re.compile(r"(?:总共|一共|总计|全部|全年|合计|整体)[^，。？?]{0,4}(?:花|用|开支|支出)")
 _ENTITY_QUESTION = re.compile(
     r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话"
 )

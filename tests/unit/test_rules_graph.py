@@ -741,3 +741,15 @@ def test_a_direction_written_in_brackets_is_a_change_not_a_level() -> None:
     assert not any(f.metric == "项目支出" for f in facts)  # 6万元 is the change, never the budget
     [change] = [f for f in facts if f.source == "change"]
     assert change.comparison is not None and (change.comparison.direction, change.comparison.rate) == ("减少", Decimal(25))
+
+
+def test_how_much_was_spent_in_all_is_the_spending_total(tmp_path: Path) -> None:
+    answer = ask(tmp_path, INCOME_PARTS, "今年总共花多少钱？")
+    assert (answer.value, answer.unit) == (Decimal(200), "万元")  # 基本支出150 + 项目支出50, the spending total
+
+
+def test_an_actual_asked_of_a_budget_that_never_speaks_of_actuals_is_refused(tmp_path: Path) -> None:
+    actual = ask(tmp_path / "a", INCOME_PARTS, "2023年实际花了多少钱（决算）？")
+    assert actual.refused and actual.value is None
+    budget = ask(tmp_path / "b", INCOME_PARTS, "2023年一般公共预算财政拨款收入多少？")
+    assert budget.value == Decimal(200)
