@@ -151,7 +151,7 @@ class Composer:
             if (f.unit == "万元") != money or f.unit == "%":
                 continue
             raw = re.sub(r"[()（）]", "", f.metric + f.metric_raw + f.unit)
-            # a generic row (“项目预算 470万”) of a section that names the item (“1.媒体宣传项目申报表”)
+            # a generic row (“项目预算 470万”) of a section that names the item (“1.宣讲项目申报表”)
             named_section = len(metric) >= 4 and len(f.metric) <= 4 and metric in f.section.rsplit(" > ", 1)[-1]
             if not named_section and not any(len(a) >= 2 and is_subsequence(a, raw) for a in aliases):
                 continue
@@ -284,7 +284,7 @@ class Composer:
         return self.answer("share", text, value, unit, calc.formula)
 
     def remainder(self) -> Answer | None:
-        """“除去媒体宣传项目，部门预算还剩多少” / “教育支出减去初中和高中教育支出还剩多少”: the whole less its parts.
+        """“除去宣讲项目，部门预算还剩多少” / “教育支出减去初中和高中教育支出还剩多少”: the whole less its parts.
         The items after the word of taking away are the parts; the whole is named before it (or is the total)."""
         year = self.target_year()
         text = re.sub(r"[（(][^）)]*[）)]", "", self.q.text)  # “（即公用经费）” names the remainder, not an input
@@ -1141,7 +1141,7 @@ class Composer:
         return self.answer("sum", text, calc.value, unit, calc.formula)
 
     def only_targets(self) -> Answer | None:
-        """“公众号当前有多少粉丝”: a figure asked as it is now (当前, 目前, 实际) where the document gives only a goal
+        """“公众号目前有多少订阅”: a figure asked as it is now (当前, 目前, 实际) where the document gives only a goal
         (绩效目标表, 目标值) is not known; the goal is shown, never given as the figure."""
         if not asks_now(self.q.text):
             return None

@@ -223,7 +223,7 @@ def _budget_vocabulary() -> tuple[str, ...]:
 def question_words(text: str) -> list[str]:
     """The question's own words (jieba), without deictic phrases, asking words, the budget vocabulary (a metric's
     name or a part of one: whether a document holds the metric is its figures' part), years and figures: the words
-    that may single out a document (通用设备, 军休)."""
+    that may single out a document (通用设备, 退役人员)."""
     from index.search.lexical import jieba_words
 
     vocabulary = _budget_vocabulary()

@@ -145,12 +145,12 @@ class RulePlanner:
         if not parsed.metrics or _ENTITY_QUESTION.search(parsed.text):
             found = self.textual(parsed, docs, open_question=True)
             if asks_now(parsed.text) and found.citations and all(in_targets(c.section) for c in found.citations):
-                # “公众号当前有多少粉丝” answered only by a goal (绩效目标表): not known
+                # “公众号目前有多少订阅” answered only by a goal (绩效目标表): not known
                 return refuse(parsed, "文件没有给出实际数，只有绩效目标中的目标值，目标不是实际完成情况，无法回答。",
                               list(found.citations[:1]))  # fmt: skip
             if parsed.op == "count" and not parsed.metrics and (found.refused or not _counted_in(found, parsed)):
                 # “有几个下属二级单位” where the document says 无下属二级单位: none; a passage that names them but
-                # counts nothing (“有多少军休干部”) does not answer how many
+                # counts nothing (“有多少退役人员”) does not answer how many
                 none = self.stated_none(parsed, docs)
                 if none is not None:
                     return none
@@ -427,7 +427,7 @@ class RulePlanner:
         items = [m for m in parsed.metrics if not any(m in ancestors(o) for o in parsed.metrics if o != m)]
         asked = _EXISTS.search(parsed.text)
         if asked is not None and len(parsed.metric_terms) == len(parsed.metrics):
-            # “媒体宣传项目有没有用上年结转的钱”: what comes before 有没有 is where to look, not an item asked
+            # “培训项目有没有用上年结转的钱”: what comes before 有没有 is where to look, not an item asked
             after = [m for m, t in zip(parsed.metrics, parsed.metric_terms, strict=True) if parsed.text.find(t) > asked.start()]
             items = [m for m in items if m in after] or items
         found: list[Answer] = []
@@ -575,7 +575,7 @@ class RulePlanner:
             value, unit = None, None
         elif value is None and bare_numbers and _AMOUNT_ASK.search(parsed.text):
             # an amount asked, a passage that mentions the thing but gives it no figure of its own: never the
-            # neighbouring total (“媒体宣传项目300万元，用于…视频号制作发布”)
+            # neighbouring total (“宣讲项目50万元，用于…资料印制”)
             return refuse(
                 parsed, f"文件没有单独列出这一项的金额。相关内容：{text.rstrip('。')}。", [citation_for(passage)]
             )  # fmt: skip
@@ -830,7 +830,7 @@ def usable_metric_name(name: str) -> bool:
 
 def closest_metric_names(question: str, names: Sequence[str], limit: int = 2) -> list[str]:
     """Item names of the documents that the question spells differently (“微信公众号发布数量” for
-    “官方微信公众号大成武昌发布数量”): at least four shared character pairs, covering most of the question's side."""
+    “官方公众号某某发布数量”): at least four shared character pairs, covering most of the question's side."""
     q = bigrams(question)
     scored = []
     for name in names:
