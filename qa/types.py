@@ -60,7 +60,7 @@ class AnswerContext:
     documents: int = 1  # how many documents the answer draws on (0: none, >1: several)
 
     def label(self) -> str:
-        """One line for the reader, e.g. “依据：武昌区融媒体中心 2023年预算 · 年度：2022年 · 口径：预算数”."""
+        """One line for the reader, e.g. “依据：某区文化馆 2023年预算 · 年度：2022年 · 口径：预算数”."""
         if self.org is None:
             where = f"{self.documents}份文件" if self.documents > 1 else "未限定文件"
         else:

@@ -16,7 +16,7 @@ from index.types import Document, Fact
 _HEADER = re.compile(r"近两年指标值")
 _YEARS = re.compile(r"(20\d\d)年")
 _UNITS = r"万人次|万人|人次|万元|条|期|次|个|人|名|辆|场|篇|项|户|%"
-# a year's value, or a dash / 无 where that year had none (微信粉丝量 无 15万人 15万人)
+# a year's value, or a dash / 无 where that year had none (公众号订阅量 无 8万人 8万人)
 _CELL = rf"(?:[≥≤>＞<＜]?\s*(\d+(?:\.\d+)?)\s*({_UNITS})?|(?:无|—|－|-|/|／))"
 # a project's own indicator, this year's target only: “舆情月报 12 期 绩效目标” / “发布数量 ≥500 条 绩效目标”
 _TARGET_ROW = re.compile(

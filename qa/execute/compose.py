@@ -1639,7 +1639,7 @@ def normalise_metrics(q: ParsedQuestion) -> ParsedQuestion:
     if op == "diff" and len(metrics) > 2:
         metrics = metrics[-2:]
     if op in ("lookup", "count") and len(metrics) >= 2 and len(q.metric_terms) == len(metrics):
-        # “政府采购中货物类多少钱” / “媒体宣传项目里网络舆情监控这一项”: the first names where, the second what
+        # “政府采购中货物类多少钱” / “宣讲项目里资料印制这一项”: the first names where, the second what
         first, second = q.metric_terms[0], q.metric_terms[1]
         i, j = q.text.find(first), q.text.find(second)
         if 0 <= i < j and re.fullmatch(r"(中|里|里面|里的|中的|的|下|下的|之中|项目里)?", q.text[i + len(first) : j]):

@@ -265,7 +265,7 @@ def match_org(
             if name not in mentions:
                 mentions.append(name)
     for term in org_terms(text):
-        # a second body written short (海口中院, 县委政法委) beside one the aliases found
+        # a second body written short (某市中院, 县委政法委) beside one the aliases found
         at = text.find(term)
         if at < 0 or any(taken[at : at + len(term)]):
             continue

@@ -270,7 +270,7 @@ def is_subsequence(needle: str, hay: str) -> bool:
 
 
 def _fuzzy(text: str, library: Sequence[str], taken: list[bool]) -> list[Term]:
-    """Library item names written a little differently ("媒体宣传费" for "媒体宣传项目经费")."""
+    """Library item names written a little differently ("宣讲费" for "宣讲项目经费")."""
     items = [p for p in _library_items(tuple(library)) if len(p[0]) >= FUZZY_MIN_LEN]
     if not items:
         return []
