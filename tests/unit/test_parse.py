@@ -450,3 +450,8 @@ def test_share_of_budget_used_is_an_execution_rate() -> None:
     assert (used.op, used.execution) == ("rate", True)
     plain = parse_question("差旅费用了多少？", orgs=[], metrics=[], years=[])
     assert plain.execution is False
+
+
+@pytest.mark.parametrize("words", ["公车运维费", "车辆运维费", "公务用车运维费"])
+def test_car_running_costs_written_short(words: str) -> None:
+    assert parse_question(f"{words}比上年增加还是减少？").metrics == ("公务用车运行维护费",)
