@@ -503,6 +503,9 @@ class RulePlanner:
             ):
                 return self.not_found(parsed, scope, "文件没有说明相关原因。")
             text = f"根据文件：{reason_clause(passage.text)}。".replace("。。", "。")
+            turned = _opposite_direction(parsed.text, passage.text)
+            if turned is not None:  # “为什么少了” where the document explains an increase: the premise is said wrong
+                text = f"注意：文件写的是{turned}的原因，这一项并没有{'减少' if turned == '增加' else '增加'}。" + text
             return Answer(parsed.text, text, "reason", citations=(citation_for(passage),))
         if parsed.op == "definition" and not open_question:
             passage = best_sentence(chunks, parsed.metrics, parsed.metric_terms, _DEFINITION_CUE, parsed.text)
@@ -744,6 +747,22 @@ def _metric_words(parsed: ParsedQuestion) -> list[str]:
 
 
 _COUNTED_NOUN = re.compile(r"(?:几|多少)(?:个|家|所|名|位|辆|台|项)?([\u4e00-\u9fff]{2,12}?)(?:[？?。，,]|吗|呢|$)")
+
+
+def _opposite_direction(question: str, sentence: str) -> str | None:
+    """The direction a reason sentence explains (增加 / 减少) when it is the opposite of the one the question assumes
+    (为什么少了 / 为什么增加), else None."""
+    down = re.search(r"少了|减少|下降|降低|压缩|少这么多|减了", question)
+    up = re.search(r"多了|增加|增长|上升|提高|涨了|多这么多|增了", question)
+    if bool(down) == bool(up):
+        return None
+    says_up = re.search(r"(?:增加|增长|上升|提高)的?(?:主要)?原因", sentence)
+    says_down = re.search(r"(?:减少|下降|降低|压缩)的?(?:主要)?原因", sentence)
+    if down and says_up and not says_down:
+        return "增加"
+    if up and says_down and not says_up:
+        return "减少"
+    return None
 
 
 def _counted_in(answer: Answer, parsed: ParsedQuestion) -> bool:

@@ -753,3 +753,16 @@ def test_an_actual_asked_of_a_budget_that_never_speaks_of_actuals_is_refused(tmp
     assert actual.refused and actual.value is None and "预算数200" in actual.answer
     budget = ask(tmp_path / "b", INCOME_PARTS, "2023年一般公共预算财政拨款收入多少？")
     assert budget.value == Decimal(200)
+
+
+ROSE = (
+    "卯县科协2023年部门决算公开\n一、三公经费决算情况\n2023年度“三公”经费支出决算为6.00万元，较上年增加1.00万元，增长20%。"
+    "决算数较上年增加的主要原因是接待批次增加。\n" + FILLER + "\n"
+)
+
+
+def test_a_reason_asked_for_the_opposite_change_says_the_premise_is_wrong(tmp_path: Path) -> None:
+    wrong = ask(tmp_path / "a", ROSE, "三公经费为什么少了？")
+    assert wrong.answer.startswith("注意：文件写的是增加的原因") and "接待批次增加" in wrong.answer
+    right = ask(tmp_path / "b", ROSE, "三公经费为什么增加了？")
+    assert not right.answer.startswith("注意") and "接待批次增加" in right.answer
