@@ -249,7 +249,9 @@ def build_docs_tab(ctx: WebContext) -> DocsTab:
     ingest_event = ingest.click(run_ingest, [upload, org_box, year_box], [results, upload, ingest_status], **write)
     remove.click(ask_removal, remove_choice, [status, confirm_row], **private)
     cancel.click(lambda: ("已取消删除。", gr.update(visible=False)), None, [status, confirm_row], **private)
-    remove_choice.change(lambda: ("", gr.update(visible=False)), None, [status, confirm_row], **private)
+    # only the user's own pick withdraws a pending confirmation: a refresh that clears the pick of a removed file (its
+    # value changes too) must not wipe the “已删除” the removal just showed
+    remove_choice.input(lambda: ("", gr.update(visible=False)), None, [status, confirm_row], **private)
     remove_event = confirm.click(run_remove, remove_choice, [status, confirm_row], **write)
     return DocsTab(
         upload, ingest, results, documents, remove_choice, remove, confirm, status, ingest_event, remove_event
