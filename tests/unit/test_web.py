@@ -357,3 +357,14 @@ def test_a_refresh_never_undoes_a_removal_pick_it_did_not_see(tmp_path: Path) ->
     assert cleared["value"] is None and added.doc_id not in [v for _, v in cleared["choices"]]
     assert sample_id in [v for _, v in cleared["choices"]]
     ctx.lib.close()
+
+
+def test_only_a_users_pick_resets_the_removal_status(lib: Library) -> None:
+    """The refresh after a removal clears the removed file's pick; a `.change` handler would then wipe “已删除”."""
+    from qa.web.app import build_app
+
+    config = build_app(lib).get_config_file()
+    ids = {c["props"].get("elem_id"): c["id"] for c in config["components"] if c["props"].get("elem_id")}
+    status = ids["bqa-remove-status"]
+    triggers = {event for d in config["dependencies"] if status in d["outputs"] for _, event in d["targets"]}
+    assert "change" not in triggers and "input" in triggers
