@@ -237,6 +237,12 @@ class Composer:
             citations=tuple(self.citations), warnings=tuple(self.warnings),
         )  # fmt: skip
 
+    def refusal(self, text: str) -> Answer:
+        """No figure: `text` says why, with the citations of what the document does give."""
+        return Answer(
+            self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings), refused=True
+        )
+
     def convert(self, value: Decimal, unit: str) -> tuple[Decimal, str]:
         """Into the unit the user asked for (元/亿元), else 万元 as stored."""
         from index.units import from_wan
@@ -361,7 +367,7 @@ class Composer:
         ]  # fmt: skip
         if money_words and f.unit != "万元":
             return False
-        if f.unit not in ("万元", "%") and _MONEY_QUESTION.search(self.q.text) and not self.q.count_unit:
+        if f.unit not in ("万元", "%") and _MONEY_ASKED.search(self.q.text) and not self.q.count_unit:
             return False  # “花了多少钱” is never answered with a head count
         asked = self.q.count_unit
         if asked and f.unit == "万元":
@@ -403,8 +409,7 @@ class Composer:
                 f"文件没有给出{year_label(f.year)}{self.metric_label(metric, f)}的决算数（实际支出），"
                 f"只有预算数{v(value, unit)}；预算不是实际支出，无法回答。"
             )
-            return Answer(self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings),
-                          refused=True)  # fmt: skip
+            return self.refusal(text)
         by_fund = self.by_fund(metric, pick.fact)
         if by_fund is not None:
             return by_fund
@@ -461,8 +466,7 @@ class Composer:
                 f"文件没有单列{fund}的{label}；{year_label(f.year)}{label}{self.basis_word(f)}合计{v(value, unit)}"
                 "是全部资金来源的合计，不能当作该项资金的数额。"
             )
-            return Answer(self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings),
-                          refused=True)  # fmt: skip
+            return self.refusal(text)
         value, unit = self.convert(cell.value, f.unit)
         total, _ = self.convert(f.value, f.unit)
         text = (
@@ -1155,9 +1159,7 @@ class Composer:
             f"文件没有给出{self.metric_label(metric, f)}的实际数，只有绩效目标："
             f"{year_label(f.year)}目标值{v(f.value, f.unit)}。目标不是实际完成情况，无法回答。"
         )
-        return Answer(
-            self.q.text, text, "refuse", None, None, None, tuple(self.citations), tuple(self.warnings), refused=True
-        )
+        return self.refusal(text)
 
     def staffing(self) -> Answer | None:
         """“有没有超编”: the staff in post (实有/在职) against the posts approved (编制数/核定), for the kind of post the
@@ -1541,8 +1543,7 @@ def _is_target(f: Fact) -> bool:
     return "目标" in (f.basis or "") or in_targets(f.section)
 
 
-_MONEY_QUESTION = re.compile(r"多少钱|花了多少|花多少|用了多少钱|多少万元|多少元|多少亿元|几万元|几万块")
-_MONEY_ASKED = re.compile(r"多少钱|花了|少花|多花|省了|万元|亿元|多少元")
+_MONEY_ASKED = re.compile(r"多少钱|花了|花多少|少花|多花|省了|万元|亿元|多少元|几万块")  # the question asks an amount
 _TOTAL_WORD = re.compile(r"总数|总额|合计|总计|共计|小计|总人数")
 _ALTOGETHER = re.compile(r"一共|合计|加起来|总共|共计|总计|加在一起|相加|之和|总和")
 _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:个|类|项|笔|大类|部分|方面|条)(?!人|次|批)")
