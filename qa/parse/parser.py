@@ -378,6 +378,9 @@ def _unknown_terms(masked: str) -> tuple[str, ...]:
 STAFFING = re.compile(r"超编|缺编|满编|空编|超出编制|超过编制|空了几|空缺|缺了几|缺几")
 
 
+_BOUGHT = re.compile(r"(?:买|购买|购置|新购|采购|购进|更新)了?(?:几|多少|\d+|[一二两三四五六七八九十]+)?(?:辆|台)")
+
+
 def _count_metrics(metrics: list[str], clause_text: str, count_unit: str | None) -> list[str]:
     """Money metrics asked as counts: 接待 + 批次 -> 接待批次, 公车 + 辆 -> 公务用车保有量."""
     out: list[str] = []
@@ -387,12 +390,14 @@ def _count_metrics(metrics: list[str], clause_text: str, count_unit: str | None)
                 out.append("接待批次")
             if re.search(r"人次|多少人|几人", clause_text):
                 out.append("接待人次")
+        elif name == "公务用车购置及运行维护费" and _BOUGHT.search(clause_text):
+            out.append("公务用车购置费")  # “买了几辆车”: the cars bought, not the fleet
         elif name == "公务用车购置及运行维护费" and re.search(r"辆|台", clause_text):
             out.append("公务用车保有量")
         else:
             out.append(name)
     if not out and count_unit in ("辆", "台") and "车" in clause_text:
-        out.append("公务用车保有量")  # “有几辆车”: the only vehicles a disclosure counts are the ones it holds
+        out.append("公务用车购置费" if _BOUGHT.search(clause_text) else "公务用车保有量")  # “有几辆车”: the only vehicles a disclosure counts are the ones it holds
     return list(dict.fromkeys(out))
 
 
