@@ -20,6 +20,7 @@ from pathlib import PurePath
 from index.errors import LibraryError
 from index.types import Document, Fact
 from qa.execute import crossdoc
+from qa.execute.compose import EQUIVALENT
 from qa.parse.orgs import org_words
 from qa.types import ParsedQuestion
 
@@ -33,6 +34,7 @@ ACROSS = re.compile(
 )
 _NUMBER = re.compile(r"\d[\d,]*\.\d+|\d{3,}")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 # kinds of body a question may write outright (学校的…); 县/镇 alone end place names, and count only as 该县/这个镇
 _BODY_KINDS = ("学校", "中学", "小学", "幼儿园", "法院", "医院", "保健院", "中心")
 
@@ -180,6 +182,8 @@ def rank(
     head, rest = scored[:_READ], scored[_READ:]
     words = _metric_words(parsed) if parsed.metrics else ()
     figures = {n for n in _NUMBER.findall(parsed.text) if not _YEAR.fullmatch(n)}  # a year is not a figure
+    # a rate the question quotes (增加44%): whole percentages are too short to be figures, but few files write them
+    rates = [re.compile(rf"(?<![\d.]){re.escape(r)}\s*[%％]") for r in _PERCENT.findall(parsed.text)]
 
     def second(s: float, d: Document) -> float:
         if deictic is not None and unnamed(d.org) and re.search(rf"(?:本|我){deictic.group(1)[:1]}", d.text):
@@ -188,7 +192,7 @@ def rank(
             s += 3.0  # 该镇 and a file that says 我镇
         if words and held and held.get(d.doc_id, 0.0) < 0 and any(w in d.text for w in words):
             s += 2.0  # no fact read, but the text writes the metric (a table not read into facts)
-        if figures and any(f in d.text for f in figures):
+        if (figures and any(f in d.text for f in figures)) or any(r.search(d.text) for r in rates):
             s += 3.0
         if none_asked and states_none(d.text, words):
             s += 4.0  # “为什么没有安排…” and a file that says it arranged none (no figure to hold)
@@ -274,7 +278,7 @@ def _holding_scores(parsed: ParsedQuestion, docs: Sequence[Document], holdings: 
     """Per document, how well its own figures answer: the metric asked (+2), for the year asked (+3: a figure of that
     year, or of the next year compared with 上年), on the basis asked (+1), changed the way asked (+2: 为什么增加 and 比上年增加). A document without such a figure whose
     has none gets -1 (the second pass of `rank` gives some back when its text writes the metric's name)."""
-    having, facts = holdings(parsed.metrics, docs, parsed.year)
+    having, facts = holdings(holding_metrics(parsed.metrics), docs, parsed.year)
     direction = asked_direction(parsed.text)
     by_doc: dict[str, list[Fact]] = {}
     for f in facts:
@@ -295,6 +299,12 @@ def _holding_scores(parsed: ParsedQuestion, docs: Sequence[Document], holdings: 
             s += 2.0  # “为什么增加” and a figure stated as 比上年增加
         out[d.doc_id] = s
     return out
+
+
+def holding_metrics(metrics: Sequence[str]) -> list[str]:
+    """The metrics asked and those a document may state them as: a balanced budget's 收支总预算 is its 收入合计 and
+    its 支出合计 (a 决算 writes 收、支总计, never 总预算), 实有人数 its 在职人数 (`compose.EQUIVALENT`)."""
+    return list(dict.fromkeys([*metrics, *(e for m in metrics for e in EQUIVALENT.get(m, ()))]))
 
 
 _UP = re.compile(r"增加|增长|上升|提高|上涨|涨了|多了")

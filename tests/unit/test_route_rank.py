@@ -77,6 +77,19 @@ def test_a_question_about_nothing_arranged_favours_the_file_that_says_so(agent: 
     assert offered(agent, "为什么该单位没有安排公务接待费？")[0] == "s.txt"
 
 
+def test_a_total_asked_is_held_by_a_file_that_states_its_income_and_expenditure(tmp_path: Path) -> None:
+    # 收支 is 收支总预算; a 决算 writes only 收、支总计 (收入合计, 支出合计), which a balanced budget equals
+    head = "2022年部门决算\n一、财政拨款收入支出决算总体情况说明\n2022年度一般公共预算财政拨款支出决算数为40万元。\n"
+    final = head + "二、收入支出决算总体情况\n2022年度收入总计50万元,支出总计52万元,与2021年相比分别减少10万元、12万元,主要原因是项目完成。\n"
+    other = head + "二、“三公”经费支出决算情况\n2022年公务接待费3万元,比上年减少1万元。因公出国(境)费未安排。\n"
+    for name, text in {"a.txt": other, "b.txt": other.replace("3万元", "4万元"), "c.txt": final}.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    lib = Library(tmp_path / "lib", embedding="hash")
+    assert all(r.ok for r in lib.ingest(sorted(tmp_path.glob("*.txt"))))
+    assert offered(Agent(lib), "这个单位2022年收支为什么下降？")[0] == "c.txt"
+    assert route.holding_metrics(["收支总预算"]) == ["收支总预算", "收入合计", "支出合计"]
+
+
 def test_direction_and_nothing_arranged_are_read_from_the_words() -> None:
     assert route.asked_direction("为什么下降了？") == "减少" and route.asked_direction("增减情况") is None
     assert route.states_none("公务接待费均未安排。", ["公务接待费"])
@@ -209,3 +222,34 @@ def test_a_body_written_only_in_the_file_name_routes_to_that_file(tmp_path: Path
     }
     other = Agent(lib).ask("辛县民政局2021年公务接待费是多少？")  # a body no file and no file name writes
     assert other.value is None and "辛县民政局" in other.answer
+
+
+def test_a_long_document_does_not_outweigh_others_by_its_number_of_passages(tmp_path: Path) -> None:
+    # routing sums a document's best passages only: a file with ten sections on 会议费 is not ten times as likely
+    sections = "".join(
+        f"{n}、第{n}项工作\n本部门2022年安排会议费{n}万元,用于召开第{n}次工作会议,会议费严格按标准执行。\n" for n in range(1, 11)
+    )
+    long = "2022年部门预算\n一、财政拨款收入支出总体情况\n2022年一般公共预算财政拨款支出100万元。\n" + sections
+    short = "2022年部门预算\n一、财政拨款收入支出总体情况\n2022年一般公共预算财政拨款支出50万元,其中会议费3万元。\n"
+    (tmp_path / "long.txt").write_text(long, "utf-8")
+    (tmp_path / "short.txt").write_text(short, "utf-8")
+    lib = Library(tmp_path / "lib", embedding="hash")
+    assert all(r.ok for r in lib.ingest(sorted(tmp_path.glob("*.txt"))))
+    docs = lib.document_list()
+    found = Agent(lib).rules.evidence("会议费安排了多少？", docs)
+    long_id = next(d.doc_id for d in docs if d.source == "long.txt")
+    assert len(lib.search_index().search_lexical("会议费", k=40)) > 3  # the long file has many passages to count
+    assert 0 < found[long_id] <= 3 / 3 + 3 / 4
+
+
+def test_a_rate_the_question_quotes_favours_the_file_that_writes_it(tmp_path: Path) -> None:
+    # 44% is too short a number to count as a figure, but a rate written with its % sign singles out a file
+    body = (
+        "2019年部门预算\n一、预算收支增减变化情况说明\n2019年基本支出预算较上年增{a}万元。"
+        "1.工资福利支出较上年增{a}万元,增{r} %。主要原因是:新增人员。\n"
+    )
+    for name, a, r in (("a.txt", "9.5", "12"), ("b.txt", "20.4", "44"), ("c.txt", "3.1", "8")):
+        (tmp_path / name).write_text(body.format(a=a, r=r), "utf-8")
+    lib = Library(tmp_path / "lib", embedding="hash")
+    assert all(r.ok for r in lib.ingest(sorted(tmp_path.glob("*.txt"))))
+    assert offered(Agent(lib), "工资福利支出为什么增加44%？")[0] == "b.txt"
