@@ -40,6 +40,7 @@ from qa.types import Answer, ParsedQuestion
 log = logging.getLogger(__name__)
 MAX_DOCS_PER_ANSWER = 6
 NUMERIC_OPS = ("lookup", "delta", "rate", "share", "sum", "diff")
+EVIDENCE_PASSAGES = 2  # routing: how many of a document's best passages count towards its match with a question
 
 
 class RulePlanner:
@@ -220,8 +221,12 @@ class RulePlanner:
         except Exception as exc:
             log.warning("search failed: %s", exc)
             hits = []
+        counted: dict[str, int] = {}
         for rank, hit in enumerate(hits):
-            scores[hit.chunk.doc_id] = scores.get(hit.chunk.doc_id, 0.0) + 3.0 / (rank + 3)
+            doc_id = hit.chunk.doc_id
+            counted[doc_id] = counted.get(doc_id, 0) + 1
+            if counted[doc_id] <= EVIDENCE_PASSAGES:  # a long document is not likelier for having more passages
+                scores[doc_id] = scores.get(doc_id, 0.0) + 3.0 / (rank + 3)
         return scores
 
     def numeric(self, parsed: ParsedQuestion, scope: Scope) -> Answer:
