@@ -16,6 +16,7 @@ class Metric:
     synonyms: tuple[str, ...] = ()
     money: bool = True
     parent: str | None = None  # the total this metric is a part of, for 占比 questions without a stated whole
+    counts: str | None = None  # a count's money counterpart: the spending on the things it counts (cars bought)
 
 
 METRICS: tuple[Metric, ...] = (
@@ -152,6 +153,12 @@ METRICS: tuple[Metric, ...] = (
         "公务用车保有量",
         ("车辆数", "公车保有量", "公务用车保有量", "共有车辆", "车辆数量", "公务车数量", "车辆"),
         money=False,
+    ),
+    Metric(
+        "公务用车购置数量",
+        ("购置车辆数", "购车数量", "车辆购置数量", "公务用车购置数", "购置数量"),
+        money=False,
+        counts="公务用车购置费",
     ),
     Metric("接待批次", ("公务接待批次",), money=False),
     Metric("接待人次", ("公务接待人次",), money=False),

@@ -298,6 +298,8 @@ def _resolve(phrase: str, kind: str, money: bool) -> tuple[str, str] | None:
         return None
     if clean(written) in _ELLIPTIC:
         return _ELLIPTIC[clean(written)], written
+    if kind == "count" and _CARS_BOUGHT.search(written):
+        return "公务用车购置数量", written  # 购置执法执勤用车2辆: cars bought, counted
     if kind == "count" and clean(written) not in _ALIAS_SET:
         return clean(written), written  # counts: only an exact known name (国内公务接待批次 is not 接待批次)
     name = canonical(written)
@@ -305,6 +307,9 @@ def _resolve(phrase: str, kind: str, money: bool) -> tuple[str, str] | None:
     if known is not None and (kind == "percent" or known.money != money):
         return clean(written), written
     return name, written
+
+
+_CARS_BOUGHT = re.compile(r"(?:购置|购买|新购|采购|更新)[^，,。；;]{0,8}车|车辆?购置")
 
 
 def count_metric(metric: str, unit: str, inherited: bool) -> str:

@@ -677,7 +677,7 @@ class Composer:
                     text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(c.rate)}%"
                 elif prior.value != 0:
                     r = calculate(f"{self.dv(c.amount, f.unit)}/{fmt(prior.value)}*100")
-                    text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(pct(r.value))}%（按金额计算：{r.formula}）"
+                    text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(pct(r.value))}%（按{'金额' if unit in ('元', '万元', '亿元') else '数量'}计算：{r.formula}）"
                 return self.answer("delta", text + "。", amount, unit, formula)
             if c.rate is not None:
                 if self.q.unit is not None or _MONEY_ASKED.search(self.q.text):
@@ -1110,6 +1110,11 @@ class Composer:
             found = [p.fact for p in picks if p is not None]
             if len(found) < 2:
                 return None
+            if len({_addable(f.unit) for f in found}) > 1:  # 批次 and 人次, or 万元 and 辆, are never added
+                self.cite(*found)
+                stated = "，".join(f"{self.metric_label(f.metric, f)}{self.vv(f.value, f.unit)}" for f in found)
+                units = "、".join(dict.fromkeys(f.unit for f in found))
+                return self.refusal(f"{units}是不同的计量单位，不能相加。文件披露的数值：{stated}。")
             calc = calculate("+".join(self.dv(f.value, f.unit) for f in found))
             self.cite(*found)
             value, unit = calc.value, self.du(found[0].unit)
@@ -1511,6 +1516,11 @@ class Composer:
         return result
 
 
+def _addable(unit: str) -> str:
+    """What a figure's unit adds up with: any money with money (converted), a count only with its own unit."""
+    return "money" if unit in ("元", "万元", "亿元") else {"名": "人"}.get(unit, unit)
+
+
 _TOTALS = ("支出合计", "收入合计", "收支总预算")
 # a balanced budget: 收支总预算 = 收入合计 = 支出合计; used only when the metric asked has no figure for the year
 EQUIVALENT: dict[str, tuple[str, ...]] = {
@@ -1630,8 +1640,8 @@ def normalise_metrics(q: ParsedQuestion) -> ParsedQuestion:
         staff = "在职人数"
         metrics = [*[m for m in metrics if m != staff][:1], staff]
         op = "diff"
-    if op in ("count", "lookup") and len(metrics) >= 2 and _ALTOGETHER.search(q.text):
-        op = "sum"
+    if op in ("count", "lookup") and len(metrics) >= 2 and len(q.metric_terms) >= 2 and _ALTOGETHER.search(q.text):
+        op = "sum"  # two things named and added; not one word read as two counts (接待 -> 批次, 人次)
     if op == "sum" and len(metrics) >= 2:
         parts = [m for m in metrics if m not in _TOTALS]
         parents = {BY_NAME[m].parent for m in parts if m in BY_NAME}

@@ -259,10 +259,12 @@ _MONEY_UNIT = _P(
 _COUNT_UNIT = _P(rf"(?:多少|几)({COUNT_UNITS})")
 VERIFY = _P(
     r"对吗|对不对|是否正确|正确吗|准确吗|是否准确|到底是|到底多少|说得通|合理吗|是否合理|是否一致|一致吗|有没有错|是不是错|"
-    r"是否有误|有误吗|等于[^，。?？]{0,20}吗|是否等于|等不等于|还是[^，。?？]{0,10}[?？]|超编"
+    r"是否有误|有误吗|等于[^，。?？]{0,20}吗|是否等于|等不等于|还是[^，。?？]{0,10}[?？]|超编|准吗|准不准|算得对|算对了吗|"
+    r"是真的吗|真的吗|没错吧|没算错"
 )
 COMPUTE = _P(r"精确|准确|重算|重新算|重新计算|算一下|帮我算|推算|计算|按文中")
 _CLAIMED_AMOUNT = _P(r"(?:增长|下降|减少|降低|上升|提高|增加|多|少)(?:了)?\s*\d+(?:\.\d+)?\s*(?:万元|亿元|元|万)")
+_CLAIMED_DIRECTION = _P(r"(?:比|较|同比|与)[^，。?？]{0,12}(?:增加|增长|减少|下降|降低|上升|提高|多了|少了)")
 _CLAIMED_RATE = _P(
     r"(?:比(?:年初)?预算(?:数)?|完成(?:了)?(?:年初)?预算(?:数)?的?)?(?:增长|下降|减少|降低|上升|提高|增加|增|降|减)?(?:了)?"
     r"(?<![\d.])\d+(?:\.\d+)?%"
@@ -306,6 +308,19 @@ _HOW_MUCH = _P(r"多少|几|多大|百分|比例|比重")
 _YES_NO = _P(r"是不是|是否|有没有|吗|对不对")
 
 
+_STATED_FIGURE = _P(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|个百分点)")
+
+
+def _premise(clause: str) -> bool:
+    """A clause that states a figure and asks nothing (增长了2.8%, 完成预算59.7%)."""
+    return (
+        bool(_STATED_FIGURE.search(clause))
+        and not _HOW_MUCH.search(clause)
+        and not _YES_NO.search(clause)
+        and not re.search(r"为什么|为何|什么|怎么|哪", clause)
+    )
+
+
 def _combine(ops: Sequence[ClauseOp]) -> ClauseOp | None:
     if not ops:
         return None
@@ -319,6 +334,19 @@ def _combine(ops: Sequence[ClauseOp]) -> ClauseOp | None:
         if RANK[op.op] > RANK[best.op]:
             best = op
     return best
+
+
+_INSIDE = re.compile(r"[”\"’」]?(?:的)?(?:预算|决算|经费|支出|总额|总数)?数?(?:里面|里|当中|之中|中)")
+
+
+def ancestors(metric: str) -> list[str]:
+    """The totals `metric` is a part of, nearest first (公务用车运行维护费 -> 公务用车购置及运行维护费 -> 三公经费)."""
+    out: list[str] = []
+    parent = BY_NAME[metric].parent if metric in BY_NAME else None
+    while parent is not None and parent not in out:
+        out.append(parent)
+        parent = BY_NAME[parent].parent if parent in BY_NAME else None
+    return out
 
 
 def _whole(text: str, masked: str, op: str, terms: Sequence[Term]) -> tuple[str | None, Term | None]:
@@ -340,8 +368,8 @@ def _whole(text: str, masked: str, op: str, terms: Sequence[Term]) -> tuple[str 
             found = whole_at(text, m.end(), terms)
             if found[0]:
                 return found
-        for t in terms:  # X里/X中 … Y占比
-            if masked[t.end : t.end + 2].startswith(("里", "中", "当中", "之中")) and "占" in masked[t.end :]:
+        for t in terms:  # X里/X中 … Y占比 (“三公”预算里…占多少)
+            if _INSIDE.match(masked, t.end) and "占" in masked[t.end :]:
                 return t.metric, t
         m = re.search(r"(?:里|中|当中|之中)(?=[^，。?？]*占比)", masked)
         if m:
@@ -391,13 +419,15 @@ def _count_metrics(metrics: list[str], clause_text: str, count_unit: str | None)
             if re.search(r"人次|多少人|几人", clause_text):
                 out.append("接待人次")
         elif name == "公务用车购置及运行维护费" and _BOUGHT.search(clause_text):
-            out.append("公务用车购置费")  # “买了几辆车”: the cars bought, not the fleet
+            out.append("公务用车购置数量")  # “买了几辆车”: the cars bought, not the fleet
         elif name == "公务用车购置及运行维护费" and re.search(r"辆|台", clause_text):
             out.append("公务用车保有量")
         else:
             out.append(name)
     if not out and count_unit in ("辆", "台") and "车" in clause_text:
-        out.append("公务用车购置费" if _BOUGHT.search(clause_text) else "公务用车保有量")  # “有几辆车”: the only vehicles a disclosure counts are the ones it holds
+        out.append(
+            "公务用车购置数量" if _BOUGHT.search(clause_text) else "公务用车保有量"
+        )  # “有几辆车”: the only vehicles a disclosure counts are the ones it holds
     return list(dict.fromkeys(out))
 
 
@@ -429,10 +459,19 @@ def parse_question(
             descriptive = op == "delta" and bool(_DESCRIBED_CHANGE.search(clause)) and not _HOW_MUCH.search(clause)
             asks_figure = bool(_HOW_MUCH.search(clause)) or not _YES_NO.search(clause)
             clause_ops.append(
-                ClauseOp(op, start, end, bool(inside), execution, ratio, descriptive=descriptive, asks_figure=asks_figure)
+                ClauseOp(
+                    op, start, end, bool(inside), execution, ratio, descriptive=descriptive, asks_figure=asks_figure
+                )
             )
-    best = _combine(clause_ops)
     verify = bool(VERIFY.search(masked))
+    premises: list[tuple[int, int]] = []
+    if not verify:
+        # “支出完成预算59.7%，那年初预算是多少？”: a clause that only states a figure is the premise, not the ask
+        asked = [c for c in clause_ops if not _premise(masked[c.start : c.end])]
+        if asked and len(asked) < len(clause_ops):
+            premises = [(c.start, c.end) for c in clause_ops if c not in asked]
+            clause_ops = asked
+    best = _combine(clause_ops)
     op = best.op if best else ("lookup" if terms or verify else "text")
     execution = bool(best and best.execution)
     if op == "delta" and re.search(r"(?:比|较)Ｍ", masked) and len({t.metric for t in terms}) >= 2:
@@ -441,6 +480,8 @@ def parse_question(
     claimed_amount = claimed is not None and _CLAIMED_AMOUNT.search(norm[: claimed.start()]) is not None
     if verify and claimed and claimed_amount and op in ("lookup", "delta"):
         op = "delta"  # “减少0.1万元，下降0.006%，对吗”: the amount is checked first, the rate beside it
+    elif verify and not claimed and op == "lookup" and _CLAIMED_DIRECTION.search(masked):
+        op = "delta"  # “比上年增加了，对吗”: the change is checked (持平 says no)
     elif verify and claimed and op in ("lookup", "delta", "diff", "count"):
         # “比预算增长1.14%，对吗” / “增长2.8%对吗”: the figure being checked is a rate; answer with the recomputed rate
         op = "rate"
@@ -466,6 +507,11 @@ def parse_question(
     if op == "count" or (count_unit is not None and op in ("sum", "diff", "delta", "compare")):
         # 合计多少人次 / 多了几批: the same counted things, added or compared
         metric_names = _count_metrics(metric_names, masked, count_unit)
+    if whole is None and op == "share" and len(metric_names) == 2:
+        # two metrics, one a part of the other (接待费 and 三公经费): the share is of the part in the whole, whatever
+        # the order they are written in
+        a, b = metric_names
+        whole = a if a in ancestors(b) else (b if b in ancestors(a) else None)
     if whole is not None and op == "share" and whole in metric_names and len(metric_names) > 1:
         metric_names.remove(whole)
     if STAFFING.search(norm) and not metric_names:
@@ -479,6 +525,7 @@ def parse_question(
         for m in _BUDGET.finditer(plain)
         if m.start() not in in_metric and not _within_actual(plain, m.start())
     ]
+    bases = [(at, b) for at, b in bases if not any(s <= at < e for s, e in premises)] or bases  # what is asked
     basis_order = [b for _, b in sorted(bases)]
     if execution:
         basis_order = ["决算", "预算"]

@@ -31,6 +31,7 @@ EXTRA: tuple[tuple[str, str], ...] = (
     ("购买公车", "公务用车购置费"),
     ("购买公务用车", "公务用车购置费"),
     ("养车", "公务用车运行维护费"),
+    ("保有量", "公务用车保有量"),  # in a disclosure only vehicles are held as 保有量
     ("在编", "在职人数"),
     ("在岗", "在职人数"),
 )
@@ -64,8 +65,16 @@ WHOLE_ALIASES: tuple[tuple[str, str], ...] = (
 
 # a total word right after another metric belongs to it: "三公预算总额" is 三公经费, not 收支总预算
 _TOTAL_SUFFIXES = {"总预算", "预算总额", "收支总额", "总额", "总计", "合计", "收支总计", "部门预算总额"}
+def _connected(alias: str) -> set[str]:
+    """An alias as people write its connector: 购置及运行维护费, 购置和运行维护费, 购置与运行维护费, 购置、运行维护费."""
+    return {re.sub("[及和与、]", c, alias) for c in "及和与、"} if re.search("[及和与、]", alias) else {alias}
+
+
 _ALIASES: tuple[tuple[str, str], ...] = tuple(
-    sorted({(a, m.name) for m in METRICS for a in (m.name, *m.synonyms)} | set(EXTRA), key=lambda p: (-len(p[0]), p[0]))
+    sorted(
+        {(v, m.name) for m in METRICS for a in (m.name, *m.synonyms) for v in _connected(a)} | set(EXTRA),
+        key=lambda p: (-len(p[0]), p[0]),
+    )
 )
 
 FUZZY_CUTOFF = 80.0  # one character off in a six-character name scores 83
@@ -295,7 +304,7 @@ def whole_at(text: str, start: int, terms: Sequence[Term], *, raw: bool = True) 
 
     `raw`: when no metric is there, return the written words ("小计", "事业单位运行经费") instead of None.
     """
-    rest = re.sub(r"^[了的据到在整个全部其]{0,2}", "", text[start:])
+    rest = re.sub(r"^[了的据到在整个全部其]{0,2}[“\"‘「]?", "", text[start:])
     at = start + len(text[start:]) - len(rest)
     for term in terms:
         if term.start == at:

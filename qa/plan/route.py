@@ -303,8 +303,12 @@ def _holding_scores(parsed: ParsedQuestion, docs: Sequence[Document], holdings: 
 
 def holding_metrics(metrics: Sequence[str]) -> list[str]:
     """The metrics asked and those a document may state them as: a balanced budget's 收支总预算 is its 收入合计 and
-    its 支出合计 (a 决算 writes 收、支总计, never 总预算), 实有人数 its 在职人数 (`compose.EQUIVALENT`)."""
-    return list(dict.fromkeys([*metrics, *(e for m in metrics for e in EQUIVALENT.get(m, ()))]))
+    its 支出合计 (a 决算 writes 收、支总计, never 总预算), 实有人数 its 在职人数 (`compose.EQUIVALENT`); a count, the
+    spending on what it counts (a file that gives only the money spent on cars bought is still about them)."""
+    from index.metrics import BY_NAME
+
+    counted = [c for m in metrics if m in BY_NAME and (c := BY_NAME[m].counts) is not None]  # 几辆 and its 购置费
+    return list(dict.fromkeys([*metrics, *(e for m in metrics for e in EQUIVALENT.get(m, ())), *counted]))
 
 
 _UP = re.compile(r"增加|增长|上升|提高|上涨|涨了|多了")

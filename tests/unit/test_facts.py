@@ -172,6 +172,20 @@ def test_seed_skips_codes_dates_and_phones() -> None:
         assert junk not in raws
 
 
+def test_cars_bought_are_counted_apart_from_the_fleet() -> None:
+    raw = (
+        "2024年“三公”经费预算情况说明\n公务用车购置费30万元,主要是本年度计划购置执法执勤用车2辆,比上年少1辆。"
+        "年末公务用车保有量12辆;新购公务车3辆。\n"
+    )
+    doc = make_doc(raw, "cars", "辛县农业农村局", 2024, "三公")
+    facts = tuple(extract_facts(doc, sections_of(doc)))
+    bought = find(facts, "公务用车购置数量", "2")
+    assert bought.unit == "辆" and bought.comparison is not None and bought.comparison.amount == Decimal("1")
+    find(facts, "公务用车购置数量", "3")
+    find(facts, "公务用车保有量", "12")
+    find(facts, "公务用车购置费", "30")
+
+
 # ---------------------------------------------------------------- excerpts
 
 

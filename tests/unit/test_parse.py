@@ -69,6 +69,10 @@ OPS = [
     ("比上年增长了多少%", "rate"),
     ("人员经费增加多少？增长率？", "rate"),
     ("下降了多大比例", "rate"),
+    ("收入总预算同比增长2.8%，算得准吗？", "rate"),  # a stated rate checked: the recomputed rate
+    ("三公经费比上年增加了，对吗？", "delta"),  # a stated direction checked: the change (持平 says no)
+    ("支出完成预算59.7%，那年初预算是多少？", "lookup"),  # a clause that only states a figure is the premise
+    ("基本支出增加59.11万元，主要原因是什么？", "reason"),
     # share
     ("接待费在三公经费里占多大比例？", "share"),
     ("基本支出占总预算的比例？", "share"),
@@ -154,8 +158,10 @@ def test_every_op_is_an_answer_kind() -> None:
         ("支出比收入多多少", ("支出合计", "收入合计"), ("支出", "收入")),
         ("公务接待了多少批次、多少人次", ("接待批次", "接待人次"), ("公务接待",)),
         ("有几辆公务车", ("公务用车保有量",), ("公务车",)),
-        ("去年买了几辆公车", ("公务用车购置费",), ("公车",)),  # the cars bought, not the fleet
-        ("今年新购几台车", ("公务用车购置费",), ()),
+        ("去年买了几辆公车", ("公务用车购置数量",), ("公车",)),  # the cars bought, not the fleet
+        ("今年新购几台车", ("公务用车购置数量",), ()),
+        ("年末保有量是多少", ("公务用车保有量",), ("保有量",)),
+        ("公车购置与运行维护费多少", ("公务用车购置及运行维护费",), ("公车购置与运行维护费",)),  # any connector
         ("养老保险缴费支出为什么没完成", (), ()),
     ],
 )
@@ -293,6 +299,10 @@ def test_basis(question: str, basis: str | None) -> None:
     assert parse_question(question).basis == basis
 
 
+def test_the_basis_asked_is_not_the_premise_s() -> None:
+    assert parse_question("支出完成预算59.7%，那年初预算是多少？").basis == "预算"
+
+
 @pytest.mark.parametrize(
     ("question", "whole", "parts", "ratio"),
     [
@@ -306,6 +316,11 @@ def test_basis(question: str, basis: str | None) -> None:
         ("民政局事业单位运行经费中项目支出占比多少？", "事业单位运行经费", ("项目支出",), False),
         ("人员经费占财政拨款多少", "财政拨款收支总预算", ("人员经费",), False),
         ("项目支出占比多少", None, ("项目支出",), False),
+        ("“三公”预算里公务接待占了多大比例？", "三公经费", ("公务接待费",), False),  # 预算 and a quote before 里
+        ("招待费占“三公”预算的百分比？", "三公经费", ("公务接待费",), False),  # a quote after 占
+        ("三公经费和招待费，后者占多少？", "三公经费", ("公务接待费",), False),  # a part and its total: either order
+        ("项目支出占“财政拨款”的比例？", "财政拨款收支总预算", ("项目支出",), False),
+        ("“一般公共预算支出”里教育支出占了多少？", "一般公共预算支出", ("教育支出",), False),
     ],
 )
 def test_share_whole(question: str, whole: str | None, parts: tuple[str, ...], ratio: bool) -> None:

@@ -766,3 +766,23 @@ def test_a_reason_asked_for_the_opposite_change_says_the_premise_is_wrong(tmp_pa
     assert wrong.answer.startswith("注意：文件写的是增加的原因") and "接待批次增加" in wrong.answer
     right = ask(tmp_path / "b", ROSE, "三公经费为什么增加了？")
     assert not right.answer.startswith("注意") and "接待批次增加" in right.answer
+
+
+def test_one_word_read_as_two_counts_is_not_a_sum(tmp_path: Path) -> None:
+    # 一共 before 多少批次 asks the batches as stated; 批次 and 人次 are never added up
+    raw = (
+        "2021年巽县文联“三公”经费公开\n一、“三公”经费情况\n2021年“三公”经费支出12万元,其中公务接待费4万元,"
+        "国内公务接待批次18批次,接待人次150人次。\n" + FILLER
+    )
+    answer = ask(tmp_path, raw, "2021年公务接待一共多少批次？大概多少人次？")
+    assert not answer.refused and (answer.value, answer.unit) == (Decimal(18), "批次")
+    assert "150" in answer.answer
+
+
+def test_counts_of_different_things_are_never_added(tmp_path: Path) -> None:
+    raw = (
+        "2021年巽县文联“三公”经费公开\n一、“三公”经费情况\n2021年“三公”经费支出12万元,其中公务接待费4万元,"
+        "国内公务接待批次18批次,接待人次150人次。\n" + FILLER
+    )
+    answer = ask(tmp_path, raw, "接待批次和接待人次加起来一共多少？")
+    assert answer.refused and "168" not in answer.answer and "不能相加" in answer.answer
