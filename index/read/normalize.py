@@ -22,6 +22,11 @@ _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009]+")
 # spaces between two Chinese characters (or Chinese punctuation) go; so do spaces between a number and the unit after it
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \t]+(?=[{_CJK}{_CJK_PUNCT}])")
 _NUM_UNIT_GAP = re.compile(rf"(?<=[0-9%])[ \t]+(?=[{_CJK}])")
+# a figure broken by the PDF's text layer, right after the words it belongs to and right before its unit: thousands
+# grouped by spaces (费1 850万元), a space or a line break inside it (完成5.6 9亿元, 支出决算36.1⏎6万元). A figure alone on
+# its line or after a space (a table cell) is never joined to the next one.
+_GROUPED = re.compile(rf"(?<=[{_CJK}:：,，(（])\d{{1,3}}(?: \d{{3}})+(?:\.\d+)?(?= ?(?:万元|亿元|千元|元|万|亿))")
+_BROKEN = re.compile(rf"(?<=[{_CJK}])\d+(?:\.\d*)?[ \n]\d+(?:\.\d+)?(?= ?(?:万元|亿元|千元|元|%))")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
 
 
@@ -106,9 +111,17 @@ def normalize(raw: str) -> Mapped:
     m = m.sub(_PINYIN_GLOSS, "")
     m = m.translate(to_simplified)
     m = m.sub(_SPACES, " ")
+    m = m.sub(_GROUPED, lambda g: g.group().replace(" ", ""))
+    m = m.sub(_BROKEN, _joined)
     m = m.sub(_CJK_GAP, "")
     m = m.sub(_NUM_UNIT_GAP, "")
     return m
+
+
+def _joined(m: re.Match[str]) -> str:
+    """The pieces of one broken figure as one, unless that would give a number with two decimal points."""
+    joined = re.sub(r"[ \n]", "", m.group())
+    return joined if joined.count(".") <= 1 else m.group()
 
 
 def text_key(text: str) -> str:
