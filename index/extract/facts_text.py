@@ -42,7 +42,7 @@ _RATE_VERB = re.compile(r"(增长|下降|降低|减少|增加|上升|提高|增�
 _DOWN = ("减少", "下降", "降低", "减", "节约", "少")
 _SHARE = re.compile(r"^(?:其中)?占")
 _COMPLETION = re.compile(
-    r"完成(?:了)?(?:全年|年初|当年|年度)?(?:预算|计划)(?:数)?(?:\s*[\d,]+(?:\.\d+)?\s*(?:万元|亿元|元))?(?:的)?$"
+    r"(?:完成(?:了)?|^为|^是)(?:全年|年初|当年|年度|调整后?的?)?(?:预算|计划)(?:数)?(?:\s*[\d,]+(?:\.\d+)?\s*(?:万元|亿元|元))?(?:的)?$"
 )
 _BUDGET_OF = re.compile(r"完成(?:了)?(?:全年|年初|当年|年度)?(?:预算|计划)(?:数)?$")  # 完成年初预算数60999万元的40.4%
 _PRIOR_BARE = re.compile(rf"(?:比|较)(?:上年|上一年|(?:19|20)\d{{2}}年度?)(?:预算|决算)?(?:数)?的?(?P<num>{NUMBER})$")
@@ -50,6 +50,8 @@ _PRIOR_BARE = re.compile(rf"(?:比|较)(?:上年|上一年|(?:19|20)\d{{2}}年�
 _PRIOR_FIGURE = re.compile(
     r"(?:比|较)(?:上年|上一年|去年|(?:19|20)\d{2}年度?)(?:同期)?(?:累计|实际|全年)?(?:支出|收入|安排)?(?:预算|决算|执行)?(?:数|额)?的?$"
 )
+# the year before stated on its own after the figure: 公务接待费23万元,上年为29万元 / 上年同期数为…
+_PRIOR_STATED = re.compile(r"(?:上年|上一年|去年|上年度|上年同期)(?:同期)?(?:预算|决算|执行|实际|支出)?(?:数|额)?(?:为|是)?")
 _FLAT = re.compile(
     r"(?:比|较|与|同)(?:上年|上一年|去年|(?:19|20)\d{2}年度?)[^,，。；;]{0,8}?(?<!基本)(?<!大体)(?<!大致)(?<!总体)(?<!略)"
     r"(?:持平|无变化|一致|不变|相同)"
@@ -57,14 +59,16 @@ _FLAT = re.compile(
 _FUND_WORDS = re.compile(r"一般公共预算|政府性基金预算|国有资本经营预算|预算法|预算单位|预决算|预算管理|部门预算")
 _GENERIC = re.compile(
     r"^(?:其中|包括|另外|主要|全年|当年|本年|本年度|年初|年度|完成|实际|支出|费用|经费|安排|预算|决算|数|为|是|达|约|共|计|财政拨款|财政|拨款|"
-    r"共计|合计|总计|累计|小计|总额|金额|资金|用于|分别|各|均|的|了|:|：)*$"
+    r"共计|合计|总计|累计|小计|总额|金额|资金|用于|分别|各|均|的|了|:|：|"
+    r"上年|上一年|去年|同期|同比|比上年|较上年|增长|增加|减少|下降|增|减)*$"
 )
 _LEAD_TRIM = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．](?!\d)|其中|包括|另外|此外|"
     r"\d{3,9}\s*[-－—]\s*|\d{3,9}\s+(?=[\u4e00-\u9fff])|"  # a budget-subject code: 20103-政府办公厅…
-    r"主要用于|主要|以及|及|和|截至|截止|按[^,，]{0,10}划分|共有|现有|拥有|下属|共计|共|有|设|安排|累计|合计|预计)+"
+    r"主要用于|主要|以及|及|和|截至|截止|按[^,，]{0,10}划分|共有|现有|拥有|下属|共计|共|有|设|安排|累计|合计|预计|"
+    r"全(?:县|市|区|镇|乡|省|州|盟|旗)(?=[\u4e00-\u9fff]{2}))+"
 )
-_TAIL_TRIM = re.compile(r"(?:均为|为|是|达到|达|约|:|：|等)+$")
+_TAIL_TRIM = re.compile(r"(?:均为|为|是|达到|达|约|:|：|等|完成|由|从)+$")
 _QUOTED = re.compile(r"[“\"‘「]([^”\"’」]{1,20})[”\"’」]")
 _CLASS_LABEL = re.compile(r"\((?:类|款|项)\)")
 # written shorthand that canonical() would map to the wrong metric
@@ -154,6 +158,16 @@ class Spans:
         return k >= 0 and self._reach[k] > i
 
 
+def _broken_name(line: str, following: str) -> bool:
+    """“（二）公务接⏎待费9.85万元”: the line ends inside an item's name that the next line finishes, so it is no
+    heading of its own."""
+    head = clean(re.sub(r"^[（(]?[一二三四五六七八九十\d]{1,3}[）)、.．]?", "", line))
+    tail = re.match(r"[\u4e00-\u9fff]{1,6}", following)
+    if not head or tail is None or head in _ALIAS_SET:
+        return False
+    return any(clean(head + tail.group()[:k]) in _ALIAS_SET for k in range(1, len(tail.group()) + 1))
+
+
 def join_view(text: str, skip: Sequence[tuple[int, int]] = ()) -> _Joined:
     """Text without line breaks and spaces (a space between two numbers stays); skipped spans become a full stop.
 
@@ -194,7 +208,10 @@ def join_view(text: str, skip: Sequence[tuple[int, int]] = ()) -> _Joined:
                 j += 1
             line = text[line_start:i].strip()
             line_start = j
-            heading_line = bool(_HEADING.match(line)) and len(line) <= 30 and not re.search(r"\d", line[2:])
+            heading_line = (
+                bool(_HEADING.match(line)) and len(line) <= 30 and not re.search(r"\d", line[2:])
+                and not _broken_name(line, text[j : j + 8])
+            )  # fmt: skip
             foreign = bool(re.search(r"[A-Za-z]{3,}[\W\d]*$", line))  # a line in English (a translated title)
             if (heading_line or foreign or (j < n and _HEADING.match(text, j))) and out and out[-1] not in _SENT_END:
                 out.append("。")
@@ -585,7 +602,32 @@ def extract_text_facts(doc: Document, skip: Sequence[tuple[int, int]] = ()) -> l
             f = st.facts[idx]
             if f.comparison is None and f.end <= j.pos[min(m.end(), len(j.pos) - 1)] + 1:
                 st.facts[idx] = _with_comparison(f, Comparison(base_of(flat.group(0)) or "上年", "持平", Decimal(0)))
+    _flat_sentences(st, jt)
     return _move_misplaced_rates(st)
+
+
+# a sentence with no figure that says an item stayed the same: 。“三公”经费预算与上年持平。
+_FLAT_SENTENCE = re.compile(
+    r"(?:^|(?<=[。；;\n]))(?P<name>[^。；;\n\d]{2,30}?)(?:与|和|同|较|比)(?P<base>上年|上一年|去年|(?:19|20)\d{2}年度?)"
+    r"[^,，。；;\d]{0,8}?(?<!基本)(?<!大体)(?<!大致)(?<!总体)(?<!略)(?:持平|无变化|不变|相同)(?=[。；;\n]|$)"
+)
+
+
+def _flat_sentences(st: _State, jt: str) -> None:
+    """“X与上年持平” in a sentence of its own: the comparison of X's figure of the year, stated before."""
+    for m in _FLAT_SENTENCE.finditer(jt):
+        res = resolve_metric(tidy_phrase(m.group("name")), "money")
+        if res is None:
+            continue
+        basis = basis_of(m.group("name"))
+        for i, f in enumerate(st.facts):
+            if (
+                f.metric == res[0] and f.comparison is None and f.year == st.doc.year
+                and (basis is None or f.basis in (None, basis))
+            ):  # fmt: skip
+                base = base_of(m.group(0)) or "上年"
+                st.facts[i] = _with_comparison(f, Comparison(base, "持平", Decimal(0)))
+                break
 
 
 def _span(j: _Joined, s: int, e: int) -> tuple[int, int]:
@@ -748,10 +790,13 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
                 st, j, m.start() - len(left) + prior.start("num"), prior.group("num"), raw_unit, base, anchor_fact
             )
         return
+    if compatible and anchor is not None and anchor_fact is not None and _MOVED_TO.fullmatch(left):
+        _moved(st, anchor.index, doc, raw_value, raw_unit, start, end)  # 由6辆减至5辆: 5 is the level now
+        return
     if verb and (_BASE.search(left_full) or is_generic(tidy_phrase(_CHANGE_VERB.sub("", left_full.rstrip())))):
         return  # the change of a figure that was not read (比上年增加 X / 减少 X): never a figure of its own
     # an earlier year's figure: 较2024年的2190万元 / 较上年8万元
-    if compatible and anchor_fact is not None and _PRIOR_FIGURE.search(left):
+    if compatible and anchor_fact is not None and (_PRIOR_FIGURE.search(left) or _PRIOR_STATED.fullmatch(left_full)):
         base = base_of(left) or "上年"
         _prior_fact(st, j, m.start(), raw_value, raw_unit, base, anchor_fact)
         return
@@ -767,6 +812,10 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     if left.endswith(("差值为", "差额为", "差值", "差额")) or "涉及" in left_full:
         return  # a budget-versus-actual difference, or a scope statement (涉及…财政拨款 300 万元)
 
+    if kind == "money" and _ALL_OF.search(left):
+        shared = _shared_value(st, doc, j.text[ctx.sent_start : m.start()], raw_value, raw_unit, start, end)
+        if shared:
+            return  # 因公出国(境)费、公务接待费均为0元: each listed item has that figure
     res = resolve_metric(left_full if left == left_full.strip() or not is_generic(left) else left, kind)
     inherited = False
     if res is None and is_generic(tidy_phrase(left_full)):
@@ -836,6 +885,58 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     if parent is not None:
         st.parent_of[len(st.facts) - 1] = parent[1]
     st.last_comparison = None
+
+
+_ALL_OF = re.compile(r"(?:均为|均是|都是|都为|皆为|均)$")
+
+
+def _list_items(phrase: str, joints: Sequence[str]) -> list[str]:
+    """The items of a written list: split at the first connector, then within a piece that names no item as a whole
+    at the next (公务用车购置及运行维护费 is one item, 社会保障和就业支出 too)."""
+    piece = tidy_phrase(phrase)
+    if not joints or clean(piece) in _ALIAS_SET or clean(piece) in BY_NAME:
+        return [piece] if piece else []
+    return [item for p in piece.split(joints[0]) for item in _list_items(p, joints[1:])]
+
+
+def _shared_value(
+    st: _State, doc: Document, before: str, raw_value: str, raw_unit: str, start: int, end: int
+) -> bool:
+    """“A、B和C均为0元”: one figure for every item the list names (two at least, each a known metric). `before`: the
+    sentence up to the figure (、 ends a clause, not the list)."""
+    phrase = _ALL_OF.sub("", re.split(r"[,，:：;；]", before)[-1].strip())
+    resolved = [resolve_metric(p, "money") for p in _list_items(phrase, ("、", "和", "与", "及"))]
+    if len(resolved) < 2 or any(r is None or r[0] not in BY_NAME for r in resolved):
+        return False
+    year, basis = year_in(before, doc.year), basis_of(before)
+    for metric, raw in (r for r in resolved if r is not None):
+        f = make_fact(
+            doc, metric=metric, metric_raw=raw, raw_value=raw_value, raw_unit=raw_unit, start=start, end=end,
+            year=year, basis=basis,
+        )  # fmt: skip
+        if f is not None:
+            st.facts.append(f)
+    return True
+
+
+# the level a figure moved to: 保有量由6辆减至5辆 (left of the second figure: the first one's unit and the verb)
+_MOVED_TO = re.compile(r"(?:万元|亿元|元|辆|人|名|个|台|套|%)?(?:减至|降至|增至|升至|减少至|减少到|下降至|下降到|增加至|增加到|上升至|上升到|调整为|变为)")
+
+
+def _moved(st: _State, i: int, doc: Document, raw_value: str, raw_unit: str, start: int, end: int) -> None:
+    """“由A减至B”: B is the level of the year, A the one it moved from (the year before), the move its comparison."""
+    before = st.facts[i]
+    now = make_fact(
+        doc, metric=before.metric, metric_raw=before.metric_raw, raw_value=raw_value, raw_unit=raw_unit, start=start,
+        end=end, year=before.year, basis=before.basis,
+    )  # fmt: skip
+    if now is None or now.unit != before.unit:
+        return
+    direction, amount = _direction("增加" if now.value >= before.value else "减少", now.value - before.value)
+    st.facts[i] = replace(before, year=before.year - 1 if before.year is not None else None)
+    st.facts.append(replace(now, comparison=Comparison("上年", direction, amount)))
+    st.anchor = _Anchor(len(st.facts) - 1, now.unit in ("万元",), now.unit, 0)
+    st.last_main = len(st.facts) - 1
 
 
 def _change_only(

@@ -186,6 +186,63 @@ def test_cars_bought_are_counted_apart_from_the_fleet() -> None:
     find(facts, "公务用车购置费", "30")
 
 
+def text_facts(raw: str, year: int = 2023) -> tuple[Fact, ...]:
+    doc = make_doc(raw, "t", "坎县文化馆", year, "预算")
+    return tuple(extract_facts(doc, sections_of(doc)))
+
+
+def test_the_year_before_stated_after_the_figure_is_that_item_s() -> None:
+    facts = text_facts("2023年“三公”经费预算说明\n公务接待费236,400.00元,上年为298,000.00元。\n")
+    assert find(facts, "公务接待费", "23.64", year=2023) and find(facts, "公务接待费", "29.8", year=2022)
+    assert not [f for f in facts if f.metric in ("上年", "上年为")]
+
+
+def test_a_level_moved_to_is_the_year_s_and_the_one_it_moved_from_the_year_before() -> None:
+    facts = text_facts("2023年国有资产占用情况\n截至年底,公务用车保有量由6辆减至5辆。\n")
+    now = find(facts, "公务用车保有量", "5", year=2023)
+    assert now.comparison is not None and (now.comparison.direction, now.comparison.amount) == ("减少", 1)
+    find(facts, "公务用车保有量", "6", year=2022)
+    assert not [f for f in facts if "减至" in f.metric]
+
+
+def test_comparison_words_and_a_whole_place_never_name_a_figure() -> None:
+    facts = text_facts(
+        "2023年财政收支执行情况\n全县一般公共预算支出完成41.37亿元,为调整预算的96.8%,同比增长3.2%。"
+        "非税收入完成5.69亿元,同比增长13.4%。\n"
+    )
+    names = {f.metric_raw for f in facts}
+    assert "一般公共预算支出" in names and "非税收入" in names, names
+    assert not any(n.startswith("全县") or n.endswith("完成") or n in ("同比增长", "为调整预算的") for n in names)
+    rate = find(facts, "非税收入", "56900")
+    assert rate.comparison is not None and rate.comparison.rate == Decimal("13.4")
+
+
+def test_one_figure_for_every_item_a_list_names() -> None:
+    facts = text_facts(
+        "2023年“三公”经费预算说明\n“三公”经费预算3.5万元,其中:因公出国(境)费、公务接待费和公务用车购置费均为0元,"
+        "公务用车运行维护费3.5万元。\n"
+    )
+    for metric in ("因公出国(境)费", "公务接待费", "公务用车购置费"):
+        assert find(facts, metric, "0", year=2023).basis == "预算数"
+    joined = text_facts("2023年“三公”经费预算说明\n因公出国(境)费和公务用车购置及运行维护费均为0元。\n")
+    assert {f.metric for f in joined} == {"因公出国(境)费", "公务用车购置及运行维护费"}  # 及 inside one item's name
+
+
+def test_an_item_that_stayed_the_same_in_a_sentence_of_its_own() -> None:
+    facts = text_facts("2023年“三公”经费预算说明\n“三公”经费预算28.5万元,其中公务接待费8万元。“三公”经费预算与上年持平。\n")
+    total = find(facts, "三公经费", "28.5")
+    assert total.comparison is not None and (total.comparison.direction, total.comparison.amount) == ("持平", 0)
+    assert find(facts, "公务接待费", "8").comparison is None
+
+
+def test_a_name_broken_after_a_list_marker_is_one_name() -> None:
+    facts = text_facts("2023年“三公”经费预算说明\n（一）因公出国(境)费8万元。\n（二）公务接\n待费9.85万元,比上年减少0.55万元。\n")
+    assert find(facts, "公务接待费", "9.85").comparison is not None
+    from index.extract.facts_text import join_view
+
+    assert "公务接待费。" in join_view("（二）公务接待费\n本年预算9.85万元。").text  # a whole name: still a heading
+
+
 # ---------------------------------------------------------------- excerpts
 
 

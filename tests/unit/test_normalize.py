@@ -14,6 +14,8 @@ from index.read.normalize import normalize
         ("支出12 300.50万元。", ("12300.50万元",)),
         ("非税收入完成5.6 9亿元,同比增长13.4%。", ("5.69亿元",)),  # a space inside a decimal
         ("公务接待费支出决算36.1\n6万元,比上年减少2.4万元。", ("36.16万元",)),  # a line break inside it
+        ("本年支出合计3 23,116.18元。", ("323,116.18元",)),
+        ("收入合计23,48\n0.17万元。", ("23,480.17万元",)),
     ],
 )
 def test_a_figure_broken_by_the_text_layer_is_whole_again(raw: str, whole: tuple[str, ...]) -> None:

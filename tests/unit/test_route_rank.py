@@ -125,6 +125,7 @@ def test_a_body_s_whole_name_inside_an_item_name_still_names_it() -> None:
 def test_a_line_that_asks_something_is_no_item_name() -> None:
     assert not usable_metric_name("丙乡政府有几个预算单位") and not usable_metric_name("为什么增加")
     assert usable_metric_name("公务接待费")
+    assert not usable_metric_name("上年") and not usable_metric_name("同比增长") and not usable_metric_name("辆减至")
 
 
 def test_two_bodies_compared_on_a_rate_each_from_its_own_document(tmp_path: Path) -> None:
