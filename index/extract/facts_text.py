@@ -834,7 +834,7 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
             )
             if colon >= 0:
                 res = resolve_metric(j.text[max(ctx.seg_start, colon - 30) : colon], kind)
-    if kind == "count" and re.search(r"(?:下属|共有|现有|拥有|有|设|共)$", left):
+    if kind == "count" and re.search(r"(?:下属|共有|现有|拥有|(?<!实)有|设|共)$", left):  # 实有 N 辆: the name is before
         res = None
     after = re.match(r"[\u4e00-\u9fff()（）]{2,16}?(?=的|[,，。；;:：、]|$|\d)", j.text[m.end() : m.end() + 20])
     listed = re.split(r"[,，;；。:：]", j.text[max(ctx.sent_start, m.start() - 60) : m.start()])[-1]

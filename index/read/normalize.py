@@ -25,7 +25,7 @@ _NUM_UNIT_GAP = re.compile(rf"(?<=[0-9%])[ \t]+(?=[{_CJK}])")
 # a figure broken by the PDF's text layer, right after the words it belongs to and right before its unit: thousands
 # grouped by spaces (费1 850万元), a space or a line break inside it (完成5.6 9亿元, 支出决算36.1⏎6万元). A figure alone on
 # its line or after a space (a table cell) is never joined to the next one.
-_GROUPED = re.compile(rf"(?<=[{_CJK}:：,，(（])\d{{1,3}}(?: \d{{3}})+(?:\.\d+)?(?= ?(?:万元|亿元|千元|元|万|亿))")
+_GROUPED = re.compile(rf"(?<=[{_CJK}:：,，(（])\d{{1,3}}(?: \d{{3}})+(?:\.\d+)?(?= ?(?:万元|亿元|千元|元|万|亿|辆|人|名|个|台|套|批次|人次))")
 _BROKEN = re.compile(rf"(?<=[{_CJK}])\d[\d,]*(?:\.\d*)?[ \n]\d[\d,]*(?:\.\d+)?(?= ?(?:万元|亿元|千元|元|%))")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
 

@@ -1499,7 +1499,7 @@ class Composer:
 
     def by_op(self, op: str, handlers: dict[str, Callable[[], Answer | None]]) -> Answer | None:
         handler = handlers.get(op)
-        if _EXCEPT.search(self.q.text) and op in ("diff", "lookup", "sum"):
+        if _EXCEPT.search(self.q.text) and op in ("diff", "lookup", "sum") and not _VACANCY.search(self.q.text):
             handler = self.remainder
         if handler is None:
             return None
@@ -1560,7 +1560,7 @@ _LIST_COUNT = re.compile(r"(?<!第)([两二三四五六七八九十]|\d{1,2})(?:
 _MULTI_YEAR = re.compile(
     r"[两三四五六七八九十\d]年(加起来|合计|一共|总共|累计)|历年|近[两三四五\d]年.*(合计|加起来|一共)|\d{4}(年)?(到|至|-)\d{4}年?.*(加起来|合计|一共|总共)"
 )
-_VACANCY = re.compile(r"空着|空缺|缺编|空编|还差几个|还能进几")
+_VACANCY = re.compile(r"空着|空缺|缺编|空编|还差几个|还能进几|还空|空了|空几|编制[^，。？?]{0,4}剩|剩[^，。？?]{0,4}编制")
 _EXCEPT = re.compile(r"除去|除了|扣除|去掉|减去.*还剩|还剩")
 # counters that count the same things: 几批 ~ 批次, 多少人 ~ 名/位 (staff) or 人次 (visitors received)
 _VS_BUDGET = re.compile(r"(?:比|较|与|相对于?)(?:年初)?预算(?:数)?(?:相比)?(?:增长|下降|增加|减少|多|少|超)")

@@ -308,6 +308,8 @@ _HOW_MUCH = _P(r"多少|几|多大|百分|比例|比重")
 _YES_NO = _P(r"是不是|是否|有没有|吗|对不对")
 
 
+_LEFT_NOW = _P(r"(?:还)?剩(?:下)?(?:多少|几)")
+_TAKEN_AWAY = _P(r"除|扣|减去|去掉|没花|未花|没用|未用|结余|空|缺")
 _STATED_FIGURE = _P(r"\d+(?:\.\d+)?\s*(?:%|％|万元|亿元|元|个百分点)")
 
 
@@ -514,6 +516,11 @@ def parse_question(
         whole = a if a in ancestors(b) else (b if b in ancestors(a) else None)
     if whole is not None and op == "share" and whole in metric_names and len(metric_names) > 1:
         metric_names.remove(whole)
+    if (
+        op == "diff" and len(metric_names) == 1 and _LEFT_NOW.search(norm) and not _TAKEN_AWAY.search(norm)
+        and metric_names[0] in BY_NAME and not BY_NAME[metric_names[0]].money and "编制" not in metric_names[0]
+    ):  # fmt: skip
+        op = "count"  # “现在还剩几辆公车”: the count there is now, nothing taken away from another figure
     if STAFFING.search(norm) and not metric_names:
         metric_names = ["编制人数"]  # 有没有超编: the staff in post against the posts approved
 

@@ -182,8 +182,19 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
             if boundary and _free(taken, m.start(), m.end()):
                 _claim(taken, m.start(), m.end())
                 found.append(Term(name, m.start(), m.end(), word))
+    if any(t.metric.startswith("公务用车") for t in found):  # 公车运维费比购置费多多少: the cars' 购置费
+        for word, name in _CAR_PARTS:
+            for m in re.finditer(word, text):
+                before = text[m.start() - 1] if m.start() > 0 else ""
+                if (before in _BARE_BEFORE or before in "车") and _free(taken, m.start(), m.end()):
+                    _claim(taken, m.start(), m.end())
+                    found.append(Term(name, m.start(), m.end(), word))
     found.sort(key=lambda t: t.start)
     return [t for i, t in enumerate(found) if not (i and t.text in _TOTAL_SUFFIXES and found[i - 1].end == t.start)]
+
+
+# the parts of the official cars' costs, written bare beside a car metric the question names
+_CAR_PARTS = (("购置费", "公务用车购置费"), ("运维费", "公务用车运行维护费"), ("运行维护费", "公务用车运行维护费"))
 
 
 def found_at(found: Sequence[Term], index: int) -> bool:

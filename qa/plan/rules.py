@@ -622,7 +622,7 @@ _GENERIC_WORDS = frozenset(
     ]
 )
 _AMOUNT_ASK = re.compile(r"多少钱|多少万|多少元|金额是?多少|花了多少|安排了?多少|预算是?多少|拨了?多少|(?:值|额|数)是多少")
-_NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|亿元|元|人次|批次|人|名|辆|条|期|次|个|%)")
+_NUMBER_UNIT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(万元|亿元|元|人次|批次|人|名|辆|条|期|次|个|%)")
 
 
 def number_near(
@@ -639,7 +639,7 @@ def number_near(
         if later and re.search(r"其中|包括", text[m.end() : text.find(later[0], m.end())]):
             break  # 资产原值合计X，其中…通用设备: X is the whole of a breakdown that names the thing asked, not its figure
         if unit is None or m.group(2) == unit:
-            return Decimal(m.group(1)), m.group(2)
+            return Decimal(m.group(1).replace(",", "")), m.group(2)  # 3,200批次 is 3200
     if unit is not None and bare:  # a table row: “互联网舆情年报 2 2 2” answers “几期” in the unit asked
         plain = re.search(r"(?<![\d.])(\d{1,6}(?:\.\d+)?)(?![\d.]|年)", text[start:])
         if plain:

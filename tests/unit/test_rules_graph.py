@@ -786,3 +786,26 @@ def test_counts_of_different_things_are_never_added(tmp_path: Path) -> None:
     )
     answer = ask(tmp_path, raw, "接待批次和接待人次加起来一共多少？")
     assert answer.refused and "168" not in answer.answer and "不能相加" in answer.answer
+
+
+STAFF_AND_CARS = (
+    "2023年坤县档案馆部门预算\n一、机构设置\n本单位核定编制20名,实有在职人员17人,退休人员5人。"
+    "截至2022年底,公务用车实有1 024辆。\n二、收支预算\n2023年一般公共预算财政拨款支出预算为300万元。\n"
+)
+
+
+@pytest.mark.parametrize("question", ["编制还剩几个？", "还剩几个编制？", "编制还空几个？"])
+def test_posts_left_are_the_posts_less_the_staff(tmp_path: Path, question: str) -> None:
+    answer = ask(tmp_path, STAFF_AND_CARS, question)
+    assert (answer.value, answer.kind) == (Decimal(3), "diff"), answer.answer
+
+
+def test_what_is_left_of_a_stock_is_its_count_now(tmp_path: Path) -> None:
+    answer = ask(tmp_path, STAFF_AND_CARS, "现在还剩几辆公车？")
+    assert (answer.value, answer.unit) == (Decimal(1024), "辆"), answer.answer  # 实有, thousands grouped by a space
+
+
+def test_a_count_with_thousands_commas_read_from_a_sentence(tmp_path: Path) -> None:
+    raw = "2024年艮县市场监管局部门预算\n一、绩效目标\n全年完成食品抽检不少于3,200批次。\n二、收支\n一般公共预算财政拨款支出预算300万元,其中基本支出200万元,项目支出100万元。“三公”经费预算5万元。\n"
+    answer = ask(tmp_path, raw, "2024年要完成多少批次食品抽检？")
+    assert (answer.value, answer.unit) == (Decimal(3200), "批次"), answer.answer
