@@ -146,7 +146,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("住房保障支出", ("住房支出", "住房保障"), parent="支出合计"),
     Metric("教育支出", (), parent="支出合计"),
     Metric("编制人数", ("总编制人数", "编制", "核定编制"), money=False),
-    Metric("在职人数", ("在职实有人数", "在职人员", "在职"), money=False),
+    Metric("在职人数", ("在职实有人数", "实有在职人员", "实有在职人数", "在职人员", "在职"), money=False),
     Metric("实有人数", ("实有人员", "实有人数合计", "实有", "现有人员", "现有人数"), money=False),
     Metric("退休人数", ("退休人员", "离退休人员", "退休"), money=False),
     Metric(

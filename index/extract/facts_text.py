@@ -66,7 +66,7 @@ _LEAD_TRIM = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．](?!\d)|其中|包括|另外|此外|"
     r"\d{3,9}\s*[-－—]\s*|\d{3,9}\s+(?=[\u4e00-\u9fff])|"  # a budget-subject code: 20103-政府办公厅…
     r"主要用于|主要|以及|及|和|截至|截止|按[^,，]{0,10}划分|共有|现有|拥有|下属|共计|共|有|设|安排|累计|合计|预计|"
-    r"全(?:县|市|区|镇|乡|省|州|盟|旗)(?=[\u4e00-\u9fff]{2}))+"
+    r"全(?:县|市|区|镇|乡|省|州|盟|旗)(?=[\u4e00-\u9fff]{2})|[^（(]{0,3}[（(](?:含|其中|包括|内含))+"
 )
 _TAIL_TRIM = re.compile(r"(?:均为|为|是|达到|达|约|:|：|等|完成|由|从)+$")
 _QUOTED = re.compile(r"[“\"‘「]([^”\"’」]{1,20})[”\"’」]")
@@ -998,7 +998,12 @@ def _continued_figure(st: _State, j: _Joined, ctx: _Ctx) -> int | None:
         between = st.doc.text[main.end : j.pos[ctx.sent_start]]
         return st.parent_of[main_i] if between.count("。") <= 1 else None
     previous = j.text.rfind("。", 0, max(ctx.sent_start - 1, 0)) + 1
-    return main_i if main.comparison is None and main.start >= j.pos[previous] else None
+    if main.comparison is None and main.start >= j.pos[previous]:
+        return main_i
+    between = re.sub(r"\d+(?:\.\d+)?\s*[%％]", "", st.doc.text[main.end : j.pos[ctx.sent_start]])  # 完成预算的82.5%
+    if main.comparison is None and between.count("。") <= 2 and "\n" not in between and not re.search(r"\d", between):
+        return main_i  # X71.36万元。决算数小于预算数的原因是…。与上年相比减少9.84万元: a reason between, no figure
+    return None
 
 
 def _find_figure(

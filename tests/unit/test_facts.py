@@ -243,6 +243,23 @@ def test_a_name_broken_after_a_list_marker_is_one_name() -> None:
     assert "公务接待费。" in join_view("（二）公务接待费\n本年预算9.85万元。").text  # a whole name: still a heading
 
 
+def test_a_comparison_after_a_reason_sentence_is_the_figure_s_before_it() -> None:
+    facts = text_facts(
+        "2023年部门决算\n“三公”经费财政拨款支出预算为86.50万元,支出决算为71.36万元,完成预算的82.50%。"
+        "决算数小于预算数的主要原因是厉行节约。与上年相比减少9.84万元,下降12.12%。\n"
+    )
+    spent = find(facts, "三公经费", "71.36")
+    assert spent.comparison is not None and (spent.comparison.amount, spent.comparison.rate) == (
+        Decimal("9.84"), Decimal("12.12"),
+    )
+
+
+def test_a_subset_in_brackets_is_named_by_what_it_contains() -> None:
+    facts = text_facts("2022年部门决算\n截至2022年末,核定编制78名,实有在职人员86人（含编外聘用人员8人）,退休人员40人。\n")
+    find(facts, "在职人数", "86")
+    assert find(facts, "编外聘用人员", "8").metric_raw == "编外聘用人员"
+
+
 # ---------------------------------------------------------------- excerpts
 
 
