@@ -56,7 +56,16 @@ def _where(f: Fact) -> str:
 
 
 def _v(f: Fact) -> str:
-    return f"{fmt(f.value)}{f.unit}"
+    return _m(f.value, f.unit)
+
+
+def _m(value: Decimal | None, unit: str) -> str:
+    """An amount as people read it: a 万元 figure with more than two decimals came from 元 and is shown in 元."""
+    if value is None:
+        return ""
+    if unit == "万元" and -value.as_tuple().exponent > 2:  # type: ignore[operator]
+        return f"{fmt((value * 10000).quantize(Decimal('0.01')))}元"
+    return f"{fmt(value)}{unit}"
 
 
 def _finding(
@@ -240,8 +249,8 @@ def _check_changes(doc: Document, facts: Sequence[Fact], out: list[Finding]) -> 
         truncated = (expected // step) * step == c.rate  # 15.56% written 15%: cut, not rounded
         if abs(expected - c.rate) > step / 2 + Decimal("0.0001"):
             msg = (
-                f"{f.metric}{_v(f)}（{_where(f)}）比{c.base}{c.direction}{fmt(c.amount)}{f.unit}，"
-                f"按上年{fmt(prior)}{f.unit}计算变动率应为{fmt(expected, 2)}%，文中写作{fmt(c.rate)}%"
+                f"{f.metric}{_v(f)}（{_where(f)}）比{c.base}{c.direction}{_m(c.amount, f.unit)}，"
+                f"按上年{_m(prior, f.unit)}计算变动率应为{fmt(expected, 2)}%，文中写作{fmt(c.rate)}%"
                 + ("（截去了小数，而非四舍五入）。" if truncated else "。")
             )
             out.append(_finding(doc, "rate_mismatch", msg, f, expected.quantize(Decimal("0.01")), []))

@@ -596,6 +596,9 @@ def extract_text_facts(doc: Document, skip: Sequence[tuple[int, int]] = ()) -> l
         nxt = TOKEN_RE.search(jt, m.end())
         tail = jt[m.end() : nxt.start() if nxt else len(jt)]
         tail = re.split(r"[。；;]", tail)[0]
+        whole = _ALL_OF_IT.match(tail)
+        if whole and st.anchor is not None:
+            _all_of_it(st, whole.group("name"))  # 预算16.8万元,全部为公务用车运行维护费
         flat = _FLAT.search(tail)
         if flat and st.anchor is not None:
             idx = st.anchor.index
@@ -604,6 +607,22 @@ def extract_text_facts(doc: Document, skip: Sequence[tuple[int, int]] = ()) -> l
                 st.facts[idx] = _with_comparison(f, Comparison(base_of(flat.group(0)) or "上年", "持平", Decimal(0)))
     _flat_sentences(st, jt)
     return _move_misplaced_rates(st)
+
+
+# a figure that is all one item: 16.8万元,全部为公务用车运行维护费 / 均用于…
+_ALL_OF_IT = re.compile(r"[,，]?(?:全部|均|全)(?:为|是|用于|属于)(?P<name>[\u4e00-\u9fff()（）“”]{2,20}?)(?=[,，。；;]|$)")
+
+
+def _all_of_it(st: _State, name: str) -> None:
+    """The anchor figure is wholly one known item: that item has the same figure."""
+    assert st.anchor is not None
+    f = st.facts[st.anchor.index]
+    res = resolve_metric(tidy_phrase(name), "money" if f.unit == "万元" else "count")
+    if res is None or res[0] not in BY_NAME or res[0] == f.metric:
+        return
+    if any(g.metric == res[0] and g.year == f.year for g in st.facts):
+        return  # the item has a figure of its own
+    st.facts.append(replace(f, metric=res[0], metric_raw=res[1], comparison=None, share=None))
 
 
 # a sentence with no figure that says an item stayed the same: 。“三公”经费预算与上年持平。

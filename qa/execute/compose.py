@@ -133,7 +133,7 @@ class Composer:
             return int(c.base) == wanted
         return wanted == f.year - 1
 
-    def fuzzy_pick(self, metric: str, year: int | None) -> Pick | None:
+    def fuzzy_pick(self, metric: str, year: int | None, *, loose: bool = True) -> Pick | None:
         """Facts whose written name contains the metric (or one of its synonyms) in order — “接待记者批次” for
         接待批次, “…安排三公经费预算总额” for 三公经费 — closest to the question's own words first."""
         meta = BY_NAME.get(metric)
@@ -146,8 +146,15 @@ class Composer:
         for f in self.facts:
             if f.metric == metric or (year is not None and f.year != year):
                 continue
-            if f.metric in ancestors(metric) or (f.metric in BY_NAME and metric in BY_NAME and metric not in f.metric):
-                continue  # a total never stands in for its part, nor one known item for another (but 一般公共预算财政拨款收入 for 财政拨款收入)
+            known_part = (
+                metric in _TOTALS[:2] and metric in self.q.metrics and f.metric in BY_NAME
+                and BY_NAME[f.metric].parent in (metric, None) and f.metric.endswith(metric[:2])
+                and not self.has_sibling(f, metric)
+            )  # fmt: skip  # 支出 asked by name (花的钱比收的钱), not a total budget asked through its balance
+            if f.metric in ancestors(metric) or (
+                f.metric in BY_NAME and metric in BY_NAME and metric not in f.metric and not known_part
+            ):
+                continue  # a total never stands in for its part, nor one known item for another (but 一般公共预算财政拨款收入 for 财政拨款收入, and a total's largest part when the total is not written)
             if (f.unit == "万元") != money or f.unit == "%":
                 continue
             raw = re.sub(r"[()（）]", "", f.metric + f.metric_raw + f.unit)
@@ -155,6 +162,9 @@ class Composer:
             named_section = len(metric) >= 4 and len(f.metric) <= 4 and metric in f.section.rsplit(" > ", 1)[-1]
             if not named_section and not any(len(a) >= 2 and is_subsequence(a, raw) for a in aliases):
                 continue
+            bare = metric[:2] if metric in ("收入合计", "支出合计") else None  # “本单位支出” is the total, closely
+            if not loose and not named_section and not any((len(a) >= 3 or a == bare) and a in raw for a in aliases):
+                continue  # the words of the name spread over another's (实有…离休人员): only when nothing closer
             # ties go to the figure named as a total (实有在职人员总数 over 实有离休人员), then to the first written
             total = 0.5 if _TOTAL_WORD.search(raw) and not _TOTAL_WORD.search(self.q.text) else 0.0
             scored.append((len(q_grams & bigrams(raw)) + total - len(raw) / 100 - f.start / 1e9, f))
@@ -165,11 +175,24 @@ class Composer:
         else:
             scored.sort(key=lambda sf: -sf[0])
         best = scored[0][1]
+        if best.metric in BY_NAME and best.metric != metric and metric in _TOTALS[:2]:
+            note = f"文件没有写明{metric}，这里用其中最大的一项{best.metric}代替。"
+            if note not in self.warnings:
+                self.warnings.append(note)
         basis = self.basis()
         same = [f for _, f in scored if f.metric == best.metric]
         if basis:
             same = [f for f in same if f.basis is None or basis in f.basis] or same
         return pick_fact(same, best.metric, year=year, basis=basis, findings=self.findings)
+
+    def has_sibling(self, f: Fact, total: str) -> bool:
+        """Another known part of `total` is stated for f's year: the parts add up to it, none stands in for it."""
+        if BY_NAME[f.metric].parent != total:
+            return False  # a top-level account (一般公共预算支出) has no siblings under the total
+        return any(
+            g.metric != f.metric and g.year == f.year and g.metric in BY_NAME and BY_NAME[g.metric].parent == total
+            for g in self.facts
+        )
 
     def basis(self) -> str | None:
         if self.q.basis is not None:
@@ -186,18 +209,21 @@ class Composer:
 
     def pick(self, metric: str, year: int | None = None) -> Pick | None:
         year = self.target_year() if year is None else year
-        for name in (metric, *EQUIVALENT.get(metric, ())):
-            found = self._pick(name, year)
+        names = (metric, *EQUIVALENT.get(metric, ()))
+        # the name itself, stated or written inside a longer one (年末实有人数); then an equivalent (在职人数); only
+        # then a name whose words are merely spread over another (实有离休人员 is no 实有人员)
+        for name, loose in [*((n, False) for n in names), *((n, True) for n in names)]:
+            found = self._pick(name, year, loose=loose)
             if found is not None:
                 return found
         return None
 
-    def _pick(self, metric: str, year: int | None) -> Pick | None:
+    def _pick(self, metric: str, year: int | None, *, loose: bool = True) -> Pick | None:
         pick = pick_fact(
             self.facts, metric, year=year, basis=self.basis(), findings=self.findings, question=self.q.text
         )
         if pick is None:
-            pick = self.fuzzy_pick(metric, year)
+            pick = self.fuzzy_pick(metric, year, loose=loose)
         if pick is None and year is not None and year == self.doc_year():
             pick = pick_fact(self.facts, metric, year=None, basis=self.basis(), findings=self.findings)
             if pick is not None and pick.fact.year not in (None, year):
@@ -923,11 +949,19 @@ class Composer:
             return self.stated_completion(metric, year)
         if budget.fact.basis is None or "预算" not in budget.fact.basis or budget.fact.value == 0:
             return self.execution_from_gap(metric, final.fact)
+        self.cite(final.fact, budget.fact)
+        if self.q.ratio:  # “实际花的是预算的几倍”
+            calc = calculate(f"{self.dv(final.fact.value, final.fact.unit)}/{self.dv(budget.fact.value, budget.fact.unit)}")
+            times = calc.value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+            text = (
+                f"{year_label(final.fact.year)}{self.metric_label(metric, final.fact)}决算{self.vv(final.fact.value, final.fact.unit)}，"
+                f"是年初预算{self.vv(budget.fact.value, budget.fact.unit)}的{fmt(times)}倍。"
+            )
+            return self.answer("rate", text, times, "倍", calc.formula)
         calc = calculate(
             f"{self.dv(final.fact.value, final.fact.unit)}/{self.dv(budget.fact.value, budget.fact.unit)}*100"
         )
         value = pct(calc.value)
-        self.cite(final.fact, budget.fact)
         text = (
             f"{year_label(final.fact.year)}{self.metric_label(metric, final.fact)}决算{self.vv(final.fact.value, final.fact.unit)}，"
             f"年初预算{self.vv(budget.fact.value, budget.fact.unit)}，完成预算的{fmt(value)}%。"

@@ -11,7 +11,8 @@ from index.types import Chunk, Citation
 
 _SENTENCE_END = re.compile(r"(?<=[。！？])")
 _REASON_CUE = re.compile(
-    r"(主要)?(原因|因为|由于|用于|主要用于|用在|是为了|为确保|为保障|主要情况|主要是)"
+    r"(主要)?(原因|因为|由于|用于|主要用于|用在|是为了|为确保|为保障|主要情况|主要是|得益于)"
+    r"|受[^,，。；;]{1,15}影响|[^,，。；;]{2,15}所致"  # 主要受房地产市场下行影响: a cause without the word 原因
     r"|(?:^|[,，。；;])因(?![公此而])[^,，。；;]{2,12}[,，]"  # “因我县财力不足，…没预算”: a clause that opens with 因
 )
 _DEFINITION_CUE = re.compile(r"(指|是指|包括|系指)")
@@ -130,6 +131,9 @@ def reason_clause(sentence: str) -> str:
     m = re.search(r"(主要)?(原因|情况)(主要)?(是|为|：|:)+", sentence) or re.search(r"(主要)?原因", sentence)
     if m and m.end() < len(sentence) - 2:
         return sentence[m.end() :].strip("：:，,。 ")
+    m = re.search(r"(?:主要)?(?:受[^,，。；;]{1,15}影响|得益于[^,，。；;]+)", sentence)
+    if m:
+        return sentence[m.start() :].strip("：:，,。 ")
     return sentence.strip()
 
 

@@ -125,6 +125,7 @@ RATE_EXEC = _P(
     r"完成(?:了)?(?:年初)?(?:的)?预算(?:数)?[^，。?？]{0,4}?(?:百分之|多少|几|比例|比重|%|情况|程度)|预算完成(?:率|情况|比例|了多少|多少|度)|"
     r"执行率|完成率|进度|预算执行|(?:用|花|使用|支出|执行)(?:掉|了)?(?:年初)?预算(?:数)?的(?:百分之|多少|几成|比例)|是(?:年初)?预算(?:数)?的(?:百分之|多少|几成)|占(?:年初)?预算(?:数)?的?(?:百分之|多少|比例|几成)"
 )
+_EXEC_TIMES = _P(r"是(?:年初)?预算(?:数)?的[^，。?？]{0,3}倍")
 RATE_SHARE_WORD = _P(
     r"(?:增长|增加|下降|减少|降低|上升|上涨|变化|变动|缩减|压缩|削减)(?:了)?(?:多大|多少|什么)?(?:的)?(?:比例|幅度)"
 )
@@ -213,6 +214,8 @@ def classify(clause: str, n_metrics: int, non_money: bool) -> tuple[str | None, 
         return "compare", False, False
     if RATE_EXEC.search(clause):
         return "rate", True, False
+    if _EXEC_TIMES.search(clause):
+        return "rate", True, True  # “实际花的是预算的几倍”: the actual over the same item's budget, in 倍
     rate = RATE_SHARE_WORD.search(clause) or RATE.search(clause)
     amount = DELTA.search(clause)
     if rate and amount and amount.end() <= rate.start() and _ALSO.search(clause[amount.end() : rate.start()]):

@@ -32,6 +32,12 @@ EXTRA: tuple[tuple[str, str], ...] = (
     ("购买公务用车", "公务用车购置费"),
     ("养车", "公务用车运行维护费"),
     ("保有量", "公务用车保有量"),  # in a disclosure only vehicles are held as 保有量
+    ("卖地收入", "国有土地使用权出让收入"),
+    ("卖地的钱", "国有土地使用权出让收入"),
+    ("花的钱", "支出合计"),
+    ("花掉的钱", "支出合计"),
+    ("收的钱", "收入合计"),
+    ("收到的钱", "收入合计"),
     ("在编", "在职人数"),
     ("在岗", "在职人数"),
 )
@@ -41,7 +47,7 @@ BARE: tuple[tuple[str, str], ...] = (
     ("收入", "收入合计"),
     ("支出", "支出合计"),
 )
-_BARE_BEFORE = set("年的比和与及、是在中里了：:，,“”\"' ") | {""}
+_BARE_BEFORE = set("年的比和与及、是在中里了：:，,“”\"' 说称讲") | {""}
 
 # in a 占X / 在X里 position the same words name a total
 WHOLE_ALIASES: tuple[tuple[str, str], ...] = (

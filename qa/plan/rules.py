@@ -121,6 +121,7 @@ class RulePlanner:
             and not parsed.unknown_terms
             and parsed.op in NUMERIC_OPS
             and re.search(r"预算|总额|盘子", parsed.text)
+            and not names_an_item(parsed)
         ):
             parsed = replace(parsed, metrics=("收支总预算",), metric_terms=("预算",))
         elif not parsed.metrics and not parsed.unknown_terms and parsed.op in NUMERIC_OPS and _ALL_SPENT.search(parsed.text):
@@ -282,7 +283,7 @@ class RulePlanner:
         """“公务接待费没预算” / “未安排因公出国(境)费”: the document says there is none, without writing a 0."""
         if parsed.op not in ("lookup", "count") or len(scope.docs) > 3:
             return None
-        words = [w for w in _metric_words(parsed) if len(w) >= 2]
+        words = [w for w in _metric_words(parsed) if len(w) >= 2 and w not in _BARE_BUDGET_WORDS]
         for chunk in self.section_passages(list(scope.docs), []):
             for text, _ in sentences(chunk):
                 for w in words:
@@ -630,6 +631,10 @@ def number_near(
 ) -> tuple[Decimal | None, str | None]:
     """The first number with a unit after the question's words in a passage (the unit asked for, if any)."""
     salient = [w for w in focus if w in text and w not in _GENERIC_WORDS]
+    for w in salient:  # “辖18个行政村”: a count stands before the thing it counts
+        before = re.search(rf"(?<![\d.,])(\d[\d,]*)\s*(个|名|位|辆|台|套|家|所|项|条|次|批次|人次|人){re.escape(w)}", text)
+        if before and unit in (None, before.group(2)):
+            return Decimal(before.group(1).replace(",", "")), before.group(2)
     positions = [text.find(w) for w in (salient or [w for w in focus if w in text])]
     start = min(positions) if positions else 0
     for m in _NUMBER_UNIT.finditer(text, start):
@@ -699,7 +704,8 @@ def _keywords(question: str) -> list[str]:
 # questions that ask for a name, a thing or a date, which a money figure never answers
 _ALL_SPENT = re.compile(r"(?:总共|一共|总计|全部|全年|合计|整体)[^，。？?]{0,4}(?:花|用|开支|支出)")
 _ENTITY_QUESTION = re.compile(
-    r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话"
+    r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话|"
+    r"哪个国家|哪些国家|哪国|去了?哪|到了?哪|哪里|什么地方|哪个地方|哪些地方"
 )
 _TOTAL_ASK = re.compile(r"合计|总共|一共|加起来|加在一起|总和|共计|之和|相加")
 _WHICH_MORE = re.compile(
@@ -739,6 +745,21 @@ _PURPOSE_CUE = re.compile(r"用于|用在|用途")
 _NONE_CUE = re.compile(
     r"没预算|没有预算|未安排|没有安排|不安排|未列支|未编列|未发生|无(?:此项|该项)?(?:预算|支出|安排)(?![\d.])"
 )
+
+
+_BARE_BUDGET_WORDS = frozenset(("预算", "决算", "支出", "收入", "经费", "总额"))  # every “未安排X预算” writes them
+_ITEM_BEFORE_BUDGET = re.compile(r"([\u4e00-\u9fff]{2,8})(?:的)?(?:预算|总额)")
+_WHOLE_WORDS = re.compile(r"^(?:今年|本年|明年|去年|上年|当年|全年|本年度|年度|总|整体|全部|部门|单位|本单位|本部门|这个单位|该单位|该部门|这个部门|收支|财政|年初|一共|总共|全年的)+$")
+
+
+def names_an_item(parsed: ParsedQuestion) -> bool:
+    """“办公设备购置预算花了多少”: the words before 预算 name a thing of its own, not the budget as a whole."""
+    text = parsed.text
+    for term in parsed.org_terms:
+        text = text.replace(term, " ")
+    text = re.sub(r"(?:19|20)\d{2}年度?|[\d.]+", " ", text)
+    m = _ITEM_BEFORE_BUDGET.search(text)
+    return m is not None and not _WHOLE_WORDS.match(m.group(1))
 
 
 def _metric_words(parsed: ParsedQuestion) -> list[str]:

@@ -260,6 +260,12 @@ def test_a_subset_in_brackets_is_named_by_what_it_contains() -> None:
     assert find(facts, "编外聘用人员", "8").metric_raw == "编外聘用人员"
 
 
+def test_a_figure_that_is_all_one_item_is_that_item_s_too() -> None:
+    facts = text_facts("2024年“三公”经费预算说明\n“三公”经费预算16.8万元,全部为公务用车运行维护费。\n", year=2024)
+    find(facts, "公务用车运行维护费", "16.8", year=2024)
+    find(facts, "三公经费", "16.8", year=2024)
+
+
 # ---------------------------------------------------------------- excerpts
 
 

@@ -70,6 +70,7 @@ OPS = [
     ("人员经费增加多少？增长率？", "rate"),
     ("下降了多大比例", "rate"),
     ("收入总预算同比增长2.8%，算得准吗？", "rate"),  # a stated rate checked: the recomputed rate
+    ("卫生院说支出增长9.03%，这个数对吗？", "rate"),
     ("三公经费比上年增加了，对吗？", "delta"),  # a stated direction checked: the change (持平 says no)
     ("支出完成预算59.7%，那年初预算是多少？", "lookup"),  # a clause that only states a figure is the premise
     ("基本支出增加59.11万元，主要原因是什么？", "reason"),
@@ -164,6 +165,7 @@ def test_every_op_is_an_answer_kind() -> None:
         ("公车购置与运行维护费多少", ("公务用车购置及运行维护费",), ("公车购置与运行维护费",)),  # any connector
         ("公车运维费比购置费多多少", ("公务用车运行维护费", "公务用车购置费"), ("公车运维费", "购置费")),  # beside a car
         ("办公设备的购置费是多少", (), ()),  # no car named: not the cars' 购置费
+        ("卫生院说支出增长9.03%，对吗", ("支出合计",), ("支出",)),  # 说 before a bare word
         ("养老保险缴费支出为什么没完成", (), ()),
     ],
 )

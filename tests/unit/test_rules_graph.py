@@ -809,3 +809,76 @@ def test_a_count_with_thousands_commas_read_from_a_sentence(tmp_path: Path) -> N
     raw = "2024年艮县市场监管局部门预算\n一、绩效目标\n全年完成食品抽检不少于3,200批次。\n二、收支\n一般公共预算财政拨款支出预算300万元,其中基本支出200万元,项目支出100万元。“三公”经费预算5万元。\n"
     answer = ask(tmp_path, raw, "2024年要完成多少批次食品抽检？")
     assert (answer.value, answer.unit) == (Decimal(3200), "批次"), answer.answer
+
+
+def test_without_a_written_total_the_largest_top_level_figure_stands_for_it(tmp_path: Path) -> None:
+    # a county's report: no 收入合计/支出合计, its general budget is the whole; 民生支出 is only a part of it
+    raw = (
+        "2023年乾县财政预算执行情况\n一、收入\n全县一般公共预算收入完成18.64亿元,为预算的102.3%。"
+        "其中税收收入12.95亿元,非税收入5.69亿元。政府性基金预算收入完成6.82亿元。\n二、支出\n"
+        "全县一般公共预算支出完成41.37亿元,为调整预算的96.8%,其中民生支出33.10亿元,教育支出8.92亿元,"
+        "社会保障和就业支出6.35亿元。\n三、预算执行\n年初预算安排的财政拨款资金均已按进度拨付,决算数待审计后公开。\n"
+    )
+    answer = ask(tmp_path, raw, "2023年花的钱比收的钱多多少？")
+    assert answer.value == Decimal("227300") and answer.unit == "万元", answer.answer
+
+
+def test_a_cause_without_the_word_reason(tmp_path: Path) -> None:
+    raw = (
+        "2023年乾县财政预算执行情况\n一、收入\n全县一般公共预算收入完成18.64亿元,其中税收收入12.95亿元,"
+        "非税收入5.69亿元。主要税种:增值税5.12亿元,增长3.6%;房产税1.05亿元,下降18.5%,主要受租赁市场下行影响。\n"
+        "二、支出\n全县一般公共预算支出完成41.37亿元,教育支出8.92亿元,社会保障和就业支出6.35亿元。"
+        "年初预算安排的财政拨款资金均已拨付。\n"
+    )
+    answer = ask(tmp_path, raw, "房产税为什么下降？")
+    assert answer.kind == "reason" and "租赁市场下行" in answer.answer, answer.answer
+
+
+def test_a_part_named_otherwise_never_stands_for_the_whole_budget(tmp_path: Path) -> None:
+    raw = (
+        "2022年兑县司法局“三公”经费预算情况\n一、“三公”经费支出预算情况说明\n2022年一般公共预算“三公”经费支出预算79万元,"
+        "比上年减少49万元,其中公务接待费4万元,公务用车运行维护费50万元,公务用车购置费25万元。\n" + FILLER
+    )
+    assert ask(tmp_path, raw, "2022年部门预算总额是多少？").refused
+
+
+NONE_ARRANGED = (
+    "2023年兑县农业农村局“三公”经费预算情况说明\n一、总体情况\n2023年“三公”经费预算3.2万元,全部为公务接待费。"
+    "2023年未安排因公出国（境）费预算,与上年持平。\n二、收支预算\n一般公共预算财政拨款支出预算300万元,"
+    "其中基本支出200万元,项目支出100万元。\n" + FILLER
+)
+
+
+def test_an_item_of_its_own_before_budget_is_not_the_budget_as_a_whole(tmp_path: Path) -> None:
+    assert ask(tmp_path / "a", NONE_ARRANGED, "2023年办公设备购置预算花了多少钱？").refused
+    assert ask(tmp_path / "b", NONE_ARRANGED, "2023年预算是多少？").refused  # 预算 alone is in every 未安排…预算
+    told = ask(tmp_path / "c", NONE_ARRANGED, "2023年因公出国费预算多少？")
+    assert "未安排" in told.answer and not told.refused
+
+
+def test_the_actual_as_a_multiple_of_its_budget(tmp_path: Path) -> None:
+    raw = (
+        "2021年离县事务中心部门决算\n一、“三公”经费\n公务接待费年初预算1万元,支出决算2.14万元,主要是接待任务增加。"
+        "“三公”经费支出决算167.37万元。\n二、收支\n一般公共预算财政拨款支出决算300万元,其中基本支出200万元。\n" + FILLER
+    )
+    answer = ask(tmp_path, raw, "2021年接待费实际花的是预算的几倍？")
+    assert (answer.value, answer.unit) == (Decimal("2.14"), "倍"), answer.answer
+
+
+def test_a_count_stands_before_the_thing_it_counts() -> None:
+    from qa.plan.rules import number_near
+
+    text = "一、部门基本情况坎镇辖18个行政村,镇政府机关核定行政编制54名,实有在职人员51人。"
+    assert number_near(text, ["行政村"], "个") == (Decimal(18), "个")
+    assert number_near(text, ["在职人员"], None) == (Decimal(51), "人")  # after the thing, as before
+    goal = "年度目标 1官方公众号发布数量 500条,粉丝量 15万人"
+    assert number_near(goal, ["官方公众号发布数量"], "条") == (Decimal(500), "条")  # a numbered line is no count
+
+
+def test_the_unit_s_own_spending_total_beats_a_larger_part_standing_in(tmp_path: Path) -> None:
+    raw = (
+        "2017年兑县幼儿园部门决算\n一、收支总体情况\n本单位收入为1687.45万元,本单位支出为1942.57万元。\n"
+        "二、一般公共预算支出\n一般公共预算支出1741.75万元,其中基本支出1500万元。\n" + FILLER
+    )
+    answer = ask(tmp_path, raw, "2017年支出比收入多多少？")
+    assert answer.value == Decimal("255.12"), answer.answer
