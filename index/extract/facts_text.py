@@ -311,6 +311,7 @@ def _resolve(phrase: str, kind: str, money: bool) -> tuple[str, str] | None:
             return written, written
         return name, raw
     written = tidy_phrase(phrase)
+    written = re.sub(r"^\d{3,9}(?=[\u4e00-\u9fff]{4})", "", written)  # a code or hotline glued before a name
     if not written or is_generic(written) or re.search(r"[0-9%]", written) or len(written) > 30:
         return None
     if clean(written) in _ELLIPTIC:

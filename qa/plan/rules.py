@@ -106,6 +106,12 @@ class RulePlanner:
         beyond = uncovered_year(parsed, docs)
         if beyond is not None:
             return refuse(parsed, beyond)
+        group = _EACH_GROUP.search(parsed.text)
+        if group is not None and len(docs) == 1 and group.group(1) not in docs[0].text:
+            # “各乡镇分别是多少” of a file that never speaks of its 乡镇: the breakdown is not disclosed
+            whole = self.numeric(parsed, Scope((docs[0],)))
+            told = f"文件只给出总数：{whole.answer}" if not whole.refused and whole.value is not None else ""
+            return refuse(parsed, f"文件没有按{group.group(1)}分别列出数据，无法回答。{told}", list(whole.citations))
         if parsed.op == "compare" or (len(docs) > 1 and parsed.op in ("compare",)):
             return self.compare(parsed, docs)
         if len(docs) == 1 and sumcheck.applies(parsed.text):
@@ -747,6 +753,7 @@ _NONE_CUE = re.compile(
 )
 
 
+_EACH_GROUP = re.compile(r"各(?:个)?(乡镇|街道|社区|村|科室|股室|学校|医院|下属单位|二级单位|分局|所属单位)")
 _BARE_BUDGET_WORDS = frozenset(("预算", "决算", "支出", "收入", "经费", "总额"))  # every “未安排X预算” writes them
 _ITEM_BEFORE_BUDGET = re.compile(r"([\u4e00-\u9fff]{2,8})(?:的)?(?:预算|总额)")
 _WHOLE_WORDS = re.compile(r"^(?:今年|本年|明年|去年|上年|当年|全年|本年度|年度|总|整体|全部|部门|单位|本单位|本部门|这个单位|该单位|该部门|这个部门|收支|财政|年初|一共|总共|全年的)+$")

@@ -882,3 +882,14 @@ def test_the_unit_s_own_spending_total_beats_a_larger_part_standing_in(tmp_path:
     )
     answer = ask(tmp_path, raw, "2017年支出比收入多多少？")
     assert answer.value == Decimal("255.12"), answer.answer
+
+
+def test_a_breakdown_the_file_never_gives_is_refused_with_the_total(tmp_path: Path) -> None:
+    raw = (
+        "坤县2023年“三公”经费决算情况\n一、总体\n2023年全县“三公”经费决算1286.4万元,比上年减少98.55万元。\n"
+        "二、收支\n一般公共预算财政拨款支出决算300万元,其中基本支出200万元,项目支出100万元。\n" + FILLER
+    )
+    answer = ask(tmp_path, raw, "各乡镇2023年三公经费分别是多少？")
+    assert answer.refused and "1286.4" in answer.answer
+    code = facts_of("2024年部门预算\n一、支出\n2010301行政运行712.40万元;12315投诉举报平台运维经费188.86万元。\n")
+    assert {f.metric_raw for f in code} >= {"行政运行", "投诉举报平台运维经费"}  # a code glued before a name
