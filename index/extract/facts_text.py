@@ -39,7 +39,7 @@ _CHANGE_VERB = re.compile(
 )
 _GAP_TO_BUDGET = re.compile(r"(大于|小于|超出|超过|高于|低于|多于|少于)(?:年初|全年|调整后的?)?预算(?:数)?$")
 _RATE_VERB = re.compile(r"(增长|下降|降低|减少|增加|上升|提高|增幅|降幅|增长率|下降率|[(（][减增][)）]幅)(?:了|为)?$")
-_DOWN = ("减少", "下降", "降低", "减", "节约", "少")
+_DOWN = ("减少", "下降", "降低", "减", "节约", "少", "降", "跌")
 _SHARE = re.compile(r"^(?:其中)?占")
 _COMPLETION = re.compile(
     r"(?:完成(?:了)?|^为|^是)(?:全年|年初|当年|年度|调整后?的?)?(?:预算|计划)(?:数)?(?:\s*[\d,]+(?:\.\d+)?\s*(?:万元|亿元|元))?(?:的)?$"
@@ -119,6 +119,7 @@ class _State:
     list_parent: tuple[int, int] | None = None  # (segment start, fact index) of the figure a 其中 list breaks down
     last_main: int | None = None
     parent_of: dict[int, int] = field(default_factory=dict)  # list item -> the figure it is part of
+    wholly: dict[int, int] = field(default_factory=dict)  # a figure that is all one item (全部为X) -> X's copy
 
 
 class Boundaries:
@@ -291,8 +292,12 @@ def _refine_car(phrase: str, metric: str) -> str:
     return metric
 
 
+_SUB_KIND = re.compile(r"(?![类款项])[\u4e00-\u9fff]{1,6}(?:支出|收入|经费|资金)")
+
+
 def _resolve(phrase: str, kind: str, money: bool) -> tuple[str, str] | None:
     mentions = find_metrics(phrase)
+    modifiers: set[str] = set()
     for name, s, _e in mentions:
         if kind == "percent" or BY_NAME[name].money != money:
             continue
@@ -300,6 +305,8 @@ def _resolve(phrase: str, kind: str, money: bool) -> tuple[str, str] | None:
         if ("收入" in name and "支出" in tail) or ("支出" in name and "收入" in tail):
             continue
         if not is_generic(_TAIL_TRIM.sub("", tail)) and not re.fullmatch(r"[\u4e00-\u9fff]{0,2}(?:数|额)?", tail):
+            if _SUB_KIND.fullmatch(tail):
+                modifiers.add(name)  # 政府采购|货物支出: a kind of the known item, with a head noun of its own
             continue  # the known name is only a modifier of something longer
         alias = phrase[s:_e]
         before = phrase[:s]
@@ -321,6 +328,8 @@ def _resolve(phrase: str, kind: str, money: bool) -> tuple[str, str] | None:
     if kind == "count" and clean(written) not in _ALIAS_SET:
         return clean(written), written  # counts: only an exact known name (国内公务接待批次 is not 接待批次)
     name = canonical(written)
+    if name in modifiers and clean(written) not in _ALIAS_SET:
+        return clean(written), written  # 政府采购货物支出: a kind of 政府采购, not the whole of it
     known = BY_NAME.get(name)
     if known is not None and (kind == "percent" or known.money != money):
         return clean(written), written
@@ -607,6 +616,9 @@ def extract_text_facts(doc: Document, skip: Sequence[tuple[int, int]] = ()) -> l
             if f.comparison is None and f.end <= j.pos[min(m.end(), len(j.pos) - 1)] + 1:
                 st.facts[idx] = _with_comparison(f, Comparison(base_of(flat.group(0)) or "上年", "持平", Decimal(0)))
     _flat_sentences(st, jt)
+    for source, copy in st.wholly.items():  # 17万元,全部为运行维护费,比上年增加0.8万元: the change is both's
+        if st.facts[copy].comparison is None and st.facts[source].comparison is not None:
+            st.facts[copy] = replace(st.facts[copy], comparison=st.facts[source].comparison)
     return _move_misplaced_rates(st)
 
 
@@ -624,6 +636,7 @@ def _all_of_it(st: _State, name: str) -> None:
     if any(g.metric == res[0] and g.year == f.year for g in st.facts):
         return  # the item has a figure of its own
     st.facts.append(replace(f, metric=res[0], metric_raw=res[1], comparison=None, share=None))
+    st.wholly[st.anchor.index] = len(st.facts) - 1
 
 
 # a sentence with no figure that says an item stayed the same: 。“三公”经费预算与上年持平。

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -189,6 +189,8 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
                 _claim(taken, m.start(), m.end())
                 found.append(Term(name, m.start(), m.end(), word))
     if any(t.metric.startswith("公务用车") for t in found):  # 公车运维费比购置费多多少: the cars' 购置费
+        cars = dict(_CAR_PARTS)
+        found = [replace(t, metric=cars[t.text]) if t.text in cars else t for t in found]  # 实有 beside 车辆编制数
         for word, name in _CAR_PARTS:
             for m in re.finditer(word, text):
                 before = text[m.start() - 1] if m.start() > 0 else ""
@@ -200,7 +202,10 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
 
 
 # the parts of the official cars' costs, written bare beside a car metric the question names
-_CAR_PARTS = (("购置费", "公务用车购置费"), ("运维费", "公务用车运行维护费"), ("运行维护费", "公务用车运行维护费"))
+_CAR_PARTS = (
+    ("购置费", "公务用车购置费"), ("运维费", "公务用车运行维护费"), ("运行维护费", "公务用车运行维护费"),
+    ("实有", "公务用车保有量"), ("编制数", "公务用车编制数"),
+)  # fmt: skip
 
 
 def found_at(found: Sequence[Term], index: int) -> bool:

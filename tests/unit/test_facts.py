@@ -266,6 +266,27 @@ def test_a_figure_that_is_all_one_item_is_that_item_s_too() -> None:
     find(facts, "三公经费", "16.8", year=2024)
 
 
+def test_a_kind_of_a_known_item_keeps_its_own_name() -> None:
+    facts = text_facts(
+        "2024年部门预算\n政府采购支出总额386.40万元,其中:政府采购货物支出212.65万元、政府采购工程支出98.00万元。\n", 2024
+    )
+    find(facts, "政府采购", "386.4")
+    find(facts, "政府采购货物支出", "212.65")
+    find(facts, "政府采购工程支出", "98")
+
+
+def test_a_fall_written_as_its_rate_is_a_fall_and_all_of_one_item_shares_its_change() -> None:
+    facts = text_facts(
+        "2024年“三公”经费预算说明\n其中:公务接待费5.60万元,降幅12.5%;公务用车购置及运行维护费17.00万元,"
+        "全部为公务用车运行维护费,比上年增加0.80万元。\n", 2024
+    )
+    fell = find(facts, "公务接待费", "5.6").comparison
+    assert fell is not None and (fell.direction, fell.rate) == ("减少", Decimal("12.5"))
+    for metric in ("公务用车购置及运行维护费", "公务用车运行维护费"):
+        rose = find(facts, metric, "17").comparison
+        assert rose is not None and (rose.direction, rose.amount) == ("增加", Decimal("0.8"))
+
+
 # ---------------------------------------------------------------- excerpts
 
 
