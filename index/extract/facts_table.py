@@ -42,6 +42,9 @@ _ECON_ROW = re.compile(
 )
 # "(一)201-一般公共服务支出23653万元，较…" is a numbered sentence, not a row whose label precedes the code
 _ENUMERATOR = re.compile(r"[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?")
+# a subject code (类 201, 款 20103, 项 2010301; 经济分类 301, 30101): a row's key, never a figure
+_CODE_CELL = re.compile(r"^(?:\d{3}|\d{5}|\d{7})$")
+_CODE_HEADER = re.compile(r"编码|代码")
 _MONEYISH = re.compile(r"(支出|收入|拨款|资金|经费|费|合计|总计|小计|预算|决算|结转|结余)$")
 
 
@@ -238,7 +241,8 @@ def _cells_of_pipe_block(text: str, start: int, end: int) -> tuple[list[list[Cel
     if not multi and len(single) >= 4 and len(single) * 4 >= len(line_rows) * 3:
         # one cell per line, each closed by a pipe (“合计 |” / “4432 |”): a label followed by its numbers, as in a
         # table flattened to one cell per line
-        return _group_cells([c for r in line_rows for c in r if c.text]), False
+        flat = [c for r in line_rows for c in r if c.text]
+        return _code_rows(flat) or _group_cells(flat), False
     rows: list[list[Cell]] = [[]]
     pos = 0
     for piece in block.split("|"):
@@ -250,6 +254,61 @@ def _cells_of_pipe_block(text: str, start: int, end: int) -> tuple[list[list[Cel
             rows.append([])
         pos += len(piece) + 1
     return [r for r in rows if r], False
+
+
+def _is_code_header(c: Cell) -> bool:
+    return bool(c.text) and c.number is None and bool(_CODE_HEADER.search(c.text))
+
+
+def _drop_code_column(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """``编码 | 科目名称 | 合计 …`` rows ``2010301 | 行政运行 | 712.40 …``: the code is dropped so the name labels the
+    row; a total row's empty name cell (``合计 | | 1098.40``) goes with it, and so does the code's header."""
+    coded = [r for r in rows if len(r) > 2 and _CODE_CELL.match(r[0].text) and r[1].text and r[1].number is None]
+    if not coded:
+        return rows
+    out = []
+    for r in rows:
+        if r in coded:
+            out.append(r[1:])
+        elif len(r) > 2 and r[0].text and r[0].number is None and not r[1].text:
+            out.append([r[0], *r[2:]])
+        elif len(r) > 1 and _is_code_header(r[0]):
+            out.append(r[1:])
+        else:
+            out.append(r)
+    return out
+
+
+def _code_rows(cells: list[Cell]) -> list[list[Cell]] | None:
+    """One cell per line under a header that names a code column (``科目编码`` / ``科目名称`` / ``合计`` …): a 3-, 5-
+    or 7-digit cell that starts a row (the previous row has all its figures) and precedes a name is the row's code,
+    and the name starts the row. None when the header names no code column."""
+    first = next((i for i, c in enumerate(cells) if c.number), len(cells))
+    header = cells[:first]
+    if not any(_is_code_header(c) for c in header):
+        return None
+    width = sum(
+        1
+        for c in header
+        if not _is_code_header(c) and c.text not in _SKIP_HEADERS and "名称" not in c.text
+        and not _UNIT_LINE.search(c.text) and not c.text.endswith("表")
+    )  # fmt: skip
+    if not width:
+        return None
+    rows: list[list[Cell]] = [[c for c in header if not _is_code_header(c)]]
+    count = width
+    for i in range(first, len(cells)):
+        c = cells[i]
+        nxt = cells[i + 1] if i + 1 < len(cells) else None
+        if c.number and _CODE_CELL.match(c.text) and count >= width and nxt is not None and not nxt.number:
+            continue
+        if c.number:
+            count += 1
+            rows[-1].append(c)
+        else:
+            count = 0
+            rows.append([c])
+    return [r for r in rows if r]
 
 
 def _merge_fragments(cells: list[Cell]) -> list[Cell]:
@@ -430,6 +489,8 @@ def _read_block(doc: Document, rows: list[list[Cell]], positional: bool, start: 
             if u:
                 unit = u.group(1)
     rows = [r for r in rows if not (len([c for c in r if c.text]) == 1 and _UNIT_LINE.search(r[0].text))]
+    if positional:
+        rows = _drop_code_column(rows)
     # drop 栏次 markers: '栏次' followed by its number
     clean_rows = []
     for r in rows:
@@ -468,7 +529,7 @@ def _rows_of_cell_block(text: str, start: int, end: int) -> list[list[Cell]]:
         t = _compact(text[start + s : start + e])
         if t:
             cells.append(Cell(t, start + s, start + e))
-    return _group_cells(cells)
+    return _code_rows(cells) or _group_cells(cells)
 
 
 def _group_cells(cells: list[Cell]) -> list[list[Cell]]:

@@ -1,0 +1,46 @@
+"""Table and heading shapes found by red-teaming, on small invented tables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from index.extract.facts import extract_facts
+from index.types import Fact
+from tests.unit.test_facts import find, make_doc, sections_of
+
+
+def _facts(raw: str, year: int = 2031, kind: str = "预算") -> tuple[Fact, ...]:
+    doc = make_doc(raw, "t", "某甲乡", year, kind)
+    return tuple(extract_facts(doc, sections_of(doc)))
+
+
+def test_a_code_column_in_a_pipe_table_is_a_key_not_a_figure() -> None:
+    facts = _facts(
+        "单位：万元\n科目编码|科目名称|合计|基本支出|项目支出\n"
+        "2079901|甲乙事务|301.20|301.20|0.00\n2079902|丙丁补助|55.00|0.00|55.00\n合计||356.20|301.20|55.00\n"
+    )
+    find(facts, "甲乙事务", "301.2", source="table")
+    find(facts, "丙丁补助", "55", source="table")
+    assert not [f for f in facts if f.value in (Decimal("2079901"), Decimal("2079902"))]
+
+
+def test_a_code_column_one_cell_per_line() -> None:
+    cells = "单位：万元 科目编码 科目名称 合计 基本支出 项目支出 2079901 甲乙事务 301.20 301.20 0.00 "
+    cells += "20799 丙丁补助 55 0.00 55 合计 356.20 301.20 55"
+    facts = _facts("\n".join(cells.split()) + "\n")
+    find(facts, "甲乙事务", "301.2", source="table")
+    find(facts, "丙丁补助", "55", source="table")
+    assert not [f for f in facts if f.value in (Decimal("2079901"), Decimal("20799"))]
+
+
+def test_a_numbered_heading_with_a_code_names_the_figures_after_it() -> None:
+    facts = _facts("（三）2079903戊己服务中心。年初预算为40.00万元，支出决算为38.50万元。\n", kind="决算")
+    find(facts, "戊己服务中心", "40", basis="预算数")
+    find(facts, "戊己服务中心", "38.5", basis="决算数")
+    glued = _facts("2079903戊己服务中心年初预算为40.00万元。\n", kind="决算")
+    find(glued, "戊己服务中心", "40")
+
+
+def test_a_topic_heading_names_no_figure() -> None:
+    facts = _facts("（一）收支总体情况。年初预算为40.00万元。\n")
+    assert not [f for f in facts if "情况" in f.metric]
