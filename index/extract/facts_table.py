@@ -208,7 +208,7 @@ def _cell_blocks(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int,
         if (
             not inside
             and len(line) <= 30
-            and not re.search(r"[。,，;；]", line)
+            and (not re.search(r"[。,，;；]", line) or _NUM_CELL.match(line))  # 12,486,530.42 alone is a cell
             and not _SPACE_ROW.match(text[s:e].strip())
         ):
             run.append((s, e))
@@ -551,7 +551,7 @@ def _is_label(text: str) -> bool:
     """A row's label rather than a column header: a numbered item, an income/expense line or a total."""
     return (
         bool(re.match(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[.、．](?!\d))", text))
-        or text.endswith(("收入", "支出"))
+        or text.endswith(("收入", "支出", "收入合计", "支出合计", "收入总计", "支出总计"))
         or text in ("合计", "总计", "小计", "共计", "总额")
     )
 

@@ -22,7 +22,7 @@ from index.units import NUMBER, normalise, parse_number
 MONEY_UNITS = ("万元", "亿元", "千元", "元", "万")
 COUNT_UNIT_RE = "万人次|万人|人次|批次|人|名|辆|条|期|次|个|家|项|台|套|户|场|篇|所"
 UNIT_RE = rf"万元|亿元|千元|元|万人次|万人|万|%|个百分点|{COUNT_UNIT_RE}"
-TOKEN_RE = re.compile(rf"(?<![0-9A-Za-z.\-])(?<![0-9],)(?P<num>{NUMBER})(?P<unit>{UNIT_RE})(?![目称例件间限属需账])")
+TOKEN_RE = re.compile(rf"(?<![0-9A-Za-z.\-])(?<![0-9],)(?P<num>{NUMBER})(?P<unit>{UNIT_RE})(?![目称例件间限属需账员])")
 COMPLETION = "完成率"
 CHANGE = "变动额"  # a change stated without the figure it changed (source "change"): never the item's own level
 

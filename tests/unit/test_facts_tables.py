@@ -44,3 +44,18 @@ def test_a_numbered_heading_with_a_code_names_the_figures_after_it() -> None:
 def test_a_topic_heading_names_no_figure() -> None:
     facts = _facts("（一）收支总体情况。年初预算为40.00万元。\n")
     assert not [f for f in facts if "情况" in f.metric]
+
+
+def test_one_cell_per_line_with_thousands_commas() -> None:
+    cells = "收支决算表 单位：元 项目 金额 本年收入合计 3,205,118.40 本年支出合计 3,190,002.15 人员经费 2,874,610.05 "
+    cells += "公用经费 315,392.10"
+    facts = _facts("\n".join(cells.split()) + "\n", kind="决算")
+    find(facts, "人员经费", "287.461005", source="table")
+    find(facts, "公用经费", "31.53921", source="table")
+    find(facts, "收入合计", "320.51184", source="table")
+    assert not [f for f in facts if f.unit == "人"]
+
+
+def test_a_figure_glued_to_the_next_cells_words_is_no_headcount() -> None:
+    facts = _facts("本年支出合计 3,190,002.15人员经费 2,874,610.05\n", kind="决算")
+    assert not [f for f in facts if f.unit == "人"]
