@@ -410,6 +410,9 @@ def _row_mode(
     head = header[1:] if positional else [c for c in header if c.text not in _SKIP_HEADERS]
     if not positional:
         head = [c for c in head if c.text not in ("行次",)] if not any(c.text == "行次" for c in header) else head
+        # the table's title and unit line stand before its column headers, as in _leaves
+        cut = max((i for i, c in enumerate(head) if c.text.endswith("表") or _UNIT_LINE.search(c.text)), default=-1)
+        head = head[cut + 1 :]
     columns = [_column(c.text, doc.year) for c in head]
     labelled = []
     for row in rows:
@@ -544,7 +547,14 @@ def _group_cells(cells: list[Cell]) -> list[list[Cell]]:
             elif len(rows[-1]) > 1:
                 rows.append([rows[-1].pop()])  # 项目 | 预算数 | 合计 | 4432: the headers, then the first row's label
         rows[-1].append(c)
-    return [r for r in rows if r]
+    rows = [r for r in rows if r]
+    # 项目 | 2023年预算数 | 2024年预算数 | 增减额 | 公务接待费 | 1.50 | 1.20 | -0.30 | 公务用车运行维护费 | …: when the rows
+    # after the first are a label and as many figures as the first, the last header cell is the first row's label
+    if len(rows) >= 3 and len(rows[0]) >= 2 and not rows[0][-1].number and all(c.number for c in rows[1]):
+        later = [r for r in rows[2:] if not r[0].number]
+        if later and all(len(r) - 1 == len(rows[1]) and all(c.number for c in r[1:]) for r in later):
+            rows[1].insert(0, rows[0].pop())
+    return rows
 
 
 def _is_label(text: str) -> bool:

@@ -59,3 +59,22 @@ def test_one_cell_per_line_with_thousands_commas() -> None:
 def test_a_figure_glued_to_the_next_cells_words_is_no_headcount() -> None:
     facts = _facts("本年支出合计 3,190,002.15人员经费 2,874,610.05\n", kind="决算")
     assert not [f for f in facts if f.unit == "人"]
+
+
+def _years_table(title: str) -> tuple[Fact, ...]:
+    cells = f"{title}项目 2030年预算数 2031年预算数 增减额 甲类会务费 2.40 2.10 -0.30 乙类培训费 5.00 5.50 0.50 "
+    cells += "合计 7.40 7.60 0.20"
+    return _facts("\n".join(cells.split()) + "\n")
+
+
+def test_one_cell_per_line_years_each_column_and_the_change_is_a_comparison() -> None:
+    for title in ("", "某甲乡经费预算表 单位：万元 "):
+        facts = [f for f in _years_table(title) if f.source == "table"]
+        find(tuple(facts), "甲类会务费", "2.4", year=2030, basis="预算数")
+        now = find(tuple(facts), "甲类会务费", "2.1", year=2031, basis="预算数")
+        assert now.comparison is not None and now.comparison.direction == "减少"
+        assert now.comparison.amount == Decimal("0.3") and now.comparison.base == "2030"
+        up = find(tuple(facts), "乙类培训费", "5.5", year=2031)
+        assert up.comparison is not None and up.comparison.direction == "增加"
+        assert not [f for f in facts if f.value in (Decimal("-0.3"), Decimal("0.5"), Decimal("0.2"))], title
+        assert len(facts) == 6, title
