@@ -19,7 +19,7 @@ from index.metrics import BY_NAME
 from index.types import Fact
 from index.units import NUMBER, fmt, normalise, parse_number
 from qa.execute.calc import calculate
-from qa.execute.parts import Part, change_parts, change_positions, listed_parts, same_unit
+from qa.execute.parts import Part, change_parts, change_positions, listed_parts, same_unit, table_rows
 from qa.execute.textual import bigrams
 from qa.parse.terms import find_terms
 from qa.types import Answer
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from qa.execute.compose import Composer
 
 _SUM_WORD = re.compile(r"加起来|相加|之和|加上|(?<![增追])加(?![快强大速])|合计|总和|分项|明细|构成|各类|各项|＋|\+")
-_CHECK_WORD = re.compile(r"等于|对得上|对不上|一致|对吗|是否|相等|能得出|得出|吻合|是不是|说得通|吗")
+_CHECK_WORD = re.compile(r"等于|对得上|对不上|一致|对吗|对不对|是否|相等|能得出|得出|吻合|是不是|说得通|吗")
 _FIGURE = re.compile(rf"({NUMBER})\s*(亿元|万元|元|万|人|名|个|辆|%|％)")
 _ARITHMETIC = re.compile(rf"({NUMBER})\s*(?:亿元|万元|元)?\s*[＋+]\s*[^\d，,。？?]{{0,6}}?({NUMBER})")
 _CHANGE_WORD = re.compile(r"(?:增加|增长|增|减少|下降|减|多|少)了?\s*$")
@@ -162,6 +162,8 @@ def _whole(c: Composer) -> Answer | None:
         )
         if len(parts) < 2:
             parts = _vocabulary_parts(c, whole)
+        if len(parts) < 2:
+            parts = table_rows(_text(c), whole, c.facts)  # the rows of the table whose total row it is
         if count is not None and len(parts) != count:
             continue  # “四个科目加起来”: a breakdown of another length is not the one asked about
         if len(parts) >= 2:

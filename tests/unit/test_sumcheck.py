@@ -46,7 +46,7 @@ def _facts(text: str, items: list[tuple[str, str, str]]) -> list[Fact]:
 @pytest.mark.parametrize(
     ("question", "expected"),
     [("人员经费加公用经费和基本支出对得上吗？", True), ("各分项加起来等于总数吗", True), ("公务接待费是多少？", False),
-     ("三公经费增加了多少？", False)],
+     ("三公经费增加了多少？", False), ("支出合计205.5万元对不对？", True)],
 )  # fmt: skip
 def test_which_questions_check_a_sum(question: str, expected: bool) -> None:
     assert applies(question) is expected
@@ -162,3 +162,16 @@ def test_the_childrens_budgets_come_from_their_gaps_when_only_the_whole_budget_i
     answer = ask_alone(tmp_path, GAPS_ONLY, "各分项预算加起来等于三公总预算50万元吗？")
     assert (answer.value, answer.unit) == (Decimal(45), "万元") and answer.answer.startswith("对不上")
     assert "28+12" in answer.answer and "相差5万元" in answer.answer
+
+
+def test_a_table_total_is_checked_against_its_rows(tmp_path: Path) -> None:
+    table = "单位：万元\n科目名称|决算数\n甲乙事务支出|120.40\n丙丁事务支出|80.10\n其中：丙丁分项|30.00\n合计|205.50\n"
+    a = ask(tmp_path, table, "己县档案馆支出合计205.50万元对不对？")
+    assert a.kind == "sum" and a.value == Decimal("200.50"), a.answer
+    assert "对不上" in a.answer
+
+
+def test_a_one_line_table_total_is_checked_in_its_own_column(tmp_path: Path) -> None:
+    table = "甲类经费决算表（单位：万元）\n项目 预算数 决算数 合计 30.00 27.90 甲类会务费 12.00 11.20 甲类培训费 18.00 16.10\n"
+    a = ask(tmp_path, table, "甲类经费合计27.90万元对不对？")
+    assert a.kind == "sum" and a.value == Decimal("27.30"), a.answer
