@@ -205,6 +205,10 @@ def _cell_blocks(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int,
         if not line:
             continue
         inside = taken_spans.holds(s)
+        starts_table = re.match(r"[一二三四五六七八九十]+、", line) or _UNIT_LINE.search(line)
+        if starts_table and any(_NUM_CELL.match(_compact(text[a:b])) for a, b in run):
+            close()  # a numbered heading or a unit line after figures starts the next table
+            run = []
         if (
             not inside
             and len(line) <= 30
@@ -285,22 +289,41 @@ def _code_rows(cells: list[Cell]) -> list[list[Cell]] | None:
     and the name starts the row. None when the header names no code column."""
     first = next((i for i, c in enumerate(cells) if c.number), len(cells))
     header = cells[:first]
-    if not any(_is_code_header(c) for c in header):
+    named = any(_is_code_header(c) for c in header)
+    if named:
+        width = sum(
+            1
+            for c in header
+            if not _is_code_header(c) and c.text not in _SKIP_HEADERS and "名称" not in c.text
+            and not _UNIT_LINE.search(c.text) and not c.text.endswith("表")
+        )  # fmt: skip
+    elif (
+        first + 2 < len(cells)
+        and _CODE_CELL.match(cells[first].text)
+        and not cells[first + 1].number
+        and cells[first + 2].number
+    ):
+        # no header names the codes: the first figure is a code before a name, and the figures after the name
+        # give the width
+        width = 0
+        for k in range(first + 2, len(cells)):
+            if not cells[k].number or (
+                _CODE_CELL.match(cells[k].text) and k + 1 < len(cells) and not cells[k + 1].number
+            ):
+                break
+            width += 1
+    else:
         return None
-    width = sum(
-        1
-        for c in header
-        if not _is_code_header(c) and c.text not in _SKIP_HEADERS and "名称" not in c.text
-        and not _UNIT_LINE.search(c.text) and not c.text.endswith("表")
-    )  # fmt: skip
     if not width:
         return None
     rows: list[list[Cell]] = [[c for c in header if not _is_code_header(c)]]
     count = width
+    codes = 0
     for i in range(first, len(cells)):
         c = cells[i]
         nxt = cells[i + 1] if i + 1 < len(cells) else None
         if c.number and _CODE_CELL.match(c.text) and count >= width and nxt is not None and not nxt.number:
+            codes += 1
             continue
         if c.number:
             count += 1
@@ -308,6 +331,8 @@ def _code_rows(cells: list[Cell]) -> list[list[Cell]] | None:
         else:
             count = 0
             rows.append([c])
+    if not named and codes < 2:
+        return None  # one integer before a name is not yet a code column
     return [r for r in rows if r]
 
 

@@ -78,3 +78,27 @@ def test_one_cell_per_line_years_each_column_and_the_change_is_a_comparison() ->
         assert up.comparison is not None and up.comparison.direction == "增加"
         assert not [f for f in facts if f.value in (Decimal("-0.3"), Decimal("0.5"), Decimal("0.2"))], title
         assert len(facts) == 6, title
+
+
+def test_a_numbered_heading_or_unit_line_after_figures_starts_the_next_table() -> None:
+    lines = "二、收入预算 单位：万元 项目 预算数 甲项收入 410.00 乙项收入 22.00 收入合计 432.00 "
+    lines += "三、经费预算 单位：元 项目 预算数 甲类会务费 6,000 乙类培训费 9,000 合计 15,000"
+    facts = _facts("\n\n".join(lines.split()) + "\n")
+    find(facts, "甲项收入", "410", source="table", unit="万元")
+    find(facts, "乙项收入", "22", source="table", unit="万元")
+    find(facts, "甲类会务费", "0.6", source="table", unit="万元")
+
+
+def test_a_code_column_without_a_header_naming_it() -> None:
+    lines = "三、支出预算 单位：万元 2079901 甲乙事务 301.20 2079902 丙丁补助 55.00 支出合计 356.20"
+    facts = _facts("\n".join(lines.split()) + "\n")
+    find(facts, "甲乙事务", "301.2", source="table")
+    find(facts, "丙丁补助", "55", source="table")
+    assert not [f for f in facts if f.value in (Decimal("2079901"), Decimal("2079902"))]
+
+
+def test_one_integer_figure_before_a_label_is_not_a_code() -> None:
+    lines = "单位：元 项目 预算数 合计 16500 甲类会务费 6,000 乙类培训费 10500"
+    facts = _facts("\n".join(lines.split()) + "\n")
+    find(facts, "甲类会务费", "0.6", source="table")
+    find(facts, "乙类培训费", "1.05", source="table")
