@@ -205,9 +205,8 @@ def _cell_blocks(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int,
         if not line:
             continue
         inside = taken_spans.holds(s)
-        starts_table = re.match(r"[一二三四五六七八九十]+、", line) or _UNIT_LINE.search(line)
-        if starts_table and any(_NUM_CELL.match(_compact(text[a:b])) for a, b in run):
-            close()  # a numbered heading or a unit line after figures starts the next table
+        if _UNIT_LINE.search(line) and any(_NUM_CELL.match(_compact(text[a:b])) for a, b in run):
+            close()  # a unit line after figures starts the next table (a numbered line may be a row's label)
             run = []
         if (
             not inside

@@ -80,13 +80,22 @@ def test_one_cell_per_line_years_each_column_and_the_change_is_a_comparison() ->
         assert len(facts) == 6, title
 
 
-def test_a_numbered_heading_or_unit_line_after_figures_starts_the_next_table() -> None:
+def test_a_unit_line_after_figures_starts_the_next_table() -> None:
     lines = "二、收入预算 单位：万元 项目 预算数 甲项收入 410.00 乙项收入 22.00 收入合计 432.00 "
     lines += "三、经费预算 单位：元 项目 预算数 甲类会务费 6,000 乙类培训费 9,000 合计 15,000"
     facts = _facts("\n\n".join(lines.split()) + "\n")
     find(facts, "甲项收入", "410", source="table", unit="万元")
     find(facts, "乙项收入", "22", source="table", unit="万元")
     find(facts, "甲类会务费", "0.6", source="table", unit="万元")
+
+
+def test_numbered_row_labels_keep_their_table_whole() -> None:
+    lines = "收入支出决算总表 单位：万元 项目 行次 金额 一、甲项拨款收入 1 310.25 二、乙项收入 2 12.00 "
+    lines += "一、丙类服务支出 29 300.15 二、丁类保障支出 30 22.10"
+    facts = _facts("\n\n".join(lines.split()) + "\n", kind="决算")
+    find(facts, "甲项拨款收入", "310.25", source="table")
+    find(facts, "丙类服务支出", "300.15", source="table")
+    find(facts, "丁类保障支出", "22.1", source="table")
 
 
 def test_a_code_column_without_a_header_naming_it() -> None:
