@@ -438,6 +438,13 @@ def _row_mode(
         cut = max((i for i, c in enumerate(head) if c.text.endswith("表") or _UNIT_LINE.search(c.text)), default=-1)
         head = head[cut + 1 :]
     columns = [_column(c.text, doc.year) for c in head]
+    # 合计 | 基本支出 | 项目支出 beside each row's name: the 合计 column is the row's figure, the others split it
+    split: list[str | None] = [None] * len(head)
+    if any(c.text in _TOTAL or c.text.endswith("合计") for c in head):
+        for i, c in enumerate(head):
+            part = _label_metric(c.text)[0]
+            if columns[i].role == "value" and c.text not in _TOTAL and part in BY_NAME and not c.text.endswith("合计"):
+                split[i] = part
     labelled = []
     for row in rows:
         label = row[0].text
@@ -464,12 +471,14 @@ def _row_mode(
             cells = cells[: len(cols)]
         row_text = " | ".join([label, *(c.text for c in cells)])
         values: list[tuple[Cell, _Column]] = []
+        parts: list[str | None] = []
         change: Cell | None = None
-        for c, col in zip(cells, cols, strict=False):
+        for i, (c, col) in enumerate(zip(cells, cols, strict=False)):
             if not c.number:
                 continue
             if col.role == "value":
                 values.append((c, col))
+                parts.append(split[i] if i < len(split) else None)
             elif col.role == "change":
                 change = c
         for k, (c, col) in enumerate(values):
@@ -481,7 +490,13 @@ def _row_mode(
                     prev = values[k - 1][1].year
                     direction = "持平" if amount == 0 else "减少" if amount < 0 else "增加"
                     cmp = Comparison(str(prev) if prev else "上年", direction, abs(amount))
-            f = _fact(doc, metric, raw, c, unit, col.year, col.basis, row_text, comparison=cmp)
+            own, own_raw = metric, raw
+            share_of = parts[k]
+            if share_of is not None and label in _TOTAL:  # the total row's split is the part itself
+                own, own_raw = share_of, share_of
+            elif share_of is not None:  # another row's is its share of the part
+                own, own_raw = f"{metric}-{share_of}", f"{raw}{share_of}"
+            f = _fact(doc, own, own_raw, c, unit, col.year, col.basis, row_text, comparison=cmp)
             if f:
                 out.append(f)
     return out

@@ -226,8 +226,8 @@ def table_rows(text: str, whole: Fact, facts: Sequence[Fact]) -> list[Part]:
         hi += 1
     table = ordered[lo : hi + 1]
     rows: list[list[Fact]] = []
-    for f in table:  # a row: consecutive figures under one label
-        if rows and rows[-1][-1].metric_raw == f.metric_raw and rows[-1][-1].metric == f.metric and rows[-1][-1].quote == f.quote:
+    for f in table:  # a row: consecutive figures quoting the same row
+        if rows and rows[-1][-1].quote == f.quote:
             rows[-1].append(f)
         else:
             rows.append([f])
@@ -243,6 +243,18 @@ def table_rows(text: str, whole: Fact, facts: Sequence[Fact]) -> list[Part]:
         if not same_unit(f.unit, whole.unit):
             return []
         picked.append(f)
+    # a row the next rows add up to is a subtotal: its rows are inside it (一般公共服务支出 over 行政运行 …)
+    flat: list[Fact] = []
+    i = 0
+    while i < len(picked):
+        f = picked[i]
+        flat.append(f)
+        j, acc = i + 1, Decimal(0)
+        while j < len(picked) and acc < f.value:
+            acc += picked[j].value
+            j += 1
+        i = j if j > i + 1 and acc == f.value and f.value > 0 else i + 1
+    picked = flat
     names = {f.metric for f in picked}
     parts = [
         _part(f) for f in picked

@@ -161,9 +161,9 @@ def _whole(c: Composer) -> Answer | None:
             whole, [p for p in listed_parts(_text(c), whole, c.facts) if p.fact is not whole and p.value != whole.value]
         )
         if len(parts) < 2:
-            parts = _vocabulary_parts(c, whole)
-        if len(parts) < 2:
             parts = table_rows(_text(c), whole, c.facts)  # the rows of the table whose total row it is
+        if len(parts) < 2:
+            parts = _vocabulary_parts(c, whole)
         if count is not None and len(parts) != count:
             continue  # “四个科目加起来”: a breakdown of another length is not the one asked about
         if len(parts) >= 2:

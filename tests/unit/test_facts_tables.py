@@ -111,3 +111,14 @@ def test_one_integer_figure_before_a_label_is_not_a_code() -> None:
     facts = _facts("\n".join(lines.split()) + "\n")
     find(facts, "甲类会务费", "0.6", source="table")
     find(facts, "乙类培训费", "1.05", source="table")
+
+
+def test_columns_that_split_a_total_column_are_each_rows_parts() -> None:
+    facts = _facts(
+        "单位：万元\n科目名称|合计|基本支出|项目支出\n甲乙事务|301.20|250.00|51.20\n合计|301.20|250.00|51.20\n"
+    )
+    table = tuple(f for f in facts if f.source == "table")
+    find(table, "甲乙事务", "301.2")
+    find(table, "甲乙事务-基本支出", "250")
+    find(table, "基本支出", "250")
+    assert not [f for f in table if f.metric == "甲乙事务" and f.value != Decimal("301.2")]

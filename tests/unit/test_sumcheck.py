@@ -175,3 +175,13 @@ def test_a_one_line_table_total_is_checked_in_its_own_column(tmp_path: Path) -> 
     table = "甲类经费决算表（单位：万元）\n项目 预算数 决算数 合计 30.00 27.90 甲类会务费 12.00 11.20 甲类培训费 18.00 16.10\n"
     a = ask(tmp_path, table, "甲类经费合计27.90万元对不对？")
     assert a.kind == "sum" and a.value == Decimal("27.30"), a.answer
+
+
+def test_a_table_total_is_checked_against_its_top_rows_not_their_subtotals(tmp_path: Path) -> None:
+    table = (
+        "单位：万元\n科目编码|科目名称|合计|基本支出|项目支出\n301|甲类支出|150.00|100.00|50.00\n"
+        "30101|甲一事务|100.00|100.00|0.00\n30102|甲二事务|50.00|0.00|50.00\n302|乙类支出|40.00|40.00|0.00\n"
+        "合计||199.00|140.00|50.00\n"
+    )
+    a = ask(tmp_path, table, "己县档案馆支出合计199.00万元对不对？")
+    assert a.kind == "sum" and a.value == Decimal("190.00"), a.answer
