@@ -154,7 +154,7 @@ def _change_citations(c: Composer, parts: Sequence[Part], at: int) -> list:  # t
 
 # ---- a stated whole and its parts ---------------------------------------------------------------------------------
 def _whole(c: Composer) -> Answer | None:
-    wholes = _wholes_by_figure(c) or _wholes_by_name(c) or _wholes_by_possessive(c)
+    wholes = _wholes_by_figure(c) or _wholes_by_name(c) or _wholes_by_possessive(c) or _wholes_by_total(c)
     count = _asked_count(c.q.text)
     for whole in wholes:
         parts = _named_parts(c, whole) or _fitting(
@@ -223,6 +223,27 @@ def _wholes_by_figure(c: Composer) -> list[Fact]:
                 out.append((len(before & bigrams(f.metric_raw + f.metric)), f))
     out.sort(key=lambda sf: (-sf[0], sf[1].start))
     return [f for _, f in out]
+
+
+_TOTAL_ASKED = re.compile(
+    r"([\u4e00-\u9fff“”\"]{2,24}?)(?:里|中)?的?合计(?:数|金额)?(?:是否|能否)?(?:对得上|对不上|对吗|对不对|一致|相等|吻合)"
+)
+
+
+def _wholes_by_total(c: Composer) -> list[Fact]:
+    """“三公经费预算表合计对得上吗”: the total row of the table of the metric the question names."""
+    m = _TOTAL_ASKED.search(c.q.text)
+    if m is None:
+        return []
+    for term in find_terms(m.group(1)):
+        totals = [
+            f for f in c.facts
+            if f.metric == term.metric and f.source == "table"
+            and (f.metric_raw in ("", "合计", "总计") or f.quote.startswith(("合计", "总计")))
+        ]  # fmt: skip
+        if totals:
+            return sorted(totals, key=lambda f: f.start)
+    return []
 
 
 _POSSESSIVE = re.compile(
@@ -384,7 +405,7 @@ def _sum_answer(c: Composer, whole: Fact, parts: Sequence[Part]) -> Answer:
     head = f"{_items(c, parts)}＝{fmt(calc.value)}{unit}"
     total = c.convert(whole.value, whole.unit)[0]
     label = f"文中的{_LEADING_VERB.sub('', whole.metric_raw)}{fmt(total)}{unit}"
-    places = max((_places(p.fact.raw_value) for p in parts if p.fact is not None), default=2)
+    places = max((_shown_places(c, p.fact) for p in parts if p.fact is not None), default=2)
     text = _verdict(head, calc.value, total, unit, label, len(parts), places=places)
     return c.answer("sum", text, calc.value, unit, calc.formula)
 
@@ -408,6 +429,16 @@ def _verdict(head: str, computed: Decimal, stated: Decimal, unit: str, label: st
     rounding = diff <= Decimal(1).scaleb(-places) * n
     note = "（差额在末位，可能是四舍五入造成的）" if rounding else ""
     return f"对不上：{head}，与{label}相差{fmt(diff)}{unit}{note}。"
+
+
+def _shown_places(c: Composer, f: Fact) -> int:
+    """The decimal places of a written figure in the unit the answer shows it in (36,000元 shown as 3.6万元: 4)."""
+    places = _places(f.raw_value)
+    written = parse_number(f.raw_value)
+    shown = c.convert(f.value, f.unit)[0]
+    if written and shown:
+        places += abs(written / shown).adjusted()  # 10000 -> 4, 0.0001 -> -4
+    return max(places, 0)
 
 
 def _places(raw: str) -> int:

@@ -185,3 +185,10 @@ def test_a_table_total_is_checked_against_its_top_rows_not_their_subtotals(tmp_p
     )
     a = ask(tmp_path, table, "己县档案馆支出合计199.00万元对不对？")
     assert a.kind == "sum" and a.value == Decimal("190.00"), a.answer
+
+
+def test_a_tables_total_asked_by_the_tables_name_in_yuan(tmp_path: Path) -> None:
+    table = "“三公”经费预算表\n单位：元\n项目\n预算数\n合计\n52,000\n因公出国（境）费\n0\n公务接待费\n12,000\n公务用车购置及运行维护费\n30,000\n"
+    a = ask(tmp_path, table, "己县档案馆三公经费预算表合计对得上吗？")
+    assert a.kind == "sum" and a.value == Decimal("4.2"), a.answer
+    assert "对不上" in a.answer and "四舍五入" not in a.answer  # 10,000元 apart is no rounding of whole 元
