@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from index.extract.facts import extract_facts
 from index.types import Fact
@@ -122,3 +123,19 @@ def test_columns_that_split_a_total_column_are_each_rows_parts() -> None:
     find(table, "甲乙事务-基本支出", "250")
     find(table, "基本支出", "250")
     assert not [f for f in table if f.metric == "甲乙事务" and f.value != Decimal("301.2")]
+
+
+def test_two_named_years_of_one_item_are_added(tmp_path: Path) -> None:
+    from index.library import Library
+    from qa.ask import Agent
+
+    cells = "项目 2030年预算数 2031年预算数 增减额 甲类会务费 2.40 2.10 -0.30 乙类培训费 5.00 5.50 0.50"
+    text = "某甲乡2031年部门预算\n2031年财政拨款收入300.00万元。\n单位：万元\n" + "\n".join(cells.split()) + "\n"
+    (tmp_path / "x.txt").write_text(text, "utf-8")
+    lib = Library(tmp_path / "lib", embedding="hash")
+    try:
+        lib.ingest([tmp_path / "x.txt"])
+        a = Agent(lib).ask("某甲乡2030年和2031年的甲类会务费预算加起来是多少？")
+    finally:
+        lib.close()
+    assert a.value == Decimal("4.5"), a.answer
