@@ -42,7 +42,7 @@ _ECON_ROW = re.compile(
 )
 # "(一)201-一般公共服务支出23653万元，较…" is a numbered sentence, not a row whose label precedes the code
 _ENUMERATOR = re.compile(r"[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?")
-# a subject code (类 201, 款 20103, 项 2010301; 经济分类 301, 30101): a row's key, never a figure
+# a subject code (类: 3 digits, 款: 5, 项: 7; economic classes: 3 or 5): a row's key, never a figure
 _CODE_CELL = re.compile(r"^(?:\d{3}|\d{5}|\d{7})$")
 _CODE_HEADER = re.compile(r"编码|代码")
 _MONEYISH = re.compile(r"(支出|收入|拨款|资金|经费|费|合计|总计|小计|预算|决算|结转|结余)$")
@@ -211,7 +211,7 @@ def _cell_blocks(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int,
         if (
             not inside
             and len(line) <= 30
-            and (not re.search(r"[。,，;；]", line) or _NUM_CELL.match(line))  # 12,486,530.42 alone is a cell
+            and (not re.search(r"[。,，;；]", line) or _NUM_CELL.match(line))  # 9,876,543.21 alone is a cell
             and not _SPACE_ROW.match(text[s:e].strip())
         ):
             run.append((s, e))
@@ -264,8 +264,8 @@ def _is_code_header(c: Cell) -> bool:
 
 
 def _drop_code_column(rows: list[list[Cell]]) -> list[list[Cell]]:
-    """``编码 | 科目名称 | 合计 …`` rows ``2010301 | 行政运行 | 712.40 …``: the code is dropped so the name labels the
-    row; a total row's empty name cell (``合计 | | 1098.40``) goes with it, and so does the code's header."""
+    """A code column before the name column (rows ``2079901 | 甲乙事务 | 301.20 …``): the code is dropped so the name
+    labels the row; a total row's empty name cell (``合计 | | 356.20``) goes with it, and so does the code's header."""
     coded = [r for r in rows if len(r) > 2 and _CODE_CELL.match(r[0].text) and r[1].text and r[1].number is None]
     if not coded:
         return rows
@@ -283,7 +283,7 @@ def _drop_code_column(rows: list[list[Cell]]) -> list[list[Cell]]:
 
 
 def _code_rows(cells: list[Cell]) -> list[list[Cell]] | None:
-    """One cell per line under a header that names a code column (``科目编码`` / ``科目名称`` / ``合计`` …): a 3-, 5-
+    """One cell per line under a header with a code column (a header cell naming 编码/代码): a 3-, 5-
     or 7-digit cell that starts a row (the previous row has all its figures) and precedes a name is the row's code,
     and the name starts the row. None when the header names no code column."""
     first = next((i for i, c in enumerate(cells) if c.number), len(cells))
@@ -438,7 +438,7 @@ def _row_mode(
         cut = max((i for i, c in enumerate(head) if c.text.endswith("表") or _UNIT_LINE.search(c.text)), default=-1)
         head = head[cut + 1 :]
     columns = [_column(c.text, doc.year) for c in head]
-    # 合计 | 基本支出 | 项目支出 beside each row's name: the 合计 column is the row's figure, the others split it
+    # a 合计 column, then columns named for known parts: the 合计 column is the row's figure, the others split it
     split: list[str | None] = [None] * len(head)
     if any(c.text in _TOTAL or c.text.endswith("合计") for c in head):
         for i, c in enumerate(head):
@@ -587,7 +587,7 @@ def _group_cells(cells: list[Cell]) -> list[list[Cell]]:
                 rows.append([rows[-1].pop()])  # 项目 | 预算数 | 合计 | 4432: the headers, then the first row's label
         rows[-1].append(c)
     rows = [r for r in rows if r]
-    # 项目 | 2023年预算数 | 2024年预算数 | 增减额 | 公务接待费 | 1.50 | 1.20 | -0.30 | 公务用车运行维护费 | …: when the rows
+    # 项目 | Y1年预算数 | Y2年预算数 | 增减额 | 甲类会务费 | a | b | b-a | 乙类培训费 | …: when the rows
     # after the first are a label and as many figures as the first, the last header cell is the first row's label
     if len(rows) >= 3 and len(rows[0]) >= 2 and not rows[0][-1].number and all(c.number for c in rows[1]):
         later = [r for r in rows[2:] if not r[0].number]

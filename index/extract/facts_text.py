@@ -62,7 +62,7 @@ _GENERIC = re.compile(
 _LEAD_TRIM = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．](?!\d)|其中|包括|另外|此外|"
     r"\d{3,9}\s*[-－—]\s*|\d{3,9}\s+(?=[\u4e00-\u9fff])|"  # a budget-subject code: 20103-政府办公厅…
-    r"\d{7}(?=[\u4e00-\u9fff])|(?:\d{3}|\d{5})(?=[\u4e00-\u9fff]{2,20}支出$)|"  # glued: 2010301行政运行
+    r"\d{7}(?=[\u4e00-\u9fff])|(?:\d{3}|\d{5})(?=[\u4e00-\u9fff]{2,20}支出$)|"  # glued: 2079901甲乙事务
     r"主要用于|主要|以及|及|和|截至|截止|按[^,，]{0,10}划分|共有|现有|拥有|下属|共计|共|有|设|安排|累计|合计|预计)+"
 )
 _TAIL_TRIM = re.compile(r"(?:均为|为|是|达到|达|约|:|：|等)+$")
@@ -845,7 +845,7 @@ _TOPIC_END = re.compile(r"(?:情况|说明|分析|概述|概况|总体|构成|�
 
 
 def _heading_subject(jt: str, seg_start: int, kind: str) -> tuple[str, str] | None:
-    """``（二）社会保险经办机构。年初预算为215万元``: a figure that names nothing, in the sentence right after a numbered
+    """``（三）戊己服务中心。预算数N万元``: a figure that names nothing, in the sentence right after a numbered
     heading that is only a name, belongs to that name (a topic heading such as ``…情况`` names no figure)."""
     if seg_start < 2 or jt[seg_start - 1] != "。":
         return None

@@ -243,7 +243,7 @@ def table_rows(text: str, whole: Fact, facts: Sequence[Fact]) -> list[Part]:
         if not same_unit(f.unit, whole.unit):
             return []
         picked.append(f)
-    # a row the next rows add up to is a subtotal: its rows are inside it (一般公共服务支出 over 行政运行 …)
+    # a row the next rows add up to is a subtotal: its rows are inside it (a 类 over its 款 and 项 rows)
     flat: list[Fact] = []
     i = 0
     while i < len(picked):

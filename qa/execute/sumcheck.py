@@ -231,7 +231,7 @@ _TOTAL_ASKED = re.compile(
 
 
 def _wholes_by_total(c: Composer) -> list[Fact]:
-    """“三公经费预算表合计对得上吗”: the total row of the table of the metric the question names."""
+    """“X预算表合计对得上吗”: the total row of the table of the metric the question names."""
     m = _TOTAL_ASKED.search(c.q.text)
     if m is None:
         return []
@@ -432,12 +432,12 @@ def _verdict(head: str, computed: Decimal, stated: Decimal, unit: str, label: st
 
 
 def _shown_places(c: Composer, f: Fact) -> int:
-    """The decimal places of a written figure in the unit the answer shows it in (36,000元 shown as 3.6万元: 4)."""
+    """The decimal places of a written figure in the unit the answer shows it in (a figure in 元 shown in 万元: four more)."""
     places = _places(f.raw_value)
     written = parse_number(f.raw_value)
     shown = c.convert(f.value, f.unit)[0]
     if written and shown:
-        places += abs(written / shown).adjusted()  # 10000 -> 4, 0.0001 -> -4
+        places += abs(written / shown).adjusted()  # 元 shown in 万元 -> +4, 亿元 shown in 万元 -> -4
     return max(places, 0)
 
 
