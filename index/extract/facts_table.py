@@ -42,6 +42,9 @@ _ECON_ROW = re.compile(
 )
 # "(一)201-一般公共服务支出23653万元，较…" is a numbered sentence, not a row whose label precedes the code
 _ENUMERATOR = re.compile(r"[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?")
+# a subject code (类: 3 digits, 款: 5, 项: 7; economic classes: 3 or 5): a row's key, never a figure
+_CODE_CELL = re.compile(r"^(?:\d{3}|\d{5}|\d{7})$")
+_CODE_HEADER = re.compile(r"编码|代码")
 _MONEYISH = re.compile(r"(支出|收入|拨款|资金|经费|费|合计|总计|小计|预算|决算|结转|结余)$")
 
 
@@ -202,10 +205,13 @@ def _cell_blocks(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int,
         if not line:
             continue
         inside = taken_spans.holds(s)
+        if _UNIT_LINE.search(line) and any(_NUM_CELL.match(_compact(text[a:b])) for a, b in run):
+            close()  # a unit line after figures starts the next table (a numbered line may be a row's label)
+            run = []
         if (
             not inside
             and len(line) <= 30
-            and not re.search(r"[。,，;；]", line)
+            and (not re.search(r"[。,，;；]", line) or _NUM_CELL.match(line))  # 9,876,543.21 alone is a cell
             and not _SPACE_ROW.match(text[s:e].strip())
         ):
             run.append((s, e))
@@ -238,7 +244,8 @@ def _cells_of_pipe_block(text: str, start: int, end: int) -> tuple[list[list[Cel
     if not multi and len(single) >= 4 and len(single) * 4 >= len(line_rows) * 3:
         # one cell per line, each closed by a pipe (“合计 |” / “4432 |”): a label followed by its numbers, as in a
         # table flattened to one cell per line
-        return _group_cells([c for r in line_rows for c in r if c.text]), False
+        flat = [c for r in line_rows for c in r if c.text]
+        return _code_rows(flat) or _group_cells(flat), False
     rows: list[list[Cell]] = [[]]
     pos = 0
     for piece in block.split("|"):
@@ -250,6 +257,82 @@ def _cells_of_pipe_block(text: str, start: int, end: int) -> tuple[list[list[Cel
             rows.append([])
         pos += len(piece) + 1
     return [r for r in rows if r], False
+
+
+def _is_code_header(c: Cell) -> bool:
+    return bool(c.text) and c.number is None and bool(_CODE_HEADER.search(c.text))
+
+
+def _drop_code_column(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """A code column before the name column (rows ``2079901 | 甲乙事务 | 301.20 …``): the code is dropped so the name
+    labels the row; a total row's empty name cell (``合计 | | 356.20``) goes with it, and so does the code's header."""
+    coded = [r for r in rows if len(r) > 2 and _CODE_CELL.match(r[0].text) and r[1].text and r[1].number is None]
+    if not coded:
+        return rows
+    out = []
+    for r in rows:
+        if r in coded:
+            out.append(r[1:])
+        elif len(r) > 2 and r[0].text and r[0].number is None and not r[1].text:
+            out.append([r[0], *r[2:]])
+        elif len(r) > 1 and _is_code_header(r[0]):
+            out.append(r[1:])
+        else:
+            out.append(r)
+    return out
+
+
+def _code_rows(cells: list[Cell]) -> list[list[Cell]] | None:
+    """One cell per line under a header with a code column (a header cell naming 编码/代码): a 3-, 5-
+    or 7-digit cell that starts a row (the previous row has all its figures) and precedes a name is the row's code,
+    and the name starts the row. None when the header names no code column."""
+    first = next((i for i, c in enumerate(cells) if c.number), len(cells))
+    header = cells[:first]
+    named = any(_is_code_header(c) for c in header)
+    if named:
+        width = sum(
+            1
+            for c in header
+            if not _is_code_header(c) and c.text not in _SKIP_HEADERS and "名称" not in c.text
+            and not _UNIT_LINE.search(c.text) and not c.text.endswith("表")
+        )  # fmt: skip
+    elif (
+        first + 2 < len(cells)
+        and _CODE_CELL.match(cells[first].text)
+        and not cells[first + 1].number
+        and cells[first + 2].number
+    ):
+        # no header names the codes: the first figure is a code before a name, and the figures after the name
+        # give the width
+        width = 0
+        for k in range(first + 2, len(cells)):
+            if not cells[k].number or (
+                _CODE_CELL.match(cells[k].text) and k + 1 < len(cells) and not cells[k + 1].number
+            ):
+                break
+            width += 1
+    else:
+        return None
+    if not width:
+        return None
+    rows: list[list[Cell]] = [[c for c in header if not _is_code_header(c)]]
+    count = width
+    codes = 0
+    for i in range(first, len(cells)):
+        c = cells[i]
+        nxt = cells[i + 1] if i + 1 < len(cells) else None
+        if c.number and _CODE_CELL.match(c.text) and count >= width and nxt is not None and not nxt.number:
+            codes += 1
+            continue
+        if c.number:
+            count += 1
+            rows[-1].append(c)
+        else:
+            count = 0
+            rows.append([c])
+    if not named and codes < 2:
+        return None  # one integer before a name is not yet a code column
+    return [r for r in rows if r]
 
 
 def _merge_fragments(cells: list[Cell]) -> list[Cell]:
@@ -351,7 +434,17 @@ def _row_mode(
     head = header[1:] if positional else [c for c in header if c.text not in _SKIP_HEADERS]
     if not positional:
         head = [c for c in head if c.text not in ("行次",)] if not any(c.text == "行次" for c in header) else head
+        # the table's title and unit line stand before its column headers, as in _leaves
+        cut = max((i for i, c in enumerate(head) if c.text.endswith("表") or _UNIT_LINE.search(c.text)), default=-1)
+        head = head[cut + 1 :]
     columns = [_column(c.text, doc.year) for c in head]
+    # a 合计 column, then columns named for known parts: the 合计 column is the row's figure, the others split it
+    split: list[str | None] = [None] * len(head)
+    if any(c.text in _TOTAL or c.text.endswith("合计") for c in head):
+        for i, c in enumerate(head):
+            part = _label_metric(c.text)[0]
+            if columns[i].role == "value" and c.text not in _TOTAL and part in BY_NAME and not c.text.endswith("合计"):
+                split[i] = part
     labelled = []
     for row in rows:
         label = row[0].text
@@ -378,12 +471,14 @@ def _row_mode(
             cells = cells[: len(cols)]
         row_text = " | ".join([label, *(c.text for c in cells)])
         values: list[tuple[Cell, _Column]] = []
+        parts: list[str | None] = []
         change: Cell | None = None
-        for c, col in zip(cells, cols, strict=False):
+        for i, (c, col) in enumerate(zip(cells, cols, strict=False)):
             if not c.number:
                 continue
             if col.role == "value":
                 values.append((c, col))
+                parts.append(split[i] if i < len(split) else None)
             elif col.role == "change":
                 change = c
         for k, (c, col) in enumerate(values):
@@ -395,7 +490,13 @@ def _row_mode(
                     prev = values[k - 1][1].year
                     direction = "持平" if amount == 0 else "减少" if amount < 0 else "增加"
                     cmp = Comparison(str(prev) if prev else "上年", direction, abs(amount))
-            f = _fact(doc, metric, raw, c, unit, col.year, col.basis, row_text, comparison=cmp)
+            own, own_raw = metric, raw
+            share_of = parts[k]
+            if share_of is not None and label in _TOTAL:  # the total row's split is the part itself
+                own, own_raw = share_of, share_of
+            elif share_of is not None:  # another row's is its share of the part
+                own, own_raw = f"{metric}-{share_of}", f"{raw}{share_of}"
+            f = _fact(doc, own, own_raw, c, unit, col.year, col.basis, row_text, comparison=cmp)
             if f:
                 out.append(f)
     return out
@@ -430,6 +531,8 @@ def _read_block(doc: Document, rows: list[list[Cell]], positional: bool, start: 
             if u:
                 unit = u.group(1)
     rows = [r for r in rows if not (len([c for c in r if c.text]) == 1 and _UNIT_LINE.search(r[0].text))]
+    if positional:
+        rows = _drop_code_column(rows)
     # drop 栏次 markers: '栏次' followed by its number
     clean_rows = []
     for r in rows:
@@ -468,7 +571,7 @@ def _rows_of_cell_block(text: str, start: int, end: int) -> list[list[Cell]]:
         t = _compact(text[start + s : start + e])
         if t:
             cells.append(Cell(t, start + s, start + e))
-    return _group_cells(cells)
+    return _code_rows(cells) or _group_cells(cells)
 
 
 def _group_cells(cells: list[Cell]) -> list[list[Cell]]:
@@ -483,14 +586,21 @@ def _group_cells(cells: list[Cell]) -> list[list[Cell]]:
             elif len(rows[-1]) > 1:
                 rows.append([rows[-1].pop()])  # 项目 | 预算数 | 合计 | 4432: the headers, then the first row's label
         rows[-1].append(c)
-    return [r for r in rows if r]
+    rows = [r for r in rows if r]
+    # 项目 | Y1年预算数 | Y2年预算数 | 增减额 | 甲类会务费 | a | b | b-a | 乙类培训费 | …: when the rows
+    # after the first are a label and as many figures as the first, the last header cell is the first row's label
+    if len(rows) >= 3 and len(rows[0]) >= 2 and not rows[0][-1].number and all(c.number for c in rows[1]):
+        later = [r for r in rows[2:] if not r[0].number]
+        if later and all(len(r) - 1 == len(rows[1]) and all(c.number for c in r[1:]) for r in later):
+            rows[1].insert(0, rows[0].pop())
+    return rows
 
 
 def _is_label(text: str) -> bool:
     """A row's label rather than a column header: a numbered item, an income/expense line or a total."""
     return (
         bool(re.match(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[.、．](?!\d))", text))
-        or text.endswith(("收入", "支出"))
+        or text.endswith(("收入", "支出", "收入合计", "支出合计", "收入总计", "支出总计"))
         or text in ("合计", "总计", "小计", "共计", "总额")
     )
 

@@ -22,7 +22,7 @@ from index.units import NUMBER, normalise, parse_number
 MONEY_UNITS = ("万元", "亿元", "千元", "元", "万")
 COUNT_UNIT_RE = "万人次|万人|人次|批次|人|名|辆|条|期|次|个|家|项|台|套|户|场|篇|所"
 UNIT_RE = rf"万元|亿元|千元|元|万人次|万人|万|%|个百分点|{COUNT_UNIT_RE}"
-TOKEN_RE = re.compile(rf"(?<![0-9A-Za-z.\-])(?<![0-9],)(?P<num>{NUMBER})(?P<unit>{UNIT_RE})(?![目称例件间限属需账])")
+TOKEN_RE = re.compile(rf"(?<![0-9A-Za-z.\-])(?<![0-9],)(?P<num>{NUMBER})(?P<unit>{UNIT_RE})(?![目称例件间限属需账员])")
 COMPLETION = "完成率"
 CHANGE = "变动额"  # a change stated without the figure it changed (source "change"): never the item's own level
 
@@ -65,6 +65,7 @@ _GENERIC = re.compile(
 _LEAD_TRIM = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、．](?!\d)|其中|包括|另外|此外|"
     r"\d{3,9}\s*[-－—]\s*|\d{3,9}\s+(?=[\u4e00-\u9fff])|"  # a budget-subject code: 20103-政府办公厅…
+    r"\d{7}(?=[\u4e00-\u9fff])|(?:\d{3}|\d{5})(?=[\u4e00-\u9fff]{2,20}支出$)|"  # glued: 2079901甲乙事务
     r"主要用于|主要|以及|及|和|截至|截止|按[^,，]{0,10}划分|共有|现有|拥有|下属|共计|共|有|设|安排|累计|合计|预计|"
     r"全(?:县|市|区|镇|乡|省|州|盟|旗)(?=[\u4e00-\u9fff]{2})|[^（(]{0,3}[（(](?:含|其中|包括|内含))+"
 )
@@ -867,6 +868,8 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
             )
             if colon >= 0:
                 res = resolve_metric(j.text[max(ctx.seg_start, colon - 30) : colon], kind)
+            if res is None and kind == "money":
+                res = _heading_subject(j.text, ctx.seg_start, kind)
     if kind == "count" and re.search(r"(?:下属|共有|现有|拥有|(?<!实)有|设|共)$", left):  # 实有 N 辆: the name is before
         res = None
     after = re.match(r"[\u4e00-\u9fff()（）]{2,16}?(?=的|[,，。；;:：、]|$|\d)", j.text[m.end() : m.end() + 20])
@@ -970,6 +973,24 @@ def _moved(st: _State, i: int, doc: Document, raw_value: str, raw_unit: str, sta
     st.facts.append(replace(now, comparison=Comparison("上年", direction, amount)))
     st.anchor = _Anchor(len(st.facts) - 1, now.unit in ("万元",), now.unit, 0)
     st.last_main = len(st.facts) - 1
+
+
+_TOPIC_END = re.compile(r"(?:情况|说明|分析|概述|概况|总体|构成|结构|变动|原因)$")
+
+
+def _heading_subject(jt: str, seg_start: int, kind: str) -> tuple[str, str] | None:
+    """``（三）戊己服务中心。预算数N万元``: a figure that names nothing, in the sentence right after a numbered
+    heading that is only a name, belongs to that name (a topic heading such as ``…情况`` names no figure)."""
+    if seg_start < 2 or jt[seg_start - 1] != "。":
+        return None
+    k = max(jt.rfind(c, 0, seg_start - 1) for c in _SENT_END) + 1
+    head = jt[k : seg_start - 1]
+    if not _HEADING.match(head) or len(head) > 40:
+        return None
+    name = tidy_phrase(head)
+    if not name or re.search(r"\d", name) or _TOPIC_END.search(name):
+        return None
+    return resolve_metric(name, kind)
 
 
 def _change_only(

@@ -196,3 +196,69 @@ def change_positions(text: str, amount: Decimal) -> list[int]:
         if value is not None and normalise(value, m.group(3))[0] == amount:
             out.append(m.end())
     return out
+
+
+_TABLE_TOTAL = re.compile(r"^(?:合计|总计)")
+
+
+def table_rows(text: str, whole: Fact, facts: Sequence[Fact]) -> list[Part]:
+    """The rows of the table whose total row holds `whole`, in the whole's column: the table's facts run without a
+    sentence between them; rows nested under another row (其中, or a metric under another row's metric) are left out,
+    as are other total rows."""
+    if whole.source != "table" or not (_TABLE_TOTAL.match(whole.metric_raw or "合计") or whole.metric_raw == ""):
+        return []
+    from index.metrics import ancestors
+
+    ordered = sorted((f for f in facts if f.doc_id == whole.doc_id), key=lambda f: (f.start, f.end))
+    if not any(f is whole for f in ordered):
+        return []
+    k = next(i for i, f in enumerate(ordered) if f is whole)
+
+    def joined(a: Fact, b: Fact) -> bool:
+        gap = text[a.end : b.start]
+        return a.source == b.source == "table" and len(gap) < 200 and "。" not in gap and "\n\n" not in gap
+
+    lo = k
+    while lo > 0 and joined(ordered[lo - 1], ordered[lo]):
+        lo -= 1
+    hi = k
+    while hi + 1 < len(ordered) and joined(ordered[hi], ordered[hi + 1]):
+        hi += 1
+    table = ordered[lo : hi + 1]
+    rows: list[list[Fact]] = []
+    for f in table:  # a row: consecutive figures quoting the same row
+        if rows and rows[-1][-1].quote == f.quote:
+            rows[-1].append(f)
+        else:
+            rows.append([f])
+    own = next(r for r in rows if any(f is whole for f in r))
+    col = next(i for i, f in enumerate(own) if f is whole)
+    picked: list[Fact] = []
+    for r in rows:
+        if r is own or len(r) != len(own):
+            continue
+        f = r[col]
+        if _TABLE_TOTAL.match(f.metric_raw) or f.metric_raw == "" or f.year != whole.year or f.basis != whole.basis:
+            continue
+        if not same_unit(f.unit, whole.unit):
+            return []
+        picked.append(f)
+    # a row the next rows add up to is a subtotal: its rows are inside it (a 类 over its 款 and 项 rows)
+    flat: list[Fact] = []
+    i = 0
+    while i < len(picked):
+        f = picked[i]
+        flat.append(f)
+        j, acc = i + 1, Decimal(0)
+        while j < len(picked) and acc < f.value:
+            acc += picked[j].value
+            j += 1
+        i = j if j > i + 1 and acc == f.value and f.value > 0 else i + 1
+    picked = flat
+    names = {f.metric for f in picked}
+    parts = [
+        _part(f) for f in picked
+        if not f.metric_raw.startswith("其中") and not f.quote.startswith("其中")
+        and not (set(ancestors(f.metric)) & (names - {f.metric}))
+    ]  # fmt: skip
+    return parts if len(parts) >= 2 else []

@@ -19,7 +19,7 @@ from index.metrics import BY_NAME
 from index.types import Fact
 from index.units import NUMBER, fmt, normalise, parse_number
 from qa.execute.calc import calculate
-from qa.execute.parts import Part, change_parts, change_positions, listed_parts, same_unit
+from qa.execute.parts import Part, change_parts, change_positions, listed_parts, same_unit, table_rows
 from qa.execute.textual import bigrams
 from qa.parse.terms import find_terms
 from qa.types import Answer
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from qa.execute.compose import Composer
 
 _SUM_WORD = re.compile(r"加起来|相加|之和|加上|(?<![增追])加(?![快强大速])|合计|总和|分项|明细|构成|各类|各项|＋|\+")
-_CHECK_WORD = re.compile(r"等于|对得上|对不上|一致|对吗|是否|相等|能得出|得出|吻合|是不是|说得通|吗")
+_CHECK_WORD = re.compile(r"等于|对得上|对不上|一致|对吗|对不对|是否|相等|能得出|得出|吻合|是不是|说得通|吗")
 _FIGURE = re.compile(rf"({NUMBER})\s*(亿元|万元|元|万|人|名|个|辆|%|％)")
 _ARITHMETIC = re.compile(rf"({NUMBER})\s*(?:亿元|万元|元)?\s*[＋+]\s*[^\d，,。？?]{{0,6}}?({NUMBER})")
 _CHANGE_WORD = re.compile(r"(?:增加|增长|增|减少|下降|减|多|少)了?\s*$")
@@ -154,12 +154,14 @@ def _change_citations(c: Composer, parts: Sequence[Part], at: int) -> list:  # t
 
 # ---- a stated whole and its parts ---------------------------------------------------------------------------------
 def _whole(c: Composer) -> Answer | None:
-    wholes = _wholes_by_figure(c) or _wholes_by_name(c) or _wholes_by_possessive(c)
+    wholes = _wholes_by_figure(c) or _wholes_by_name(c) or _wholes_by_possessive(c) or _wholes_by_total(c)
     count = _asked_count(c.q.text)
     for whole in wholes:
         parts = _named_parts(c, whole) or _fitting(
             whole, [p for p in listed_parts(_text(c), whole, c.facts) if p.fact is not whole and p.value != whole.value]
         )
+        if len(parts) < 2:
+            parts = table_rows(_text(c), whole, c.facts)  # the rows of the table whose total row it is
         if len(parts) < 2:
             parts = _vocabulary_parts(c, whole)
         if count is not None and len(parts) != count:
@@ -221,6 +223,27 @@ def _wholes_by_figure(c: Composer) -> list[Fact]:
                 out.append((len(before & bigrams(f.metric_raw + f.metric)), f))
     out.sort(key=lambda sf: (-sf[0], sf[1].start))
     return [f for _, f in out]
+
+
+_TOTAL_ASKED = re.compile(
+    r"([\u4e00-\u9fff“”\"]{2,24}?)(?:里|中)?的?合计(?:数|金额)?(?:是否|能否)?(?:对得上|对不上|对吗|对不对|一致|相等|吻合)"
+)
+
+
+def _wholes_by_total(c: Composer) -> list[Fact]:
+    """“X预算表合计对得上吗”: the total row of the table of the metric the question names."""
+    m = _TOTAL_ASKED.search(c.q.text)
+    if m is None:
+        return []
+    for term in find_terms(m.group(1)):
+        totals = [
+            f for f in c.facts
+            if f.metric == term.metric and f.source == "table"
+            and (f.metric_raw in ("", "合计", "总计") or f.quote.startswith(("合计", "总计")))
+        ]  # fmt: skip
+        if totals:
+            return sorted(totals, key=lambda f: f.start)
+    return []
 
 
 _POSSESSIVE = re.compile(
@@ -382,7 +405,7 @@ def _sum_answer(c: Composer, whole: Fact, parts: Sequence[Part]) -> Answer:
     head = f"{_items(c, parts)}＝{fmt(calc.value)}{unit}"
     total = c.convert(whole.value, whole.unit)[0]
     label = f"文中的{_LEADING_VERB.sub('', whole.metric_raw)}{fmt(total)}{unit}"
-    places = max((_places(p.fact.raw_value) for p in parts if p.fact is not None), default=2)
+    places = max((_shown_places(c, p.fact) for p in parts if p.fact is not None), default=2)
     text = _verdict(head, calc.value, total, unit, label, len(parts), places=places)
     return c.answer("sum", text, calc.value, unit, calc.formula)
 
@@ -406,6 +429,16 @@ def _verdict(head: str, computed: Decimal, stated: Decimal, unit: str, label: st
     rounding = diff <= Decimal(1).scaleb(-places) * n
     note = "（差额在末位，可能是四舍五入造成的）" if rounding else ""
     return f"对不上：{head}，与{label}相差{fmt(diff)}{unit}{note}。"
+
+
+def _shown_places(c: Composer, f: Fact) -> int:
+    """The decimal places of a written figure in the unit the answer shows it in (a figure in 元 shown in 万元: four more)."""
+    places = _places(f.raw_value)
+    written = parse_number(f.raw_value)
+    shown = c.convert(f.value, f.unit)[0]
+    if written and shown:
+        places += abs(written / shown).adjusted()  # 元 shown in 万元 -> +4, 亿元 shown in 万元 -> -4
+    return max(places, 0)
 
 
 def _places(raw: str) -> int:

@@ -46,7 +46,7 @@ def _facts(text: str, items: list[tuple[str, str, str]]) -> list[Fact]:
 @pytest.mark.parametrize(
     ("question", "expected"),
     [("人员经费加公用经费和基本支出对得上吗？", True), ("各分项加起来等于总数吗", True), ("公务接待费是多少？", False),
-     ("三公经费增加了多少？", False)],
+     ("三公经费增加了多少？", False), ("支出合计205.5万元对不对？", True)],
 )  # fmt: skip
 def test_which_questions_check_a_sum(question: str, expected: bool) -> None:
     assert applies(question) is expected
@@ -162,3 +162,33 @@ def test_the_childrens_budgets_come_from_their_gaps_when_only_the_whole_budget_i
     answer = ask_alone(tmp_path, GAPS_ONLY, "各分项预算加起来等于三公总预算50万元吗？")
     assert (answer.value, answer.unit) == (Decimal(45), "万元") and answer.answer.startswith("对不上")
     assert "28+12" in answer.answer and "相差5万元" in answer.answer
+
+
+def test_a_table_total_is_checked_against_its_rows(tmp_path: Path) -> None:
+    table = "单位：万元\n科目名称|决算数\n甲乙事务支出|120.40\n丙丁事务支出|80.10\n其中：丙丁分项|30.00\n合计|205.50\n"
+    a = ask(tmp_path, table, "己县档案馆支出合计205.50万元对不对？")
+    assert a.kind == "sum" and a.value == Decimal("200.50"), a.answer
+    assert "对不上" in a.answer
+
+
+def test_a_one_line_table_total_is_checked_in_its_own_column(tmp_path: Path) -> None:
+    table = "甲类经费决算表（单位：万元）\n项目 预算数 决算数 合计 30.00 27.90 甲类会务费 12.00 11.20 甲类培训费 18.00 16.10\n"
+    a = ask(tmp_path, table, "甲类经费合计27.90万元对不对？")
+    assert a.kind == "sum" and a.value == Decimal("27.30"), a.answer
+
+
+def test_a_table_total_is_checked_against_its_top_rows_not_their_subtotals(tmp_path: Path) -> None:
+    table = (
+        "单位：万元\n科目编码|科目名称|合计|基本支出|项目支出\n301|甲类支出|150.00|100.00|50.00\n"
+        "30101|甲一事务|100.00|100.00|0.00\n30102|甲二事务|50.00|0.00|50.00\n302|乙类支出|40.00|40.00|0.00\n"
+        "合计||199.00|140.00|50.00\n"
+    )
+    a = ask(tmp_path, table, "己县档案馆支出合计199.00万元对不对？")
+    assert a.kind == "sum" and a.value == Decimal("190.00"), a.answer
+
+
+def test_a_tables_total_asked_by_the_tables_name_in_yuan(tmp_path: Path) -> None:
+    table = "“三公”经费预算表\n单位：元\n项目\n预算数\n合计\n52,000\n因公出国（境）费\n0\n公务接待费\n12,000\n公务用车购置及运行维护费\n30,000\n"
+    a = ask(tmp_path, table, "己县档案馆三公经费预算表合计对得上吗？")
+    assert a.kind == "sum" and a.value == Decimal("4.2"), a.answer
+    assert "对不上" in a.answer and "四舍五入" not in a.answer  # 10,000元 apart is no rounding of whole 元

@@ -1,0 +1,141 @@
+"""Table and heading shapes found by red-teaming, on small invented tables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from index.extract.facts import extract_facts
+from index.types import Fact
+from tests.unit.test_facts import find, make_doc, sections_of
+
+
+def _facts(raw: str, year: int = 2031, kind: str = "预算") -> tuple[Fact, ...]:
+    doc = make_doc(raw, "t", "某甲乡", year, kind)
+    return tuple(extract_facts(doc, sections_of(doc)))
+
+
+def test_a_code_column_in_a_pipe_table_is_a_key_not_a_figure() -> None:
+    facts = _facts(
+        "单位：万元\n科目编码|科目名称|合计|基本支出|项目支出\n"
+        "2079901|甲乙事务|301.20|301.20|0.00\n2079902|丙丁补助|55.00|0.00|55.00\n合计||356.20|301.20|55.00\n"
+    )
+    find(facts, "甲乙事务", "301.2", source="table")
+    find(facts, "丙丁补助", "55", source="table")
+    assert not [f for f in facts if f.value in (Decimal("2079901"), Decimal("2079902"))]
+
+
+def test_a_code_column_one_cell_per_line() -> None:
+    cells = "单位：万元 科目编码 科目名称 合计 基本支出 项目支出 2079901 甲乙事务 301.20 301.20 0.00 "
+    cells += "20799 丙丁补助 55 0.00 55 合计 356.20 301.20 55"
+    facts = _facts("\n".join(cells.split()) + "\n")
+    find(facts, "甲乙事务", "301.2", source="table")
+    find(facts, "丙丁补助", "55", source="table")
+    assert not [f for f in facts if f.value in (Decimal("2079901"), Decimal("20799"))]
+
+
+def test_a_numbered_heading_with_a_code_names_the_figures_after_it() -> None:
+    facts = _facts("（三）2079903戊己服务中心。年初预算为40.00万元，支出决算为38.50万元。\n", kind="决算")
+    find(facts, "戊己服务中心", "40", basis="预算数")
+    find(facts, "戊己服务中心", "38.5", basis="决算数")
+    glued = _facts("2079903戊己服务中心年初预算为40.00万元。\n", kind="决算")
+    find(glued, "戊己服务中心", "40")
+
+
+def test_a_topic_heading_names_no_figure() -> None:
+    facts = _facts("（一）收支总体情况。年初预算为40.00万元。\n")
+    assert not [f for f in facts if "情况" in f.metric]
+
+
+def test_one_cell_per_line_with_thousands_commas() -> None:
+    cells = "收支决算表 单位：元 项目 金额 本年收入合计 3,205,118.40 本年支出合计 3,190,002.15 人员经费 2,874,610.05 "
+    cells += "公用经费 315,392.10"
+    facts = _facts("\n".join(cells.split()) + "\n", kind="决算")
+    find(facts, "人员经费", "287.461005", source="table")
+    find(facts, "公用经费", "31.53921", source="table")
+    find(facts, "收入合计", "320.51184", source="table")
+    assert not [f for f in facts if f.unit == "人"]
+
+
+def test_a_figure_glued_to_the_next_cells_words_is_no_headcount() -> None:
+    facts = _facts("本年支出合计 3,190,002.15人员经费 2,874,610.05\n", kind="决算")
+    assert not [f for f in facts if f.unit == "人"]
+
+
+def _years_table(title: str) -> tuple[Fact, ...]:
+    cells = f"{title}项目 2030年预算数 2031年预算数 增减额 甲类会务费 2.40 2.10 -0.30 乙类培训费 5.00 5.50 0.50 "
+    cells += "合计 7.40 7.60 0.20"
+    return _facts("\n".join(cells.split()) + "\n")
+
+
+def test_one_cell_per_line_years_each_column_and_the_change_is_a_comparison() -> None:
+    for title in ("", "某甲乡经费预算表 单位：万元 "):
+        facts = [f for f in _years_table(title) if f.source == "table"]
+        find(tuple(facts), "甲类会务费", "2.4", year=2030, basis="预算数")
+        now = find(tuple(facts), "甲类会务费", "2.1", year=2031, basis="预算数")
+        assert now.comparison is not None and now.comparison.direction == "减少"
+        assert now.comparison.amount == Decimal("0.3") and now.comparison.base == "2030"
+        up = find(tuple(facts), "乙类培训费", "5.5", year=2031)
+        assert up.comparison is not None and up.comparison.direction == "增加"
+        assert not [f for f in facts if f.value in (Decimal("-0.3"), Decimal("0.5"), Decimal("0.2"))], title
+        assert len(facts) == 6, title
+
+
+def test_a_unit_line_after_figures_starts_the_next_table() -> None:
+    lines = "二、收入预算 单位：万元 项目 预算数 甲项收入 410.00 乙项收入 22.00 收入合计 432.00 "
+    lines += "三、经费预算 单位：元 项目 预算数 甲类会务费 6,000 乙类培训费 9,000 合计 15,000"
+    facts = _facts("\n\n".join(lines.split()) + "\n")
+    find(facts, "甲项收入", "410", source="table", unit="万元")
+    find(facts, "乙项收入", "22", source="table", unit="万元")
+    find(facts, "甲类会务费", "0.6", source="table", unit="万元")
+
+
+def test_numbered_row_labels_keep_their_table_whole() -> None:
+    lines = "收入支出决算总表 单位：万元 项目 行次 金额 一、甲项拨款收入 1 310.25 二、乙项收入 2 12.00 "
+    lines += "一、丙类服务支出 29 300.15 二、丁类保障支出 30 22.10"
+    facts = _facts("\n\n".join(lines.split()) + "\n", kind="决算")
+    find(facts, "甲项拨款收入", "310.25", source="table")
+    find(facts, "丙类服务支出", "300.15", source="table")
+    find(facts, "丁类保障支出", "22.1", source="table")
+
+
+def test_a_code_column_without_a_header_naming_it() -> None:
+    lines = "三、支出预算 单位：万元 2079901 甲乙事务 301.20 2079902 丙丁补助 55.00 支出合计 356.20"
+    facts = _facts("\n".join(lines.split()) + "\n")
+    find(facts, "甲乙事务", "301.2", source="table")
+    find(facts, "丙丁补助", "55", source="table")
+    assert not [f for f in facts if f.value in (Decimal("2079901"), Decimal("2079902"))]
+
+
+def test_one_integer_figure_before_a_label_is_not_a_code() -> None:
+    lines = "单位：元 项目 预算数 合计 16500 甲类会务费 6,000 乙类培训费 10500"
+    facts = _facts("\n".join(lines.split()) + "\n")
+    find(facts, "甲类会务费", "0.6", source="table")
+    find(facts, "乙类培训费", "1.05", source="table")
+
+
+def test_columns_that_split_a_total_column_are_each_rows_parts() -> None:
+    facts = _facts(
+        "单位：万元\n科目名称|合计|基本支出|项目支出\n甲乙事务|301.20|250.00|51.20\n合计|301.20|250.00|51.20\n"
+    )
+    table = tuple(f for f in facts if f.source == "table")
+    find(table, "甲乙事务", "301.2")
+    find(table, "甲乙事务-基本支出", "250")
+    find(table, "基本支出", "250")
+    assert not [f for f in table if f.metric == "甲乙事务" and f.value != Decimal("301.2")]
+
+
+def test_two_named_years_of_one_item_are_added(tmp_path: Path) -> None:
+    from index.library import Library
+    from qa.ask import Agent
+
+    cells = "项目 2030年预算数 2031年预算数 增减额 甲类会务费 2.40 2.10 -0.30 乙类培训费 5.00 5.50 0.50"
+    text = "某甲乡2031年部门预算\n2031年财政拨款收入300.00万元。\n单位：万元\n" + "\n".join(cells.split()) + "\n"
+    (tmp_path / "x.txt").write_text(text, "utf-8")
+    lib = Library(tmp_path / "lib", embedding="hash")
+    try:
+        lib.ingest([tmp_path / "x.txt"])
+        a = Agent(lib).ask("某甲乡2030年和2031年的甲类会务费预算加起来是多少？")
+    finally:
+        lib.close()
+    assert a.value == Decimal("4.5"), a.answer
