@@ -244,6 +244,7 @@ def tidy_phrase(phrase: str) -> str:
         p = p[p.rfind("是") + 1 :]
     for m in list(_YEAR.finditer(p))[-1:]:
         p = p[m.end() :]
+    p = re.sub(r"[（(]([类款项])[）)]", r"(\1)", p)  # （项） as written in most files
     if "(款)" in p or "(项)" in p:
         p = _CLASS_LABEL.split(p)[-2] if p.endswith(("(项)", "(款)")) else _CLASS_LABEL.split(p)[-1]
     p = _QUOTED.sub(lambda m: m.group(0) if m.group(1) == "三公" else "", p)
@@ -985,11 +986,16 @@ def _heading_subject(jt: str, seg_start: int, kind: str) -> tuple[str, str] | No
         return None
     k = max(jt.rfind(c, 0, seg_start - 1) for c in _SENT_END) + 1
     head = jt[k : seg_start - 1]
-    if not _HEADING.match(head) or len(head) > 40:
+    if not _HEADING.match(head) or len(head) > 60:  # 类、款、项 written out run long
         return None
     name = tidy_phrase(head)
-    if not name or re.search(r"\d", name) or _TOPIC_END.search(name):
+    if not name or re.search(r"\d", name):
         return None
+    if _TOPIC_END.search(name):
+        # “一般公共预算财政拨款支出决算情况”: a topic heading names a figure only when what it is about is a known one
+        topic = re.sub(r"(?:(?:年初)?(?:预算|决算)(?:数)?)?(?:总体)?(?:情况|说明|分析|概述|概况|总体)+$", "", name)
+        res = resolve_metric(topic, kind) if topic and topic != name else None
+        return res if res is not None and res[0] in BY_NAME else None
     return resolve_metric(name, kind)
 
 

@@ -175,6 +175,7 @@ def find_terms(text: str, library: Sequence[str] = (), *, blocked: Sequence[tupl
             found.append(term)
     found.extend(_elliptical(text, library, found, taken))
     found.extend(_abbreviated(text, library, taken))
+    found.extend(_suffixed(text, library, taken))
     found.extend(_fuzzy(text, library, taken))
     found.extend(_interrupted(text, library, taken))
     for word, name in BARE:
@@ -292,6 +293,40 @@ def _abbreviated(text: str, library: Sequence[str], taken: list[bool]) -> list[T
                     break
             start = text.find(head, start + 1)
     return out
+
+
+def _suffixed(text: str, library: Sequence[str], taken: list[bool]) -> list[Term]:
+    """Library item names written without their leading qualifiers: “养老保险缴费支出” (or “养老保险缴费”) for
+    “机关事业单位基本养老保险缴费支出”. The question's span is the name's end (its head noun 支出/费 may be left out),
+    at least five characters and 40% of the name, and the end of no other item."""
+    out: list[Term] = []
+    ends = _item_ends(tuple(library))
+    for length in range(min(len(text), _LONGEST_END), 4, -1):  # longest first, each span of the question once
+        for start in range(len(text) - length + 1):
+            piece = text[start : start + length]
+            name = ends.get(piece)
+            if name is None or not _free(taken, start, start + length):
+                continue
+            _claim(taken, start, start + length)
+            out.append(Term(name, start, start + length, piece, True))
+    return out
+
+
+_LONGEST_END = 40
+
+
+@lru_cache(maxsize=4)
+def _item_ends(library: tuple[str, ...]) -> dict[str, str]:
+    """Each end of a library item's name that belongs to that item alone -> the item (see `_suffixed`)."""
+    ends: dict[str, set[str]] = {}
+    for cleaned, name in _library_items(library):
+        if len(cleaned) < 8 or not _CJK.match(cleaned):
+            continue
+        for k in range(1, len(cleaned) - 4):
+            for piece in {cleaned[k:], re.sub(r"(?:支出|经费|费用)$", "", cleaned[k:])}:
+                if max(5, len(cleaned) * 2 // 5) <= len(piece) <= _LONGEST_END and _CJK.fullmatch(piece[0]):
+                    ends.setdefault(piece, set()).add(name)
+    return {piece: next(iter(names)) for piece, names in ends.items() if len(names) == 1}
 
 
 def is_subsequence(needle: str, hay: str) -> bool:

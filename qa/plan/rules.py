@@ -122,7 +122,11 @@ class RulePlanner:
                 return checked
         if parsed.op in ("reason", "definition", "text"):
             return self.with_figure(parsed, docs, self.textual(parsed, docs))
-        if (
+        paired = self.only_budget_and_actual(parsed, docs)
+        if paired is not None:
+            # “年初预算完成了多少” / “决算比年初预算多了多少” of a file with one item stated both ways: that item
+            parsed = replace(parsed, metrics=(paired,), metric_terms=())
+        elif (
             not parsed.metrics
             and not parsed.unknown_terms
             and parsed.op in NUMERIC_OPS
@@ -284,6 +288,20 @@ class RulePlanner:
                 [cite(f, scope.doc(f.doc_id)) for f in nearby[:2]],
             )  # fmt: skip
         return self.not_found(parsed, scope, f"文件中没有找到“{names}”的相关数据，无法回答。")
+
+    def only_budget_and_actual(self, parsed: ParsedQuestion, docs: Sequence[Document]) -> str | None:
+        """The one metric a single file states both as 预算 and as 决算 (of one year), when a question names no metric
+        and asks about the two (完成预算, 决算比预算): None when there is no such question or not exactly one."""
+        if parsed.metrics or parsed.unknown_terms or len(docs) != 1:
+            return None
+        if not (parsed.execution or (re.search(r"决算|实际", parsed.text) and "预算" in parsed.text)):
+            return None
+        by_metric: dict[tuple[str, int | None], set[str]] = {}
+        for f in self.lib.facts(doc_id=docs[0].doc_id):
+            if f.unit == "万元" and f.basis:
+                by_metric.setdefault((f.metric, f.year), set()).add(f.basis[:2])
+        both = {m for (m, _), bases in by_metric.items() if {"预算", "决算"} <= bases}
+        return both.pop() if len(both) == 1 else None
 
     def not_arranged(self, parsed: ParsedQuestion, scope: Scope) -> Answer | None:
         """“公务接待费没预算” / “未安排因公出国(境)费”: the document says there is none, without writing a 0."""

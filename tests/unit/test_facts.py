@@ -287,6 +287,15 @@ def test_a_fall_written_as_its_rate_is_a_fall_and_all_of_one_item_shares_its_cha
         assert rose is not None and (rose.direction, rose.amount) == ("增加", Decimal("0.8"))
 
 
+def test_a_numbered_class_item_heading_names_the_figures_after_it() -> None:
+    facts = text_facts(
+        "2023年部门决算\n1.社会保障和就业支出（类）行政事业单位养老支出（款）机关事业单位基本养老保险缴费支出（项）。"
+        "年初预算为60.00万元,支出决算为58.20万元。\n"
+    )
+    find(facts, "机关事业单位基本养老保险缴费支出", "60", basis="预算数")
+    find(facts, "机关事业单位基本养老保险缴费支出", "58.2", basis="决算数")
+
+
 # ---------------------------------------------------------------- excerpts
 
 

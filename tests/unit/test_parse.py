@@ -183,6 +183,13 @@ def test_library_metric_fuzzy() -> None:
     assert parse_question("人员经费多少", metrics=("媒体宣传项目经费",)).metrics == ("人员经费",)
 
 
+def test_a_library_item_written_without_its_leading_qualifiers() -> None:
+    items = ("机关事业单位基本养老保险缴费支出", "机关事业单位职业年金缴费支出")
+    p = parse_question("养老保险缴费和职业年金缴费加起来多少", metrics=items)
+    assert p.metrics == items
+    assert parse_question("公务接待费多少", metrics=("甲项目公务接待费",)).metrics == ("公务接待费",)  # canonical first
+
+
 def test_unknown_terms() -> None:
     assert parse_question("融媒体中心2023年会议费预算是多少？").unknown_terms == ("会议费",)
 

@@ -893,3 +893,16 @@ def test_a_breakdown_the_file_never_gives_is_refused_with_the_total(tmp_path: Pa
     assert answer.refused and "1286.4" in answer.answer
     code = facts_of("2024年部门预算\n一、支出\n2010301行政运行712.40万元;12315投诉举报平台运维经费188.86万元。\n")
     assert {f.metric_raw for f in code} >= {"行政运行", "投诉举报平台运维经费"}  # a code glued before a name
+
+
+BUDGET_AND_ACTUAL = (
+    "兑县市场监管局2023年部门决算说明\n一般公共预算财政拨款支出1883.86万元,其中基本支出1300.00万元,项目支出583.86万元。\n"
+    "一、一般公共预算财政拨款支出决算情况\n年初预算为1,800.00万元,支出决算为1,883.86万元,完成年初预算的104.66%。\n"
+)
+
+
+def test_a_topic_heading_names_the_known_figure_below_it_and_the_only_pair_answers_unnamed(tmp_path: Path) -> None:
+    rate = ask(tmp_path / "a", BUDGET_AND_ACTUAL, "年初预算完成了多少？")
+    assert (rate.value, rate.unit) == (Decimal("104.66"), "%"), rate.answer
+    more = ask(tmp_path / "b", BUDGET_AND_ACTUAL, "决算比年初预算多了多少？")
+    assert more.value == Decimal("83.86"), more.answer
