@@ -869,6 +869,11 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
             )
             if colon >= 0:
                 res = resolve_metric(j.text[max(ctx.seg_start, colon - 30) : colon], kind)
+            if res is None and kind == "money" and ctx.clause_start > ctx.seg_start:
+                # “（一）甲乙建设项目，预算1,200.00万元”: the clause before only names the item
+                named = j.text[ctx.seg_start : ctx.clause_start].rstrip(",，:： ")
+                if _HEADING.match(named) and not re.search(r"\d", named[3:]) and len(named) <= 40:
+                    res = resolve_metric(tidy_phrase(named), kind)
             if res is None and kind == "money":
                 res = _heading_subject(j.text, ctx.seg_start, kind)
     if kind == "count" and re.search(r"(?:下属|共有|现有|拥有|(?<!实)有|设|共)$", left):  # 实有 N 辆: the name is before

@@ -94,6 +94,11 @@ def best_sentence(
     Without a metric, the question's words and its direction (少了 -> 减少/下降) decide between reasons.
     """
     words = _terms(metrics, terms)
+    figures = [  # figures the question quotes exactly: not a year, not a bound (增长50%以上, 超过100万)
+        m.group(1)
+        for m in re.finditer(r"(?<!超过)(?<!不到)(?<![近约])(\d+(?:\.\d+)?)(?![\d.])(?!%?(?:以上|以下|多|左右|余|以内|上下))", question)
+        if not re.fullmatch(r"(?:19|20)\d{2}", m.group(1))
+    ]
     q_grams = bigrams(question)
     down, up = bool(_DOWN.search(question)), bool(_UP.search(question))
     best: tuple[float, Passage] | None = None
@@ -105,6 +110,8 @@ def best_sentence(
             hits = sum(1 for w in words if w in text)
             if not has_cue:
                 continue
+            if figures and not any(f in text.replace(",", "") for f in figures):
+                continue  # “那300万用在哪”: the figure the question quotes is in the sentence that explains it
             overlap = len(q_grams & bigrams(text)) if q_grams else 0
             direction = 0.0
             text_dir = re.sub(r"增加[（(]减少[)）]", "", text)

@@ -127,6 +127,7 @@ def _library_cores(metrics: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
                 break
             core = stripped
             variants.append(core)
+        variants += [re.sub(r"(?:支出|经费|费用)$", "", v) for v in (cleaned, *variants)]  # 政府采购工程(支出)
         for variant in variants:
             if len(variant) >= 4 and variant != cleaned and not _covered(variant):
                 found.setdefault(variant, set()).add(name)

@@ -311,11 +311,10 @@ class RulePlanner:
         for chunk in self.section_passages(list(scope.docs), []):
             for text, _ in sentences(chunk):
                 for w in words:
-                    at = text.find(w)
-                    if at < 0:
-                        continue
-                    near = text[max(0, at - 14) : at + len(w) + 14]
-                    if _NONE_CUE.search(near):
+                    for at in (m.start() for m in re.finditer(re.escape(w), text)):  # each mention, not the first
+                        near = text[max(0, at - 14) : at + len(w) + 14]
+                        if not _NONE_CUE.search(near):
+                            continue
                         passage = Passage(text, chunk, 1.0)
                         answer = f"文件写明：{text}即未安排这项经费，文件没有列出金额。"
                         return Answer(parsed.text, answer, parsed.op, citations=(citation_for(passage),))
@@ -729,7 +728,7 @@ def _keywords(question: str) -> list[str]:
 _ALL_SPENT = re.compile(r"(?:总共|一共|总计|全部|全年|合计|整体)[^，。？?]{0,4}(?:花|用|开支|支出)")
 _ENTITY_QUESTION = re.compile(
     r"计划是什么|什么计划|是什么[？?]?$|哪家|哪个公司|什么公司|谁|什么设备|什么东西|哪些设备|什么内容|名称|编码|编号|哪年|什么时候|何时|多少分|几分|平方米|面积|地址|电话|"
-    r"哪个国家|哪些国家|哪国|去了?哪|到了?哪|哪里|什么地方|哪个地方|哪些地方"
+    r"哪个国家|哪些国家|哪国|去了?哪|到了?哪|哪里|什么地方|哪个地方|哪些地方|哪个项目|哪些项目|什么项目|用在哪|用于哪"
 )
 _TOTAL_ASK = re.compile(r"合计|总共|一共|加起来|加在一起|总和|共计|之和|相加")
 _WHICH_MORE = re.compile(
@@ -767,7 +766,8 @@ _PURPOSE_CUE = re.compile(r"用于|用在|用途")
 
 
 _NONE_CUE = re.compile(
-    r"没预算|没有预算|未安排|没有安排|不安排|未列支|未编列|未发生|无(?:此项|该项)?(?:预算|支出|安排)(?![\d.])"
+    r"没预算|没有预算|未安排|没有安排|不安排|未列支|未编列|未发生|无(?:此项|该项)?(?:预算|支出|安排)(?![\d.])|"
+    r"(?:^|[,，。；;])(?:因此|故|所以)?(?:本单位|本部门)?(?:没有|无)(?=[\u4e00-\u9fff]{2,12}(?:经费|费|支出)[。；;，,]|$)"
 )
 
 

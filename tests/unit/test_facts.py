@@ -296,6 +296,16 @@ def test_a_numbered_class_item_heading_names_the_figures_after_it() -> None:
     find(facts, "机关事业单位基本养老保险缴费支出", "58.2", basis="决算数")
 
 
+def test_a_numbered_clause_that_only_names_an_item_names_the_figure_after_it() -> None:
+    facts = text_facts(
+        "2024年部门预算\n二、项目支出情况\n（一）甲乙建设项目，预算1,200.00万元。绩效目标：新建≥1.5万亩。\n"
+        "（二）丙丁防控项目，预算186.00万元。\n", 2024
+    )
+    find(facts, "甲乙建设项目", "1200", basis="预算数")
+    find(facts, "丙丁防控项目", "186", basis="预算数")
+    assert not [f for f in facts if f.metric == "项目支出"]  # the section's topic is not the first item's name
+
+
 # ---------------------------------------------------------------- excerpts
 
 

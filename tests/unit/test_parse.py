@@ -188,6 +188,8 @@ def test_a_library_item_written_without_its_leading_qualifiers() -> None:
     p = parse_question("养老保险缴费和职业年金缴费加起来多少", metrics=items)
     assert p.metrics == items
     assert parse_question("公务接待费多少", metrics=("甲项目公务接待费",)).metrics == ("公务接待费",)  # canonical first
+    kinds = ("政府采购货物支出", "政府采购工程支出")
+    assert parse_question("政府采购工程花了多少？", metrics=kinds).metrics == ("政府采购工程支出",)  # 支出 left out
 
 
 def test_unknown_terms() -> None:

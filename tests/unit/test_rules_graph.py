@@ -906,3 +906,25 @@ def test_a_topic_heading_names_the_known_figure_below_it_and_the_only_pair_answe
     assert (rate.value, rate.unit) == (Decimal("104.66"), "%"), rate.answer
     more = ask(tmp_path / "b", BUDGET_AND_ACTUAL, "决算比年初预算多了多少？")
     assert more.value == Decimal("83.86"), more.answer
+
+
+def test_none_said_of_an_item_whose_heading_names_it_first(tmp_path: Path) -> None:
+    raw = (
+        "离县第二中学2023年部门决算说明\n一般公共预算财政拨款支出500.00万元,其中基本支出300.00万元,项目支出200.00万元。\n"
+        "（十一）机关运行经费情况说明\n本单位为公益一类事业单位,不属于行政单位,无机关运行经费。\n"
+    )
+    answer = ask(tmp_path, raw, "机关运行经费是多少？")
+    assert not answer.refused and answer.value is None and "无机关运行经费" in answer.answer, answer.answer
+
+
+def test_a_reason_for_a_quoted_figure_is_a_sentence_that_writes_it(tmp_path: Path) -> None:
+    raw = (
+        "兑县农业农村局2024年部门预算\n一般公共预算财政拨款支出5000.00万元,其中基本支出3000.00万元,项目支出2000.00万元。\n"
+        "公务用车运行维护费17.00万元,比上年增加0.80万元,主要是车辆老化维修费用增加。\n"
+        "政府性基金预算拨款300.00万元,主要用于农村人居环境整治项目。\n"
+    )
+    told = ask(tmp_path / "a", raw, "那300万用在哪个项目上？")
+    assert "人居环境" in told.answer and "车辆老化" not in told.answer, told.answer
+    assert ask(tmp_path / "b", raw.replace("300.00万元", "250.00万元"), "那300万用在哪个项目上？").refused
+    bound = ask(tmp_path / "c", raw, "公务用车运行维护费为什么增长4%以上？")  # a bound, not a quoted figure
+    assert "车辆老化" in bound.answer, bound.answer
