@@ -217,7 +217,11 @@ def _check_changes(doc: Document, facts: Sequence[Fact], out: list[Finding]) -> 
             continue
         done.add(key)
         base_year = int(c.base) if c.base.isdigit() else (f.year - 1 if f.year is not None else None)
-        candidates = [p for p in by_key.get((f.metric, base_year, f.unit), []) if p.value != f.value or p is not f]
+        candidates = (
+            [p for p in by_key.get((f.metric, base_year, f.unit), []) if p.value != f.value or p is not f]
+            if base_year is not None
+            else []
+        )  # a figure of no known year has no known year before it
         if base_year == f.year:
             # against the same year's budget (决算数比预算数减少): only a stated budget figure is the other side
             candidates = [p for p in candidates if p.basis is not None and "预算" in p.basis and p.value != f.value]

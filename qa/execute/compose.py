@@ -916,6 +916,13 @@ class Composer:
         c = f.comparison
         assert c is not None
         self.cite(f)
+        if c.amount is not None and c.direction == "增加" and c.amount == f.value and f.value > 0:
+            base = "预算" if c.base == str(f.year) else f"{c.base}年" if c.base.isdigit() else "上年"
+            text = (
+                f"{base}为0，增长率无法计算（没有可比的基数）：{year_label(f.year)}{self.metric_label(metric, f)}"
+                f"{self.vv(f.value, f.unit)}，比{base}增加{self.vv(c.amount, f.unit)}。"
+            )
+            return self.answer("rate", text, None, None, None)
         if c.amount is not None and c.direction != "持平":
             sign = "-" if c.direction == "增加" else "+"
             base_expr = f"({self.dv(f.value, f.unit)}{sign}{self.dv(c.amount, f.unit)})"  # both in the shown unit

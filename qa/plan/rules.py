@@ -106,6 +106,11 @@ class RulePlanner:
         beyond = uncovered_year(parsed, docs)
         if beyond is not None:
             return refuse(parsed, beyond)
+        if (
+            len(docs) == 1 and _ONE_MONTH.search(parsed.text) and not _ONE_MONTH.search(docs[0].text)
+            and re.search(r"累计|截至|截止|\d{1,2}\s*[-—~至]\s*\d{1,2}\s*月", docs[0].text)
+        ):  # fmt: skip
+            return refuse(parsed, "文件只给出年初以来的累计数，没有单列某一个月当月的数据，无法回答。")
         group = _EACH_GROUP.search(parsed.text)
         if group is not None and len(docs) == 1 and group.group(1) not in docs[0].text:
             # “各乡镇分别是多少” of a file that never speaks of its 乡镇: the breakdown is not disclosed
@@ -771,6 +776,7 @@ _NONE_CUE = re.compile(
 )
 
 
+_ONE_MONTH = re.compile(r"当月|单月|本月")
 _EACH_GROUP = re.compile(r"各(?:个)?(乡镇|街道|社区|村|科室|股室|学校|医院|下属单位|二级单位|分局|所属单位)")
 _BARE_BUDGET_WORDS = frozenset(("预算", "决算", "支出", "收入", "经费", "总额"))  # every “未安排X预算” writes them
 _ITEM_BEFORE_BUDGET = re.compile(r"([\u4e00-\u9fff]{2,8})(?:的)?(?:预算|总额)")

@@ -928,3 +928,25 @@ def test_a_reason_for_a_quoted_figure_is_a_sentence_that_writes_it(tmp_path: Pat
     assert ask(tmp_path / "b", raw.replace("300.00万元", "250.00万元"), "那300万用在哪个项目上？").refused
     bound = ask(tmp_path / "c", raw, "公务用车运行维护费为什么增长4%以上？")  # a bound, not a quoted figure
     assert "车辆老化" in bound.answer, bound.answer
+
+
+def test_a_rate_over_nothing_the_year_before_cannot_be_computed(tmp_path: Path) -> None:
+    raw = (
+        "兑县档案馆2023年部门预算\n一般公共预算财政拨款支出500.00万元,其中基本支出300.00万元,项目支出200.00万元。\n"
+        "（二）政府采购预算安排情况说明。2023年政府采购预算17000元,同比增加17000元。\n"
+    )
+    answer = ask(tmp_path, raw, "2023年政府采购预算比上年增长了百分之几？")
+    assert answer.value is None and not answer.refused and "无法计算" in answer.answer, answer.answer
+
+
+MONTHS = (
+    "坎县财政收支执行情况\n一、一般公共预算收支完成情况\n4月,一般公共预算收入累计完成24627万元,完成年初预算数60999万元的40.4%,"
+    "比上年减收1070万元,下降4.2%。一般公共预算支出累计完成107752万元,完成预算数257288万元的41.9%。"
+    "财政拨款资金按进度拨付,基本支出和项目支出均按预算执行。\n"
+)
+
+
+def test_one_month_of_a_cumulative_report_is_not_disclosed(tmp_path: Path) -> None:
+    assert ask(tmp_path / "a", MONTHS, "4月份当月一般公共预算收入是多少？").refused
+    total = ask(tmp_path / "b", MONTHS, "截至4月一般公共预算收入完成多少？")
+    assert total.value == Decimal(24627) and not any("不符" in w for w in total.warnings), total.warnings
