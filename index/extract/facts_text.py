@@ -294,6 +294,8 @@ def _refine_car(phrase: str, metric: str) -> str:
     return metric
 
 
+_THRESHOLD_AFTER = re.compile(r"\s*(?:及)?(?:以上|以下)")
+_PRICED = re.compile(r"(?:单价|价值|原值)(?:在)?(\d+(?:\.\d+)?)\s*(万元|元)(?:及)?以上(?:的)?([\u4e00-\u9fff]{1,12})$")
 _SUB_KIND = re.compile(r"(?![类款项])[\u4e00-\u9fff]{1,6}(?:支出|收入|经费|资金)")
 
 
@@ -844,6 +846,8 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
         if f is not None:
             st.facts.append(f)
         return
+    if kind == "money" and re.search(r"(?:单价|价值|原值)(?:在)?$", left) and _THRESHOLD_AFTER.match(j.text, m.end()):
+        return  # 单价50万元以上通用设备: a price threshold in a name, not a figure
     if left.endswith(("差值为", "差额为", "差值", "差额")) or "涉及" in left_full:
         return  # a budget-versus-actual difference, or a scope statement (涉及…财政拨款 300 万元)
 
@@ -889,6 +893,9 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
     metric, metric_raw = res
     if kind == "count" and not inherited:
         metric = count_metric(metric, raw_unit, False)
+        priced = _PRICED.search(left_full)
+        if priced:  # 单价100万元以上专用设备14台: the threshold is part of what is counted
+            metric = metric_raw = f"单价{priced.group(1)}{priced.group(2)}以上{priced.group(3)}"
     # a sub-item of a sub-item (初中教育支出…其中:基本支出): name the parent too
     parent = st.list_parent if st.list_parent is not None and st.list_parent[0] == ctx.seg_start else None
     if anchor is not None and anchor_fact is not None and "其中" in j.text[anchor.jend : m.start()]:

@@ -950,3 +950,14 @@ def test_one_month_of_a_cumulative_report_is_not_disclosed(tmp_path: Path) -> No
     assert ask(tmp_path / "a", MONTHS, "4月份当月一般公共预算收入是多少？").refused
     total = ask(tmp_path / "b", MONTHS, "截至4月一般公共预算收入完成多少？")
     assert total.value == Decimal(24627) and not any("不符" in w for w in total.warnings), total.warnings
+
+
+def test_a_price_threshold_is_part_of_what_is_counted(tmp_path: Path) -> None:
+    raw = (
+        "离县中医医院2023年部门决算说明\n一般公共预算财政拨款支出500.00万元,其中基本支出300.00万元,项目支出200.00万元。\n"
+        "五、国有资产占用情况\n截至2023年12月31日,本单位共有车辆3辆,单价50万元以上通用设备2台（套）,"
+        "单价100万元以上专用设备14台（套）。\n"
+    )
+    big = ask(tmp_path / "a", raw, "单价100万元以上的设备有几台？")
+    assert (big.value, big.unit) == (Decimal(14), "台"), big.answer
+    assert not [f for f in facts_of(raw) if f.metric == "单价"]  # 50万元 is a threshold, not a figure
