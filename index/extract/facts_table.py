@@ -107,7 +107,7 @@ def _label_metric(label: str) -> tuple[str, str]:
     return (res[0], raw) if res else (canonical(raw), raw)
 
 
-def _common_parent(metrics: Sequence[str]) -> str | None:
+def _common_parent(metrics: Sequence[str], strict: bool = False) -> str | None:
     parents = [p for m in metrics if m in BY_NAME and (p := BY_NAME[m].parent)]
     if not parents:
         return None
@@ -115,6 +115,8 @@ def _common_parent(metrics: Sequence[str]) -> str | None:
     for p in dict.fromkeys(parents):  # the parent every row falls under (三公经费 over 公务接待费 and 公务用车购置费)
         if all(m == p or p in ancestors(m) for m in known):
             return p
+    if strict:
+        return None
     return max(dict.fromkeys(parents), key=parents.count)  # the most rows' parent, the first on a tie
 
 
@@ -282,10 +284,13 @@ def _drop_code_column(rows: list[list[Cell]]) -> list[list[Cell]]:
     return out
 
 
-def _code_rows(cells: list[Cell]) -> list[list[Cell]] | None:
+def _code_rows(cells: list[Cell], loose: bool = False) -> list[list[Cell]] | None:
     """One cell per line under a header with a code column (a header cell naming 编码/代码): a 3-, 5-
     or 7-digit cell that starts a row (the previous row has all its figures) and precedes a name is the row's code,
-    and the name starts the row. None when the header names no code column."""
+    and the name starts the row. None when the header names no code column.
+
+    `loose` (cells of space-separated rows, where a row may leave its empty cells out): a code before a name starts a
+    row once the previous row has any figure; a total's name (合计) after it keeps it a figure."""
     first = next((i for i, c in enumerate(cells) if c.number), len(cells))
     header = cells[:first]
     named = any(_is_code_header(c) for c in header)
@@ -321,7 +326,8 @@ def _code_rows(cells: list[Cell]) -> list[list[Cell]] | None:
     for i in range(first, len(cells)):
         c = cells[i]
         nxt = cells[i + 1] if i + 1 < len(cells) else None
-        if c.number and _CODE_CELL.match(c.text) and count >= width and nxt is not None and not nxt.number:
+        full = count >= width or (loose and count >= 1 and nxt is not None and nxt.text not in _TOTAL)
+        if c.number and _CODE_CELL.match(c.text) and full and nxt is not None and not nxt.number:
             codes += 1
             continue
         if c.number:
@@ -453,7 +459,8 @@ def _row_mode(
             continue
         labelled.append((_label_metric(label) if label not in _TOTAL else (label, label), label, cells))
     metrics = [m for (m, _raw), _l, _c in labelled]
-    parent = _common_parent(metrics) or _title_metric(doc, start)
+    # the parent all rows share, else the table's title, else the most rows' parent
+    parent = _common_parent(metrics, strict=True) or _title_metric(doc, start) or _common_parent(metrics)
     out: list[Fact] = []
     for (metric, raw), label, cells in labelled:
         if label in _TOTAL:
@@ -461,6 +468,8 @@ def _row_mode(
             raw = label
         if not positional:
             cells = [c for c in cells if c.number]
+            if any(split) and len(cells) < len(columns):
+                cells = cells[:1]  # a row that leaves cells out: only its 合计 is known to be in its column
             cols = (
                 columns[: len(cells)] if len(columns) >= len(cells) else [_Column(doc.year, None, "value")] * len(cells)
             )
@@ -556,6 +565,9 @@ def _read_block(doc: Document, rows: list[list[Cell]], positional: bool, start: 
     header_rows = rows[:first_num]
     data = rows[first_num:]
     labelled = [r for r in data if r and not r[0].number and any(c.number for c in r[1:])]
+    if labelled and not positional and _totals_under_metrics(doc, header_rows, labelled):
+        # 项目 | 甲项收入 | 乙项收入 over one 合计 row: the columns are the figures' names
+        return _column_mode(doc, header_rows, [c for c in labelled[0][1:] if c.number], start, unit)
     if labelled:
         header = [c for hr in header_rows for c in hr] if not positional else (header_rows[-1] if header_rows else [])
         if positional and len(header_rows) >= 2:
@@ -563,6 +575,23 @@ def _read_block(doc: Document, rows: list[list[Cell]], positional: bool, start: 
         return _row_mode(doc, header, labelled, positional, start, unit)
     values = [c for c in data[0] if c.number]
     return _column_mode(doc, header_rows, values, start, unit)
+
+
+def _totals_under_metrics(doc: Document, header_rows: list[list[Cell]], labelled: list[list[Cell]]) -> bool:
+    """One row, a total, under columns that each name a figure (no year, basis or change): a one-row table read
+    across."""
+    if len(labelled) != 1 or labelled[0][0].text not in _TOTAL:
+        return False
+    head = [c for r in header_rows for c in r if c.text not in _SKIP_HEADERS and not _UNIT_LINE.search(c.text)]
+    cut = max((i for i, c in enumerate(head) if c.text.endswith("表")), default=-1)
+    head = head[cut + 1 :]
+    figures = [c for c in labelled[0][1:] if c.number]
+    if len(head) < 2 or len(head) != len(figures) or any(_BASIS_CELL.match(c.text) for c in head):
+        return False
+    cols = [_column(c.text, doc.year) for c in head]
+    return all(
+        c.role == "value" and c.basis is None and not _YEAR_CELL.search(h.text) for c, h in zip(cols, head, strict=True)
+    )
 
 
 def _rows_of_cell_block(text: str, start: int, end: int) -> list[list[Cell]]:
@@ -603,6 +632,89 @@ def _is_label(text: str) -> bool:
         or text.endswith(("收入", "支出", "收入合计", "支出合计", "收入总计", "支出总计"))
         or text in ("合计", "总计", "小计", "共计", "总额")
     )
+
+
+# ---------------------------------------------------------------- tables whose cells are separated by spaces
+
+_SPACE_HEAD = ("项目", "项目名称", "科目", "科目名称", "科目编码", "功能分类科目编码", "经济分类科目编码")
+_PAGE_MARK = re.compile(r"^[-—–－\s]*(?:第\s*)?\d{1,4}(?:\s*页)?[-—–－\s]*$")
+_SENTENCE = re.compile(r"[。，；;]|,(?!\d{3})")
+
+
+def _space_cells(doc: Document, s: int, e: int) -> list[Cell]:
+    """The cells of a line: runs of characters between spaces, including the spaces normalisation took out between
+    two words (``科目名称 合计`` as written reads ``科目名称合计``)."""
+    text, raw, offsets = doc.text, doc.raw_text, doc.offsets
+    cells = []
+    begin: int | None = None
+    for i in range(s, e + 1):
+        if i < e and not text[i].isspace():
+            if begin is None:
+                begin = i
+            elif i < len(offsets) and any(ch.isspace() for ch in raw[offsets[i - 1] + 1 : offsets[i]]):
+                cells.append(Cell(text[begin:i], begin, i))
+                begin = i
+            continue
+        if begin is not None:
+            cells.append(Cell(text[begin:i], begin, i))
+            begin = None
+    return cells
+
+
+def _space_blocks(doc: Document, taken: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """PDF tables read as text, several cells on a line separated by spaces: a header line (``项目 2030年预算数 …``,
+    ``科目编码 科目名称 合计 …``) whose first cell names the rows and whose next cells name two or more columns,
+    then lines of labels and figures (a row may continue on the header's line, or several rows share a line)."""
+    text = doc.text
+    blocks = []
+    taken_spans = Spans(taken)
+    lines = _lines(text)
+    i = 0
+    while i < len(lines):
+        s, e = lines[i]
+        cells = _space_cells(doc, s, e)
+        heads = 0
+        for k, c in enumerate(cells[1:], 1):
+            if c.number or (_is_label(c.text) and k + 1 < len(cells) and cells[k + 1].number):
+                break
+            heads += 1
+        if (
+            taken_spans.holds(s)
+            or len(cells) < 3
+            or cells[0].text not in _SPACE_HEAD
+            or heads < 2
+            or _SENTENCE.search(text[s:e])
+        ):
+            i += 1
+            continue
+        end = e
+        j = i + 1
+        while j < len(lines):
+            a, b = lines[j]
+            row = _space_cells(doc, a, b)
+            if not row:
+                j += 1
+                continue
+            if (
+                taken_spans.holds(a)
+                or len(row) < 2
+                or not any(c.number for c in row)
+                or _SENTENCE.search(text[a:b])
+                or _PAGE_MARK.match(text[a:b].strip())
+            ):
+                break
+            end = b
+            j += 1
+        figures = sum(1 for c in _space_cells(doc, s, end) if c.number)
+        if figures >= 2:
+            blocks.append((s, end))
+        i = j
+    return blocks
+
+
+def _rows_of_space_block(doc: Document, start: int, end: int) -> list[list[Cell]]:
+    cells = [c for a, b in _lines(doc.text[start:end]) for c in _space_cells(doc, start + a, start + b)]
+    return _code_rows(cells, loose=True) or _group_cells(cells)
 
 
 # ---------------------------------------------------------------- PDF rows of space-separated numbers
@@ -809,6 +921,9 @@ def extract_table_facts(doc: Document) -> tuple[list[Fact], list[tuple[int, int]
         spans.append((s, e))
     for s, e in _cell_blocks(text, spans):
         facts.extend(_read_block(doc, _rows_of_cell_block(text, s, e), False, s))
+        spans.append((s, e))
+    for s, e in _space_blocks(doc, spans):
+        facts.extend(_read_block(doc, _rows_of_space_block(doc, s, e), False, s))
         spans.append((s, e))
     row_facts, row_spans = _space_rows(doc, spans)
     facts.extend(row_facts)

@@ -139,3 +139,48 @@ def test_two_named_years_of_one_item_are_added(tmp_path: Path) -> None:
     finally:
         lib.close()
     assert a.value == Decimal("4.5"), a.answer
+
+
+def test_space_separated_cells_with_a_code_column_and_rows_that_leave_cells_out() -> None:
+    text = (
+        "单位：万元\n科目编码 科目名称 合计 人员经费 公用经费\n"
+        "311 甲类福利支出 90.50 90.50\n31101 乙项工资 60.25 60.25\n31102 丙项补贴 30.25 30.25\n"
+        "312 丁类商品支出 9.00 9.00 31201 戊项杂费 5.00 5.00 31202 己项杂费 4.00 4.00\n"
+        "合计 99.50 90.50 9.00\n— 3 —\n"
+    )
+    table = tuple(f for f in _facts(text) if f.source == "table")
+    find(table, "乙项工资", "60.25")
+    find(table, "丙项补贴", "30.25")
+    find(table, "戊项杂费", "5")
+    find(table, "己项杂费", "4")
+    find(table, "公用经费", "9")
+    assert not [f for f in table if f.value in (Decimal("31101"), Decimal("31201"), Decimal("3"))]
+    assert not [f for f in table if f.metric.endswith("-人员经费") or f.metric.endswith("-公用经费")]
+
+
+def test_a_whole_table_on_one_line_with_year_columns() -> None:
+    text = "单位：万元\n项目 2030年预算数 2031年预算数 增减 合计 7.40 7.60 0.20 甲类会务费 2.40 2.10 -0.30 乙类培训费 5.00 5.50 0.50\n"
+    table = tuple(f for f in _facts(text) if f.source == "table")
+    find(table, "甲类会务费", "2.4", year=2030, basis="预算数")
+    now = find(table, "甲类会务费", "2.1", year=2031, basis="预算数")
+    assert now.comparison is not None and now.comparison.direction == "减少"
+    find(table, "乙类培训费", "5.5", year=2031)
+    assert not [f for f in table if f.value in (Decimal("-0.3"), Decimal("0.2"))]
+
+
+def test_one_total_row_under_columns_that_name_the_figures() -> None:
+    text = "甲乙收入表\n单位：元\n项目 本年收入合计 甲项收入 乙项收入\n合计 1,250,000.50 1,000,000.00 250,000.50\n"
+    table = tuple(f for f in _facts(text, kind="决算") if f.source == "table")
+    find(table, "甲项收入", "100")
+    find(table, "乙项收入", "25.00005")
+    find(table, "收入合计", "125.00005")
+
+
+def test_a_total_row_over_rows_of_different_parents_takes_the_title() -> None:
+    text = (
+        "某甲乡基本支出表\n单位：万元\n科目名称|金额\n工资福利支出|50.00\n对个人和家庭的补助|20.00\n"
+        "公务接待费|1.00\n合计|71.00\n"
+    )
+    table = tuple(f for f in _facts(text) if f.source == "table")
+    totals = [f for f in table if f.value == Decimal("71")]
+    assert totals and all(f.metric == "基本支出" for f in totals), [(f.metric, str(f.value)) for f in table]
