@@ -444,6 +444,13 @@ def _row_mode(
         cut = max((i for i, c in enumerate(head) if c.text.endswith("表") or _UNIT_LINE.search(c.text)), default=-1)
         head = head[cut + 1 :]
     columns = [_column(c.text, doc.year) for c in head]
+    if any(
+        c.text in _TOTAL for c in head
+    ):  # 合计 | 一般公共预算 | 政府性基金预算: a fund's share is not the row's figure
+        columns = [
+            replace(col, role="skip") if _FUND_COLUMN.match(c.text) else col
+            for c, col in zip(head, columns, strict=True)
+        ]
     # a 合计 column, then columns named for known parts: the 合计 column is the row's figure, the others split it
     split: list[str | None] = [None] * len(head)
     if any(c.text in _TOTAL or c.text.endswith("合计") for c in head):
@@ -564,17 +571,41 @@ def _read_block(doc: Document, rows: list[list[Cell]], positional: bool, start: 
         return []
     header_rows = rows[:first_num]
     data = rows[first_num:]
-    labelled = [r for r in data if r and not r[0].number and any(c.number for c in r[1:])]
+    labelled = [r for r in data if _labelled(r)]
     if labelled and not positional and _totals_under_metrics(doc, header_rows, labelled):
         # 项目 | 甲项收入 | 乙项收入 over one 合计 row: the columns are the figures' names
         return _column_mode(doc, header_rows, [c for c in labelled[0][1:] if c.number], start, unit)
     if labelled:
         header = [c for hr in header_rows for c in hr] if not positional else (header_rows[-1] if header_rows else [])
+        side = _second_side(header) if positional else None
+        if side is not None:
+            # 项目 | 决算数 | 项目 | 决算数: two tables side by side (收入 on the left, 支出 on the right); each label
+            # takes the figures after it, up to the other side's label
+            out: list[Fact] = []
+            for lo, hi in ((0, side), (side, None)):
+                rows_of_side = [r[lo:hi] for r in data]
+                out.extend(_row_mode(doc, header[lo:hi], [r for r in rows_of_side if _labelled(r)], True, start, unit))
+            return out
         if positional and len(header_rows) >= 2:
             header = _grouped_header(header_rows[-2], header_rows[-1], max(len(r) for r in labelled) - 1) or header
         return _row_mode(doc, header, labelled, positional, start, unit)
     values = [c for c in data[0] if c.number]
     return _column_mode(doc, header_rows, values, start, unit)
+
+
+def _labelled(row: list[Cell]) -> bool:
+    return bool(row) and bool(row[0].text) and not row[0].number and any(c.number for c in row[1:])
+
+
+_ROW_HEADS = ("项目", "科目", "项目名称", "科目名称", "收入项目", "支出项目")
+
+
+def _second_side(header: list[Cell]) -> int | None:
+    """The column where a second table starts on the same rows: the header names the rows again (项目 | 决算数 | 项目
+    | 决算数) after a column of figures."""
+    if len(header) < 4 or header[0].text not in _ROW_HEADS:
+        return None
+    return next((i for i in range(2, len(header) - 1) if header[i].text in _ROW_HEADS), None)
 
 
 def _totals_under_metrics(doc: Document, header_rows: list[list[Cell]], labelled: list[list[Cell]]) -> bool:

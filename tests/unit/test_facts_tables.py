@@ -184,3 +184,26 @@ def test_a_total_row_over_rows_of_different_parents_takes_the_title() -> None:
     table = tuple(f for f in _facts(text) if f.source == "table")
     totals = [f for f in table if f.value == Decimal("71")]
     assert totals and all(f.metric == "基本支出" for f in totals), [(f.metric, str(f.value)) for f in table]
+
+
+def test_a_header_that_repeats_its_row_names_is_two_tables_side_by_side() -> None:
+    text = (
+        "单位：万元\n项目|决算数|项目|决算数\n一、甲项拨款收入|300.00|一、丙类服务支出|250.00\n"
+        "二、乙项收入|20.00|二、丁类保障支出|60.00\n||三、戊类事务支出|5.00\n"
+        "年初结转和结余|10.00|年末结转和结余|15.00\n"
+    )
+    table = tuple(f for f in _facts(text, kind="决算") if f.source == "table")
+    find(table, "甲项拨款收入", "300", basis="决算数")
+    find(table, "丙类服务支出", "250", basis="决算数")
+    find(table, "丁类保障支出", "60")
+    find(table, "戊类事务支出", "5")
+    find(table, "年末结转和结余", "15")
+    assert {str(f.value) for f in table if f.metric == "甲项拨款收入"} == {"300"}
+    assert {str(f.value) for f in table if f.metric == "乙项收入"} == {"20"}
+
+
+def test_fund_columns_beside_a_total_column_are_not_the_rows_figure() -> None:
+    text = "单位：万元\n项目|合计|一般公共预算|政府性基金预算\n甲类服务支出|80.00|80.00|0.00\n乙类事务支出|20.00|15.00|5.00\n"
+    table = tuple(f for f in _facts(text) if f.source == "table")
+    assert {str(f.value) for f in table if f.metric == "甲类服务支出"} == {"80"}
+    assert {str(f.value) for f in table if f.metric == "乙类事务支出"} == {"20"}
