@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from itertools import pairwise
 
 from index.extract.facts_text import Spans, make_fact, resolve_metric, tidy_phrase, unit_kind
 from index.metrics import BY_NAME, ancestors, canonical, clean
@@ -625,6 +626,69 @@ def _totals_under_metrics(doc: Document, header_rows: list[list[Cell]], labelled
     )
 
 
+def _basis_blocks(doc: Document, start: int, end: int) -> list[Fact] | None:
+    """One cell per line in column blocks, each under its own basis (``预算数`` / 合计 / 甲费 / 12.00 / 12.00 /
+    ``决算数`` / 合计 / 甲费 / 8.75 / 8.75): each block is a header row and one row of figures, and its basis word is
+    the basis (and year) of its figures. None unless two or more such blocks follow one another."""
+    text = doc.text
+    cells = [
+        Cell(t, start + a, start + b)
+        for a, b in _lines(text[start:end])
+        if (t := _compact(text[start + a : start + b]))
+    ]
+    heads = [
+        i
+        for i, c in enumerate(cells)
+        if _BASIS_CELL.match(c.text)
+        and i + 1 < len(cells)
+        and not cells[i + 1].number
+        and (i == 0 or cells[i - 1].number or not any(x.number for x in cells[:i]))
+    ]
+    if len(heads) < 2 or any(not any(c.number for c in cells[a:b]) for a, b in pairwise(heads)):
+        return None
+    unit = _unit_before(text, start)
+    for c in cells[: heads[0]]:
+        if u := _UNIT_LINE.search(c.text):
+            unit = u.group(1)
+    out: list[Fact] = []
+    for a, b in zip(heads, [*heads[1:], len(cells)], strict=True):
+        block = cells[a + 1 : b]
+        first = next(i for i, c in enumerate(block) if c.number)
+        header, values = block[:first], block[first:]
+        if b == len(cells):  # the last block ends with its figures (a heading may follow in the same run of lines)
+            values = values[: next((i for i, c in enumerate(values) if not c.number), len(values))]
+        if not all(c.number for c in values):
+            return None
+        col = _column(cells[a].text, doc.year)
+        leaves = _flat_leaves(doc, header, start)
+        if len(leaves) != len(values):
+            leaves = _leaves(doc, [header], start)[0]
+        if len(leaves) != len(values):
+            return None
+        for (metric, raw), v in zip(leaves, values, strict=True):
+            f = _fact(doc, metric, raw, v, unit, col.year, col.basis, f"{raw} {cells[a].text}：{v.text}")
+            if f:
+                out.append(f)
+    return out
+
+
+def _flat_leaves(doc: Document, header: list[Cell], start: int) -> list[tuple[str, str]]:
+    """Column names of a one-line header in which a group's own figure stands under the 小计 after its name
+    (合计 | 甲费 | 乙类费 | 小计 | 乙一费 | 乙二费): the 小计 column is the group's."""
+    cells = _merge_fragments([c for c in header if c.text not in _SKIP_HEADERS and not _UNIT_LINE.search(c.text)])
+    out: list[tuple[str, str]] = []
+    for i, c in enumerate(cells):
+        if c.text == "小计" and i > 0 and cells[i - 1].text not in _TOTAL:
+            continue
+        if i + 1 < len(cells) and cells[i + 1].text == "小计":
+            out.append(_label_metric(c.text))
+        elif c.text in _TOTAL:
+            out.append((_title_metric(doc, start) or c.text, c.text))
+        else:
+            out.append(_label_metric(c.text))
+    return out
+
+
 def _rows_of_cell_block(text: str, start: int, end: int) -> list[list[Cell]]:
     cells: list[Cell] = []
     for s, e in _lines(text[start:end]):
@@ -951,7 +1015,8 @@ def extract_table_facts(doc: Document) -> tuple[list[Fact], list[tuple[int, int]
         facts.extend(_read_block(doc, rows, positional, s))
         spans.append((s, e))
     for s, e in _cell_blocks(text, spans):
-        facts.extend(_read_block(doc, _rows_of_cell_block(text, s, e), False, s))
+        blocks = _basis_blocks(doc, s, e)
+        facts.extend(blocks if blocks is not None else _read_block(doc, _rows_of_cell_block(text, s, e), False, s))
         spans.append((s, e))
     for s, e in _space_blocks(doc, spans):
         facts.extend(_read_block(doc, _rows_of_space_block(doc, s, e), False, s))

@@ -207,3 +207,17 @@ def test_fund_columns_beside_a_total_column_are_not_the_rows_figure() -> None:
     table = tuple(f for f in _facts(text) if f.source == "table")
     assert {str(f.value) for f in table if f.metric == "甲类服务支出"} == {"80"}
     assert {str(f.value) for f in table if f.metric == "乙类事务支出"} == {"20"}
+
+
+def test_column_blocks_each_under_its_own_basis_one_cell_per_line() -> None:
+    cells = "某甲乡会务经费表 单位：万元 预算数 合计 甲类会务费 乙类车辆费 小计 乙一购置费 乙二运行费 "
+    cells += "30.00 10.00 20.00 12.00 8.00 决算数 合计 甲类会务费 乙类车辆费 小计 乙一购置费 乙二运行费 "
+    cells += "27.50 9.50 18.00 11.00 7.00"
+    table = tuple(f for f in _facts("\n".join(cells.split()) + "\n", kind="决算") if f.source == "table")
+    find(table, "甲类会务费", "10", basis="预算数")
+    find(table, "甲类会务费", "9.5", basis="决算数")
+    find(table, "乙类车辆费", "20", basis="预算数")
+    find(table, "乙类车辆费", "18", basis="决算数")
+    find(table, "乙二运行费", "7", basis="决算数")
+    assert not [f for f in table if f.metric in ("预算数", "决算数") or "-" in f.metric]
+    assert len(table) == 10
