@@ -660,9 +660,10 @@ def _basis_blocks(doc: Document, start: int, end: int) -> list[Fact] | None:
         if not all(c.number for c in values):
             return None
         col = _column(cells[a].text, doc.year)
-        leaves = _flat_leaves(doc, header, start)
+        titled = cells[heads[0]].start  # the title may be a line of the run: the 合计 is named from above the blocks
+        leaves = _flat_leaves(doc, header, titled)
         if len(leaves) != len(values):
-            leaves = _leaves(doc, [header], start)[0]
+            leaves = _leaves(doc, [header], titled)[0]
         if len(leaves) != len(values):
             return None
         for (metric, raw), v in zip(leaves, values, strict=True):

@@ -221,3 +221,12 @@ def test_column_blocks_each_under_its_own_basis_one_cell_per_line() -> None:
     find(table, "乙二运行费", "7", basis="决算数")
     assert not [f for f in table if f.metric in ("预算数", "决算数") or "-" in f.metric]
     assert len(table) == 10
+
+
+def test_column_blocks_name_their_total_from_a_title_inside_the_run_of_lines() -> None:
+    cells = "预算数 合计 甲类会务费 12.00 12.00 决算数 合计 甲类会务费 8.75 8.75"
+    text = "甲乙项目支出200.00万元。\n某甲乡“三公”经费决算表\n单位：万元\n" + "\n".join(cells.split())
+    table = tuple(f for f in _facts(text + "\n", kind="决算") if f.source == "table")
+    find(table, "三公经费", "12", basis="预算数")
+    find(table, "三公经费", "8.75", basis="决算数")
+    find(table, "甲类会务费", "8.75", basis="决算数")
