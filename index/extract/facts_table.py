@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from itertools import pairwise
 
 from index.extract.facts_text import Spans, make_fact, resolve_metric, tidy_phrase, unit_kind
 from index.metrics import BY_NAME, ancestors, canonical, clean
@@ -107,7 +108,7 @@ def _label_metric(label: str) -> tuple[str, str]:
     return (res[0], raw) if res else (canonical(raw), raw)
 
 
-def _common_parent(metrics: Sequence[str]) -> str | None:
+def _common_parent(metrics: Sequence[str], strict: bool = False) -> str | None:
     parents = [p for m in metrics if m in BY_NAME and (p := BY_NAME[m].parent)]
     if not parents:
         return None
@@ -115,6 +116,8 @@ def _common_parent(metrics: Sequence[str]) -> str | None:
     for p in dict.fromkeys(parents):  # the parent every row falls under (三公经费 over 公务接待费 and 公务用车购置费)
         if all(m == p or p in ancestors(m) for m in known):
             return p
+    if strict:
+        return None
     return max(dict.fromkeys(parents), key=parents.count)  # the most rows' parent, the first on a tie
 
 
@@ -282,10 +285,13 @@ def _drop_code_column(rows: list[list[Cell]]) -> list[list[Cell]]:
     return out
 
 
-def _code_rows(cells: list[Cell]) -> list[list[Cell]] | None:
+def _code_rows(cells: list[Cell], loose: bool = False) -> list[list[Cell]] | None:
     """One cell per line under a header with a code column (a header cell naming 编码/代码): a 3-, 5-
     or 7-digit cell that starts a row (the previous row has all its figures) and precedes a name is the row's code,
-    and the name starts the row. None when the header names no code column."""
+    and the name starts the row. None when the header names no code column.
+
+    `loose` (cells of space-separated rows, where a row may leave its empty cells out): a code before a name starts a
+    row once the previous row has any figure; a total's name (合计) after it keeps it a figure."""
     first = next((i for i, c in enumerate(cells) if c.number), len(cells))
     header = cells[:first]
     named = any(_is_code_header(c) for c in header)
@@ -321,7 +327,8 @@ def _code_rows(cells: list[Cell]) -> list[list[Cell]] | None:
     for i in range(first, len(cells)):
         c = cells[i]
         nxt = cells[i + 1] if i + 1 < len(cells) else None
-        if c.number and _CODE_CELL.match(c.text) and count >= width and nxt is not None and not nxt.number:
+        full = count >= width or (loose and count >= 1 and nxt is not None and nxt.text not in _TOTAL)
+        if c.number and _CODE_CELL.match(c.text) and full and nxt is not None and not nxt.number:
             codes += 1
             continue
         if c.number:
@@ -438,6 +445,13 @@ def _row_mode(
         cut = max((i for i, c in enumerate(head) if c.text.endswith("表") or _UNIT_LINE.search(c.text)), default=-1)
         head = head[cut + 1 :]
     columns = [_column(c.text, doc.year) for c in head]
+    if any(
+        c.text in _TOTAL for c in head
+    ):  # 合计 | 一般公共预算 | 政府性基金预算: a fund's share is not the row's figure
+        columns = [
+            replace(col, role="skip") if _FUND_COLUMN.match(c.text) else col
+            for c, col in zip(head, columns, strict=True)
+        ]
     # a 合计 column, then columns named for known parts: the 合计 column is the row's figure, the others split it
     split: list[str | None] = [None] * len(head)
     if any(c.text in _TOTAL or c.text.endswith("合计") for c in head):
@@ -453,7 +467,8 @@ def _row_mode(
             continue
         labelled.append((_label_metric(label) if label not in _TOTAL else (label, label), label, cells))
     metrics = [m for (m, _raw), _l, _c in labelled]
-    parent = _common_parent(metrics) or _title_metric(doc, start)
+    # the parent all rows share, else the table's title, else the most rows' parent
+    parent = _common_parent(metrics, strict=True) or _title_metric(doc, start) or _common_parent(metrics)
     out: list[Fact] = []
     for (metric, raw), label, cells in labelled:
         if label in _TOTAL:
@@ -461,6 +476,8 @@ def _row_mode(
             raw = label
         if not positional:
             cells = [c for c in cells if c.number]
+            if any(split) and len(cells) < len(columns):
+                cells = cells[:1]  # a row that leaves cells out: only its 合计 is known to be in its column
             cols = (
                 columns[: len(cells)] if len(columns) >= len(cells) else [_Column(doc.year, None, "value")] * len(cells)
             )
@@ -555,14 +572,122 @@ def _read_block(doc: Document, rows: list[list[Cell]], positional: bool, start: 
         return []
     header_rows = rows[:first_num]
     data = rows[first_num:]
-    labelled = [r for r in data if r and not r[0].number and any(c.number for c in r[1:])]
+    labelled = [r for r in data if _labelled(r)]
+    if labelled and not positional and _totals_under_metrics(doc, header_rows, labelled):
+        # 项目 | 甲项收入 | 乙项收入 over one 合计 row: the columns are the figures' names
+        return _column_mode(doc, header_rows, [c for c in labelled[0][1:] if c.number], start, unit)
     if labelled:
         header = [c for hr in header_rows for c in hr] if not positional else (header_rows[-1] if header_rows else [])
+        side = _second_side(header) if positional else None
+        if side is not None:
+            # 项目 | 决算数 | 项目 | 决算数: two tables side by side (收入 on the left, 支出 on the right); each label
+            # takes the figures after it, up to the other side's label
+            out: list[Fact] = []
+            for lo, hi in ((0, side), (side, None)):
+                rows_of_side = [r[lo:hi] for r in data]
+                out.extend(_row_mode(doc, header[lo:hi], [r for r in rows_of_side if _labelled(r)], True, start, unit))
+            return out
         if positional and len(header_rows) >= 2:
             header = _grouped_header(header_rows[-2], header_rows[-1], max(len(r) for r in labelled) - 1) or header
         return _row_mode(doc, header, labelled, positional, start, unit)
     values = [c for c in data[0] if c.number]
     return _column_mode(doc, header_rows, values, start, unit)
+
+
+def _labelled(row: list[Cell]) -> bool:
+    return bool(row) and bool(row[0].text) and not row[0].number and any(c.number for c in row[1:])
+
+
+_ROW_HEADS = ("项目", "科目", "项目名称", "科目名称", "收入项目", "支出项目")
+
+
+def _second_side(header: list[Cell]) -> int | None:
+    """The column where a second table starts on the same rows: the header names the rows again (项目 | 决算数 | 项目
+    | 决算数) after a column of figures."""
+    if len(header) < 4 or header[0].text not in _ROW_HEADS:
+        return None
+    return next((i for i in range(2, len(header) - 1) if header[i].text in _ROW_HEADS), None)
+
+
+def _totals_under_metrics(doc: Document, header_rows: list[list[Cell]], labelled: list[list[Cell]]) -> bool:
+    """One row, a total, under columns that each name a figure (no year, basis or change): a one-row table read
+    across."""
+    if len(labelled) != 1 or labelled[0][0].text not in _TOTAL:
+        return False
+    head = [c for r in header_rows for c in r if c.text not in _SKIP_HEADERS and not _UNIT_LINE.search(c.text)]
+    cut = max((i for i, c in enumerate(head) if c.text.endswith("表")), default=-1)
+    head = head[cut + 1 :]
+    figures = [c for c in labelled[0][1:] if c.number]
+    if len(head) < 2 or len(head) != len(figures) or any(_BASIS_CELL.match(c.text) for c in head):
+        return False
+    cols = [_column(c.text, doc.year) for c in head]
+    return all(
+        c.role == "value" and c.basis is None and not _YEAR_CELL.search(h.text) for c, h in zip(cols, head, strict=True)
+    )
+
+
+def _basis_blocks(doc: Document, start: int, end: int) -> list[Fact] | None:
+    """One cell per line in column blocks, each under its own basis (``预算数`` / 合计 / 甲费 / 12.00 / 12.00 /
+    ``决算数`` / 合计 / 甲费 / 8.75 / 8.75): each block is a header row and one row of figures, and its basis word is
+    the basis (and year) of its figures. None unless two or more such blocks follow one another."""
+    text = doc.text
+    cells = [
+        Cell(t, start + a, start + b)
+        for a, b in _lines(text[start:end])
+        if (t := _compact(text[start + a : start + b]))
+    ]
+    heads = [
+        i
+        for i, c in enumerate(cells)
+        if _BASIS_CELL.match(c.text)
+        and i + 1 < len(cells)
+        and not cells[i + 1].number
+        and (i == 0 or cells[i - 1].number or not any(x.number for x in cells[:i]))
+    ]
+    if len(heads) < 2 or any(not any(c.number for c in cells[a:b]) for a, b in pairwise(heads)):
+        return None
+    unit = _unit_before(text, start)
+    for c in cells[: heads[0]]:
+        if u := _UNIT_LINE.search(c.text):
+            unit = u.group(1)
+    out: list[Fact] = []
+    for a, b in zip(heads, [*heads[1:], len(cells)], strict=True):
+        block = cells[a + 1 : b]
+        first = next(i for i, c in enumerate(block) if c.number)
+        header, values = block[:first], block[first:]
+        if b == len(cells):  # the last block ends with its figures (a heading may follow in the same run of lines)
+            values = values[: next((i for i, c in enumerate(values) if not c.number), len(values))]
+        if not all(c.number for c in values):
+            return None
+        col = _column(cells[a].text, doc.year)
+        titled = cells[heads[0]].start  # the title may be a line of the run: the 合计 is named from above the blocks
+        leaves = _flat_leaves(doc, header, titled)
+        if len(leaves) != len(values):
+            leaves = _leaves(doc, [header], titled)[0]
+        if len(leaves) != len(values):
+            return None
+        for (metric, raw), v in zip(leaves, values, strict=True):
+            f = _fact(doc, metric, raw, v, unit, col.year, col.basis, f"{raw} {cells[a].text}：{v.text}")
+            if f:
+                out.append(f)
+    return out
+
+
+def _flat_leaves(doc: Document, header: list[Cell], start: int) -> list[tuple[str, str]]:
+    """Column names of a one-line header in which a group's own figure stands under the 小计 after its name
+    (合计 | 甲费 | 乙类费 | 小计 | 乙一费 | 乙二费): the 小计 column is the group's."""
+    cells = _merge_fragments([c for c in header if c.text not in _SKIP_HEADERS and not _UNIT_LINE.search(c.text)])
+    out: list[tuple[str, str]] = []
+    for i, c in enumerate(cells):
+        if c.text == "小计" and i > 0 and cells[i - 1].text not in _TOTAL:
+            continue
+        if i + 1 < len(cells) and cells[i + 1].text == "小计":
+            out.append(_label_metric(c.text))
+        elif c.text in _TOTAL:
+            out.append((_title_metric(doc, start) or c.text, c.text))
+        else:
+            out.append(_label_metric(c.text))
+    return out
 
 
 def _rows_of_cell_block(text: str, start: int, end: int) -> list[list[Cell]]:
@@ -603,6 +728,89 @@ def _is_label(text: str) -> bool:
         or text.endswith(("收入", "支出", "收入合计", "支出合计", "收入总计", "支出总计"))
         or text in ("合计", "总计", "小计", "共计", "总额")
     )
+
+
+# ---------------------------------------------------------------- tables whose cells are separated by spaces
+
+_SPACE_HEAD = ("项目", "项目名称", "科目", "科目名称", "科目编码", "功能分类科目编码", "经济分类科目编码")
+_PAGE_MARK = re.compile(r"^[-—–－\s]*(?:第\s*)?\d{1,4}(?:\s*页)?[-—–－\s]*$")
+_SENTENCE = re.compile(r"[。，；;]|,(?!\d{3})")
+
+
+def _space_cells(doc: Document, s: int, e: int) -> list[Cell]:
+    """The cells of a line: runs of characters between spaces, including the spaces normalisation took out between
+    two words (``科目名称 合计`` as written reads ``科目名称合计``)."""
+    text, raw, offsets = doc.text, doc.raw_text, doc.offsets
+    cells = []
+    begin: int | None = None
+    for i in range(s, e + 1):
+        if i < e and not text[i].isspace():
+            if begin is None:
+                begin = i
+            elif i < len(offsets) and any(ch.isspace() for ch in raw[offsets[i - 1] + 1 : offsets[i]]):
+                cells.append(Cell(text[begin:i], begin, i))
+                begin = i
+            continue
+        if begin is not None:
+            cells.append(Cell(text[begin:i], begin, i))
+            begin = None
+    return cells
+
+
+def _space_blocks(doc: Document, taken: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """PDF tables read as text, several cells on a line separated by spaces: a header line (``项目 2030年预算数 …``,
+    ``科目编码 科目名称 合计 …``) whose first cell names the rows and whose next cells name two or more columns,
+    then lines of labels and figures (a row may continue on the header's line, or several rows share a line)."""
+    text = doc.text
+    blocks = []
+    taken_spans = Spans(taken)
+    lines = _lines(text)
+    i = 0
+    while i < len(lines):
+        s, e = lines[i]
+        cells = _space_cells(doc, s, e)
+        heads = 0
+        for k, c in enumerate(cells[1:], 1):
+            if c.number or (_is_label(c.text) and k + 1 < len(cells) and cells[k + 1].number):
+                break
+            heads += 1
+        if (
+            taken_spans.holds(s)
+            or len(cells) < 3
+            or cells[0].text not in _SPACE_HEAD
+            or heads < 2
+            or _SENTENCE.search(text[s:e])
+        ):
+            i += 1
+            continue
+        end = e
+        j = i + 1
+        while j < len(lines):
+            a, b = lines[j]
+            row = _space_cells(doc, a, b)
+            if not row:
+                j += 1
+                continue
+            if (
+                taken_spans.holds(a)
+                or len(row) < 2
+                or not any(c.number for c in row)
+                or _SENTENCE.search(text[a:b])
+                or _PAGE_MARK.match(text[a:b].strip())
+            ):
+                break
+            end = b
+            j += 1
+        figures = sum(1 for c in _space_cells(doc, s, end) if c.number)
+        if figures >= 2:
+            blocks.append((s, end))
+        i = j
+    return blocks
+
+
+def _rows_of_space_block(doc: Document, start: int, end: int) -> list[list[Cell]]:
+    cells = [c for a, b in _lines(doc.text[start:end]) for c in _space_cells(doc, start + a, start + b)]
+    return _code_rows(cells, loose=True) or _group_cells(cells)
 
 
 # ---------------------------------------------------------------- PDF rows of space-separated numbers
@@ -808,7 +1016,11 @@ def extract_table_facts(doc: Document) -> tuple[list[Fact], list[tuple[int, int]
         facts.extend(_read_block(doc, rows, positional, s))
         spans.append((s, e))
     for s, e in _cell_blocks(text, spans):
-        facts.extend(_read_block(doc, _rows_of_cell_block(text, s, e), False, s))
+        blocks = _basis_blocks(doc, s, e)
+        facts.extend(blocks if blocks is not None else _read_block(doc, _rows_of_cell_block(text, s, e), False, s))
+        spans.append((s, e))
+    for s, e in _space_blocks(doc, spans):
+        facts.extend(_read_block(doc, _rows_of_space_block(doc, s, e), False, s))
         spans.append((s, e))
     row_facts, row_spans = _space_rows(doc, spans)
     facts.extend(row_facts)

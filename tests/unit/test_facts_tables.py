@@ -139,3 +139,94 @@ def test_two_named_years_of_one_item_are_added(tmp_path: Path) -> None:
     finally:
         lib.close()
     assert a.value == Decimal("4.5"), a.answer
+
+
+def test_space_separated_cells_with_a_code_column_and_rows_that_leave_cells_out() -> None:
+    text = (
+        "单位：万元\n科目编码 科目名称 合计 人员经费 公用经费\n"
+        "311 甲类福利支出 90.50 90.50\n31101 乙项工资 60.25 60.25\n31102 丙项补贴 30.25 30.25\n"
+        "312 丁类商品支出 9.00 9.00 31201 戊项杂费 5.00 5.00 31202 己项杂费 4.00 4.00\n"
+        "合计 99.50 90.50 9.00\n— 3 —\n"
+    )
+    table = tuple(f for f in _facts(text) if f.source == "table")
+    find(table, "乙项工资", "60.25")
+    find(table, "丙项补贴", "30.25")
+    find(table, "戊项杂费", "5")
+    find(table, "己项杂费", "4")
+    find(table, "公用经费", "9")
+    assert not [f for f in table if f.value in (Decimal("31101"), Decimal("31201"), Decimal("3"))]
+    assert not [f for f in table if f.metric.endswith("-人员经费") or f.metric.endswith("-公用经费")]
+
+
+def test_a_whole_table_on_one_line_with_year_columns() -> None:
+    text = "单位：万元\n项目 2030年预算数 2031年预算数 增减 合计 7.40 7.60 0.20 甲类会务费 2.40 2.10 -0.30 乙类培训费 5.00 5.50 0.50\n"
+    table = tuple(f for f in _facts(text) if f.source == "table")
+    find(table, "甲类会务费", "2.4", year=2030, basis="预算数")
+    now = find(table, "甲类会务费", "2.1", year=2031, basis="预算数")
+    assert now.comparison is not None and now.comparison.direction == "减少"
+    find(table, "乙类培训费", "5.5", year=2031)
+    assert not [f for f in table if f.value in (Decimal("-0.3"), Decimal("0.2"))]
+
+
+def test_one_total_row_under_columns_that_name_the_figures() -> None:
+    text = "甲乙收入表\n单位：元\n项目 本年收入合计 甲项收入 乙项收入\n合计 1,250,000.50 1,000,000.00 250,000.50\n"
+    table = tuple(f for f in _facts(text, kind="决算") if f.source == "table")
+    find(table, "甲项收入", "100")
+    find(table, "乙项收入", "25.00005")
+    find(table, "收入合计", "125.00005")
+
+
+def test_a_total_row_over_rows_of_different_parents_takes_the_title() -> None:
+    text = (
+        "某甲乡基本支出表\n单位：万元\n科目名称|金额\n工资福利支出|50.00\n对个人和家庭的补助|20.00\n"
+        "公务接待费|1.00\n合计|71.00\n"
+    )
+    table = tuple(f for f in _facts(text) if f.source == "table")
+    totals = [f for f in table if f.value == Decimal("71")]
+    assert totals and all(f.metric == "基本支出" for f in totals), [(f.metric, str(f.value)) for f in table]
+
+
+def test_a_header_that_repeats_its_row_names_is_two_tables_side_by_side() -> None:
+    text = (
+        "单位：万元\n项目|决算数|项目|决算数\n一、甲项拨款收入|300.00|一、丙类服务支出|250.00\n"
+        "二、乙项收入|20.00|二、丁类保障支出|60.00\n||三、戊类事务支出|5.00\n"
+        "年初结转和结余|10.00|年末结转和结余|15.00\n"
+    )
+    table = tuple(f for f in _facts(text, kind="决算") if f.source == "table")
+    find(table, "甲项拨款收入", "300", basis="决算数")
+    find(table, "丙类服务支出", "250", basis="决算数")
+    find(table, "丁类保障支出", "60")
+    find(table, "戊类事务支出", "5")
+    find(table, "年末结转和结余", "15")
+    assert {str(f.value) for f in table if f.metric == "甲项拨款收入"} == {"300"}
+    assert {str(f.value) for f in table if f.metric == "乙项收入"} == {"20"}
+
+
+def test_fund_columns_beside_a_total_column_are_not_the_rows_figure() -> None:
+    text = "单位：万元\n项目|合计|一般公共预算|政府性基金预算\n甲类服务支出|80.00|80.00|0.00\n乙类事务支出|20.00|15.00|5.00\n"
+    table = tuple(f for f in _facts(text) if f.source == "table")
+    assert {str(f.value) for f in table if f.metric == "甲类服务支出"} == {"80"}
+    assert {str(f.value) for f in table if f.metric == "乙类事务支出"} == {"20"}
+
+
+def test_column_blocks_each_under_its_own_basis_one_cell_per_line() -> None:
+    cells = "某甲乡会务经费表 单位：万元 预算数 合计 甲类会务费 乙类车辆费 小计 乙一购置费 乙二运行费 "
+    cells += "30.00 10.00 20.00 12.00 8.00 决算数 合计 甲类会务费 乙类车辆费 小计 乙一购置费 乙二运行费 "
+    cells += "27.50 9.50 18.00 11.00 7.00"
+    table = tuple(f for f in _facts("\n".join(cells.split()) + "\n", kind="决算") if f.source == "table")
+    find(table, "甲类会务费", "10", basis="预算数")
+    find(table, "甲类会务费", "9.5", basis="决算数")
+    find(table, "乙类车辆费", "20", basis="预算数")
+    find(table, "乙类车辆费", "18", basis="决算数")
+    find(table, "乙二运行费", "7", basis="决算数")
+    assert not [f for f in table if f.metric in ("预算数", "决算数") or "-" in f.metric]
+    assert len(table) == 10
+
+
+def test_column_blocks_name_their_total_from_a_title_inside_the_run_of_lines() -> None:
+    cells = "预算数 合计 甲类会务费 12.00 12.00 决算数 合计 甲类会务费 8.75 8.75"
+    text = "甲乙项目支出200.00万元。\n某甲乡“三公”经费决算表\n单位：万元\n" + "\n".join(cells.split())
+    table = tuple(f for f in _facts(text + "\n", kind="决算") if f.source == "table")
+    find(table, "三公经费", "12", basis="预算数")
+    find(table, "三公经费", "8.75", basis="决算数")
+    find(table, "甲类会务费", "8.75", basis="决算数")
