@@ -225,6 +225,9 @@ def _cell_blocks(text: str, taken: Sequence[tuple[int, int]]) -> list[tuple[int,
     return blocks
 
 
+_RULE_CELL = re.compile(r":?-{3,}:?")
+
+
 def _cells_of_pipe_block(text: str, start: int, end: int) -> tuple[list[list[Cell]], bool]:
     """Rows of cells; True when the block has one row per line (cells keep their column positions)."""
     block = text[start:end]
@@ -240,6 +243,12 @@ def _cells_of_pipe_block(text: str, start: int, end: int) -> tuple[list[list[Cel
             parts.append(Cell(_compact(piece), start + pos + lead, start + pos + len(piece.rstrip())))
             pos += len(piece) + 1
         line_rows.append(parts)
+    # a Markdown table: rows opened by a pipe (a leading empty cell) and a |---|---| rule under the header
+    line_rows = [
+        r for r in line_rows if not any(c.text for c in r) or not all(_RULE_CELL.fullmatch(c.text) for c in r if c.text)
+    ]
+    if line_rows and all(not r[0].text for r in line_rows if len(r) > 1):
+        line_rows = [r[1:] if len(r) > 1 else r for r in line_rows]
     multi = [r for r in line_rows if sum(1 for c in r if c.text) >= 2]
     if len(multi) >= max(2, len(line_rows) // 2):
         return [r if r[-1].text else r[:-1] for r in line_rows], True

@@ -243,7 +243,7 @@ def tidy_phrase(phrase: str) -> str:
     if "原因" in p and "是" in p:
         p = p[p.rfind("是") + 1 :]
     for m in list(_YEAR.finditer(p))[-1:]:
-        p = p[m.end() :]
+        p = re.sub(r"^(?:底|末|初|度)", "", p[m.end() :])  # 2023年底实有…: 底 belongs to the year
     p = re.sub(r"[（(]([类款项])[）)]", r"(\1)", p)  # （项） as written in most files
     if "(款)" in p or "(项)" in p:
         p = _CLASS_LABEL.split(p)[-2] if p.endswith(("(项)", "(款)")) else _CLASS_LABEL.split(p)[-1]
@@ -296,6 +296,7 @@ def _refine_car(phrase: str, metric: str) -> str:
 
 _THRESHOLD_AFTER = re.compile(r"\s*(?:及)?(?:以上|以下)")
 _PRICED = re.compile(r"(?:单价|价值|原值)(?:在)?(\d+(?:\.\d+)?)\s*(万元|元)(?:及)?以上(?:的)?([\u4e00-\u9fff]{1,12})$")
+_BASE_OPENING = re.compile(r"(?:比|较|与|同)(?:上年|上一年|去年|同期|(?:19|20)\d{2}年度?)[^，,]{0,10}?相比[，,]")
 _SUB_KIND = re.compile(r"(?![类款项])[\u4e00-\u9fff]{1,6}(?:支出|收入|经费|资金)")
 
 
@@ -315,7 +316,8 @@ def _resolve(phrase: str, kind: str, money: bool) -> tuple[str, str] | None:
         alias = phrase[s:_e]
         before = phrase[:s]
         raw = tidy_phrase(phrase[s:]) or alias
-        if before and not _SCOPE_END.search(before) and (clean(alias) != name or len(alias) <= 6):
+        qualified = bool(tidy_phrase(before)) and not is_generic(tidy_phrase(before))  # not a date (截至2023年底)
+        if before and qualified and not _SCOPE_END.search(before) and (clean(alias) != name or len(alias) <= 6):
             written = tidy_phrase(phrase)
             if re.fullmatch(r"(?:年初)?(?:预算|决算|执行)数?", tidy_phrase(phrase[_e:])):
                 written = strip_basis(written)  # 机关工资福利支出决算数: the basis is not part of the name
@@ -766,7 +768,11 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
         return
     # a comparison amount: 比上年减少 2.28 万元
     verb = _CHANGE_VERB.search(left)
-    if verb and anchor is None and st.last_main is not None and _BASE.match(_SCOPE_WORDS.sub("", left_full)):
+    opening = _SCOPE_WORDS.sub("", j.text[ctx.seg_start : ctx.clause_start])  # 。与2021年度决算相比，减少…
+    based = _BASE.match(_SCOPE_WORDS.sub("", left_full)) or (
+        ctx.clause_start > ctx.seg_start and _BASE_OPENING.fullmatch(opening)
+    )
+    if verb and anchor is None and st.last_main is not None and based:
         main_i = _continued_figure(st, j, ctx)
         main = st.facts[main_i] if main_i is not None else None
         if main_i is not None and main is not None and (main.unit == "万元") == (kind == "money"):
@@ -1064,8 +1070,8 @@ def _continued_figure(st: _State, j: _Joined, ctx: _Ctx) -> int | None:
     main = st.facts[main_i]
     if main.start >= j.pos[ctx.sent_start]:
         return main_i
-    if ctx.clause_start != ctx.sent_start:
-        return None
+    if ctx.clause_start != ctx.sent_start and not _BASE_OPENING.fullmatch(j.text[ctx.sent_start : ctx.clause_start]):
+        return None  # a clause inside a sentence continues that sentence's figure, unless the sentence opens 与X相比，
     if main_i in st.parent_of:
         between = st.doc.text[main.end : j.pos[ctx.sent_start]]
         return st.parent_of[main_i] if between.count("。") <= 1 else None

@@ -1306,8 +1306,8 @@ class Composer:
         事业编制2个”; “实有行政人员4人,参公事业人员2人”): asked for the whole (多少编制, 实有多少人), the kinds added up.
         The kinds are the first figure whose name holds the asked word and the figures after it in the same sentence
         whose names end alike (…编制, …人员)."""
-        if any(f.metric == metric and (year is None or f.year in (None, year)) for f in self.facts):
-            return None
+        if any(f.metric == metric and (year is None or f.year in (None, year, year - 1)) for f in self.facts):
+            return None  # the whole is written (a head count at the end of the year before counts for this one)
         meta = BY_NAME.get(metric)
         words = [w for w in (*self.q.metric_terms, metric, *(meta.synonyms if meta else ())) if len(w) >= 2]
         counted = [

@@ -897,6 +897,7 @@ _JUNK_METRIC = re.compile(
     r"^[(（]|^(增长|增加|减少|下降|其中|合计|小计|人数|项目|其他|本单位|经营|外交|国防|原创|年报)$"
     r"|^(?:上年|上一年|去年|同期|同比|比上年|较上年)"  # a comparison's words (上年为…, 同比增长) name no item
     r"|(?:减至|增至|降至|升至)$"
+    r"|^(?:本|全|该)?(?:医院|学校|中学|小学|单位|部门|院|校|镇|乡|街道|机关)$"  # a kind of body names no item
     r"|几个|多少|为什么|[吗？?]$"  # a line that asks something (a FAQ line read as an item) names no item
 )
 

@@ -306,6 +306,20 @@ def test_a_numbered_clause_that_only_names_an_item_names_the_figure_after_it() -
     assert not [f for f in facts if f.metric == "项目支出"]  # the section's topic is not the first item's name
 
 
+def test_a_sentence_opening_with_its_base_continues_the_figure_before_the_reason() -> None:
+    facts = text_facts(
+        "2022年部门决算\n“三公”经费支出预算为9.50万元,支出决算为7.86万元,完成预算的82.74%。决算数小于预算数的主要原因是"
+        "外出学习减少。与2021年度决算相比,减少1.34万元,下降14.57%。\n", 2022
+    )
+    spent = find(facts, "三公经费", "7.86").comparison
+    assert spent is not None and (spent.base, spent.amount, spent.rate) == ("2021", Decimal("1.34"), Decimal("14.57"))
+
+
+def test_a_date_before_a_known_name_does_not_make_it_an_item_of_its_own() -> None:
+    facts = text_facts("2024年部门预算\n学校核定事业编制142名,截至2023年底实有在职人员136人,离退休人员58人。\n", 2024)
+    find(facts, "在职人数", "136")
+
+
 # ---------------------------------------------------------------- excerpts
 
 

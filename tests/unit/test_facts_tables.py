@@ -230,3 +230,14 @@ def test_column_blocks_name_their_total_from_a_title_inside_the_run_of_lines() -
     find(table, "三公经费", "12", basis="预算数")
     find(table, "三公经费", "8.75", basis="决算数")
     find(table, "甲类会务费", "8.75", basis="决算数")
+
+
+def test_a_markdown_table_with_opening_pipes_and_a_rule_line() -> None:
+    facts = _facts(
+        "2031年部门决算\n一、“三公”经费财政拨款支出决算\n单位：万元\n| 项目 | 年初预算 | 决算 |\n|---|---|---|\n"
+        "| 合计 | 32.00 | 27.45 |\n| 公务用车购置及运行维护费 | 26.00 | 23.18 |\n| 公务接待费 | 6.00 | 4.27 |\n",
+        kind="决算",
+    )
+    assert find(facts, "公务接待费", "4.27").basis == "决算数"
+    assert find(facts, "公务接待费", "6").basis == "预算数"
+    assert not [f for f in facts if not f.metric.strip()]  # the empty cell before the first pipe names nothing

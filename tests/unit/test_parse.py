@@ -72,6 +72,8 @@ OPS = [
     ("收入总预算同比增长2.8%，算得准吗？", "rate"),  # a stated rate checked: the recomputed rate
     ("卫生院说支出增长9.03%，这个数对吗？", "rate"),
     ("宣讲项目的50万主要花在什么地方？", "reason"),  # where money went: its purpose
+    ("三公经费完成全年预算的多少？", "rate"),
+    ("三公经费具体指的是哪几项钱？", "definition"),
     ("三公经费比上年增加了，对吗？", "delta"),  # a stated direction checked: the change (持平 says no)
     ("支出完成预算59.7%，那年初预算是多少？", "lookup"),  # a clause that only states a figure is the premise
     ("基本支出增加59.11万元，主要原因是什么？", "reason"),

@@ -126,6 +126,7 @@ def test_a_line_that_asks_something_is_no_item_name() -> None:
     assert not usable_metric_name("丙乡政府有几个预算单位") and not usable_metric_name("为什么增加")
     assert usable_metric_name("公务接待费")
     assert not usable_metric_name("上年") and not usable_metric_name("同比增长") and not usable_metric_name("辆减至")
+    assert not usable_metric_name("医院") and not usable_metric_name("全院")  # a kind of body names no item
 
 
 def test_two_bodies_compared_on_a_rate_each_from_its_own_document(tmp_path: Path) -> None:
