@@ -1301,6 +1301,16 @@ class Composer:
         )
         return self.answer("diff", text, calc.value, unit, calc.formula)
 
+    def whole_of_kinds(self, f: Fact, metric: str, year: int | None) -> Fact:
+        """A count picked loosely (事业编制 for 编制人数) when the document gives the whole only by kind (行政编制18名,
+        事业编制5名): the kinds added up stand for it."""
+        if f.metric in (metric, *EQUIVALENT.get(metric, ())) or f.unit in ("万元", "元", "亿元", "%"):
+            return f
+        kinds = self.enumerated_kinds(metric, year)
+        if kinds is None or kinds.value is None:
+            return f
+        return replace(f, metric=metric, metric_raw=f"{metric}（按类别相加）", value=kinds.value)
+
     def enumerated_kinds(self, metric: str, year: int | None) -> Answer | None:
         """A count the document gives only by kind, in one enumeration and without a total (“共有行政编制4个,参公
         事业编制2个”; “实有行政人员4人,参公事业人员2人”): asked for the whole (多少编制, 实有多少人), the kinds added up.
@@ -1346,7 +1356,7 @@ class Composer:
             a, b = self.pick(self.q.metrics[0], year), self.pick(self.q.metrics[1], year)
             if a is None or b is None:
                 return None
-            fa, fb = a.fact, b.fact
+            fa, fb = self.whole_of_kinds(a.fact, self.q.metrics[0], year), self.whole_of_kinds(b.fact, self.q.metrics[1], year)
             calc = calculate(f"{self.dv(max(fa.value, fb.value), fa.unit)}-{self.dv(min(fa.value, fb.value), fa.unit)}")
             self.cite(fa, fb)
             value, unit = calc.value, self.du(fa.unit)
@@ -1538,8 +1548,32 @@ class Composer:
         text = f"合计占{self.metric_label(w.metric, w)}{self.vv(w.value, w.unit)}的{fmt(value)}%。"
         return self.answer("share", text, value, "%", calc.formula)
 
+    def unspent(self) -> Answer | None:
+        """“三公经费预算还剩多少没花”: the budget less the actual spending of the same item and year."""
+        metric, year = self.q.metrics[0], self.target_year()
+        final = pick_fact(self.facts, metric, year=year, basis="决算", findings=self.findings)
+        budget = pick_fact(self.facts, metric, year=year, basis="预算", findings=self.findings)
+        if final is None or budget is None or "决算" not in (final.fact.basis or "") or "预算" not in (
+            budget.fact.basis or ""
+        ):
+            return None
+        f, b = final.fact, budget.fact
+        calc = calculate(f"{self.dv(b.value, b.unit)}-{self.dv(f.value, f.unit)}")
+        self.cite(b, f)
+        unit = self.du(b.unit)
+        left = "结余" if calc.value >= 0 else "超支"
+        text = (
+            f"{year_label(f.year)}{self.metric_label(metric, f)}年初预算{self.vv(b.value, b.unit)}，决算{self.vv(f.value, f.unit)}，"
+            f"{left}{v(abs(calc.value), unit)}（{calc.formula}）。"
+        )
+        return self.answer("diff", text, abs(calc.value), unit, calc.formula)
+
     def by_op(self, op: str, handlers: dict[str, Callable[[], Answer | None]]) -> Answer | None:
         handler = handlers.get(op)
+        if _UNSPENT.search(self.q.text) and len(self.q.metrics) == 1 and op in ("diff", "lookup"):
+            unspent = self.unspent()
+            if unspent is not None:
+                return unspent
         if _EXCEPT.search(self.q.text) and op in ("diff", "lookup", "sum") and not _VACANCY.search(self.q.text):
             handler = self.remainder
         if handler is None:
@@ -1602,6 +1636,7 @@ _MULTI_YEAR = re.compile(
     r"[两三四五六七八九十\d]年(加起来|合计|一共|总共|累计)|历年|近[两三四五\d]年.*(合计|加起来|一共)|\d{4}(年)?(到|至|-)\d{4}年?.*(加起来|合计|一共|总共)"
     r"|(?:19|20)\d{2}年?(?:和|与|及|、)(?:19|20)\d{2}年?.*(加起来|合计|一共|总共|之和)"  # Y1年和Y2年的X加起来
 )
+_UNSPENT = re.compile(r"没花|未花|没用完|没有用完|未用完|没用掉|还剩[^，。？?]{0,4}没")
 _VACANCY = re.compile(r"空着|空缺|缺编|空编|还差几个|还能进几|还空|空了|空几|编制[^，。？?]{0,4}剩|剩[^，。？?]{0,4}编制")
 _EXCEPT = re.compile(r"除去|除了|扣除|去掉|减去.*还剩|还剩")
 # counters that count the same things: 几批 ~ 批次, 多少人 ~ 名/位 (staff) or 人次 (visitors received)

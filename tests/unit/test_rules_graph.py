@@ -961,3 +961,26 @@ def test_a_price_threshold_is_part_of_what_is_counted(tmp_path: Path) -> None:
     big = ask(tmp_path / "a", raw, "单价100万元以上的设备有几台？")
     assert (big.value, big.unit) == (Decimal(14), "台"), big.answer
     assert not [f for f in facts_of(raw) if f.metric == "单价"]  # 50万元 is a threshold, not a figure
+
+
+def test_budget_left_unspent_is_the_budget_less_the_actual(tmp_path: Path) -> None:
+    raw = (
+        "兑县档案馆2023年部门决算说明\n一般公共预算财政拨款支出500.00万元,其中基本支出300.00万元,项目支出200.00万元。\n"
+        "政府采购支出268万元。\n七、“三公”经费财政拨款支出决算情况说明\n2023年度“三公”经费财政拨款支出年初预算12.00万元,"
+        "决算为8.42万元,完成预算的70.17%。\n"
+    )
+    answer = ask(tmp_path / "a", raw, "三公经费预算还剩多少没花？")
+    assert answer.value == Decimal("3.58") and "268" not in answer.answer, answer.answer
+    balance = ask(tmp_path / "b", raw + "年末结转和结余12.60万元。\n", "年末结余多少？")  # 结余 the item, not unspent
+    assert balance.value == Decimal("12.6"), balance.answer
+
+
+def test_posts_given_only_by_kind_are_added_before_a_difference(tmp_path: Path) -> None:
+    raw = (
+        "兑县政协办公室2024年部门预算\n一般公共预算财政拨款支出500.00万元,其中基本支出300.00万元,项目支出200.00万元。\n"
+        "机关核定行政编制18名,事业编制5名,实有在职人员21人,退休人员16人。\n"
+    )
+    gap = ask(tmp_path / "a", raw, "编制数和实有人数差几个？")
+    assert gap.value == Decimal(2) and "23" in gap.answer, gap.answer
+    vacant = ask(tmp_path / "b", raw, "编制还空几个？")
+    assert vacant.value == Decimal(2) and "16" not in vacant.answer, vacant.answer  # value and text agree
