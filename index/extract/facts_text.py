@@ -297,6 +297,7 @@ def _refine_car(phrase: str, metric: str) -> str:
 _THRESHOLD_AFTER = re.compile(r"\s*(?:及)?(?:以上|以下)")
 _PRICED = re.compile(r"(?:单价|价值|原值)(?:在)?(\d+(?:\.\d+)?)\s*(万元|元)(?:及)?以上(?:的)?([\u4e00-\u9fff]{1,12})$")
 _BASE_OPENING = re.compile(r"(?:比|较|与|同)(?:上年|上一年|去年|同期|(?:19|20)\d{2}年度?)[^，,]{0,10}?相比[，,]")
+_COLON_LABEL = re.compile(r"([\u4e00-\u9fff（）()“”]{2,20})[:：]\s*$")
 _SUB_KIND = re.compile(r"(?![类款项])[\u4e00-\u9fff]{1,6}(?:支出|收入|经费|资金)")
 
 
@@ -863,6 +864,12 @@ def _token(st: _State, j: _Joined, m: re.Match[str], ctx: _Ctx) -> None:
             return  # 因公出国(境)费、公务接待费均为0元: each listed item has that figure
     res = resolve_metric(left_full if left == left_full.strip() or not is_generic(left) else left, kind)
     inherited = False
+    if res is None and is_generic(tidy_phrase(left_full)):
+        # “一般公共预算拨款：3,856.42万元” on its own line: the label before the colon names it, not the figure above
+        label = _COLON_LABEL.search(j.text[max(ctx.seg_start, m.start() - 24) : m.start()])
+        named = re.sub(r"^(?:万元|亿元|元|万|人|名|个|辆)", "", label.group(1)) if label else ""  # the line before's unit
+        if named and "\n" in st.doc.text[max(0, start - 30) : start] and not is_generic(tidy_phrase(named)):
+            res = resolve_metric(named, kind)
     if res is None and is_generic(tidy_phrase(left_full)):
         # 支出决算为 Y / 约600人: the figure under discussion, or the label before a colon
         if anchor_fact is not None and anchor is not None:

@@ -124,9 +124,9 @@ def test_seed_functional_classification_and_procurement() -> None:
         ("卫生健康支出", "39.17"),
         ("住房保障支出", "53.86"),
         ("政府采购", "325"),
-        ("货物类", "14"),
-        ("工程类", "0"),
-        ("服务类", "311"),
+        ("政府采购货物", "14"),
+        ("政府采购工程", "0"),
+        ("政府采购服务", "311"),
         ("政府购买服务", "240.1"),
         ("媒体宣传项目", "300"),
     ):
@@ -268,11 +268,11 @@ def test_a_figure_that_is_all_one_item_is_that_item_s_too() -> None:
 
 def test_a_kind_of_a_known_item_keeps_its_own_name() -> None:
     facts = text_facts(
-        "2024年部门预算\n政府采购支出总额386.40万元,其中:政府采购货物支出212.65万元、政府采购工程支出98.00万元。\n", 2024
+        "2024年部门预算\n政府采购支出总额386.40万元,其中:政府采购家具支出212.65万元、政府采购车辆支出98.00万元。\n", 2024
     )
     find(facts, "政府采购", "386.4")
-    find(facts, "政府采购货物支出", "212.65")
-    find(facts, "政府采购工程支出", "98")
+    find(facts, "政府采购家具支出", "212.65")
+    find(facts, "政府采购车辆支出", "98")
 
 
 def test_a_fall_written_as_its_rate_is_a_fall_and_all_of_one_item_shares_its_change() -> None:
@@ -318,6 +318,16 @@ def test_a_sentence_opening_with_its_base_continues_the_figure_before_the_reason
 def test_a_date_before_a_known_name_does_not_make_it_an_item_of_its_own() -> None:
     facts = text_facts("2024年部门预算\n学校核定事业编制142名,截至2023年底实有在职人员136人,离退休人员58人。\n", 2024)
     find(facts, "在职人数", "136")
+
+
+def test_lines_labelled_with_a_colon_under_a_total_name_their_own_figures() -> None:
+    facts = text_facts(
+        "2025年部门预算\n◆收入预算——合计12,648.75万元\n一般公共预算拨款：3,856.42万元\n"
+        "政府性基金预算拨款：8,500.00万元\n其他收入：292.33万元\n", 2025
+    )
+    assert [f.value for f in facts if f.metric == "收入合计"] == [Decimal("12648.75")]
+    find(facts, "政府性基金预算财政拨款收入", "8500")
+    find(facts, "其他收入", "292.33")
 
 
 # ---------------------------------------------------------------- excerpts
