@@ -75,8 +75,9 @@ def pick_fact(
 
     q_grams = bigrams(question) - bigrams(metric)
 
-    def rank(f: Fact) -> tuple[int, int, int, int, int, int]:
+    def rank(f: Fact) -> tuple[int, int, int, int, int, int, int]:
         return (
+            -len(q_grams & bigrams(f.metric_raw or "")) if len(counts) > 1 else 0,  # 支出总计 asked, not 本年支出合计
             0 if f.value in expected else 1,
             -len(q_grams & bigrams(f.quote))
             if len(counts) > 1

@@ -984,3 +984,13 @@ def test_posts_given_only_by_kind_are_added_before_a_difference(tmp_path: Path) 
     assert gap.value == Decimal(2) and "23" in gap.answer, gap.answer
     vacant = ask(tmp_path / "b", raw, "编制还空几个？")
     assert vacant.value == Decimal(2) and "16" not in vacant.answer, vacant.answer  # value and text agree
+
+
+def test_the_total_asked_by_its_own_name_among_totals_of_one_metric(tmp_path: Path) -> None:
+    raw = (
+        "兑镇人民政府2023年度部门决算说明\n一、收入支出决算总体情况说明\n2023年度收入总计2846.37万元,支出总计2846.37万元。\n"
+        "二、支出决算情况说明\n2023年本年支出合计2790.12万元,其中:基本支出1500.00万元,项目支出1290.12万元。"
+        "年末结转和结余56.25万元。\n"
+    )
+    assert ask(tmp_path / "a", raw, "2023年支出总计是多少？").value == Decimal("2846.37")
+    assert ask(tmp_path / "b", raw, "2023年本年支出合计是多少？").value == Decimal("2790.12")
