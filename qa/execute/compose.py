@@ -1719,6 +1719,8 @@ def normalise_metrics(q: ParsedQuestion) -> ParsedQuestion:
         op = "diff"
     if op in ("count", "lookup") and len(metrics) >= 2 and len(q.metric_terms) >= 2 and _ALTOGETHER.search(q.text):
         op = "sum"  # two things named and added; not one word read as two counts (接待 -> 批次, 人次)
+    elif op in ("count", "lookup") and len(metrics) == 1 and _MULTI_YEAR.search(q.text):
+        op = "sum"  # “2023和2024两年接待费一共多少”: one item over the years named
     if op == "sum" and len(metrics) >= 2:
         parts = [m for m in metrics if m not in _TOTALS]
         parents = {BY_NAME[m].parent for m in parts if m in BY_NAME}

@@ -994,3 +994,12 @@ def test_the_total_asked_by_its_own_name_among_totals_of_one_metric(tmp_path: Pa
     )
     assert ask(tmp_path / "a", raw, "2023年支出总计是多少？").value == Decimal("2846.37")
     assert ask(tmp_path / "b", raw, "2023年本年支出合计是多少？").value == Decimal("2790.12")
+
+
+def test_one_item_over_two_years_asked_together(tmp_path: Path) -> None:
+    raw = (
+        "兑县档案馆2024年“三公”经费预算说明\n一般公共预算财政拨款支出500.00万元,其中基本支出300.00万元,项目支出200.00万元。\n"
+        "项目|2023年预算数|2024年预算数|增减\n公务接待费|6.40|5.20|-1.20\n公务用车运行维护费|12.00|11.00|-1.00\n"
+    )
+    answer = ask(tmp_path, raw, "2023和2024两年接待费预算一共多少？")
+    assert answer.value == Decimal("11.6"), answer.answer
