@@ -635,6 +635,8 @@ class Composer:
         f = found[0]
         c = f.comparison
         assert c is not None
+        if self.q.basis == "决算" and (f.basis or "").startswith("预算"):
+            return None  # “实际花了多少” of the year before: a budget compared with last year's budget says no actual
         op = "-" if c.direction == "增加" else "+"
         if c.amount is not None:
             calc = calculate(f"{self.dv(f.value, f.unit)}{op}{self.dv(c.amount, f.unit)}")

@@ -1003,3 +1003,13 @@ def test_one_item_over_two_years_asked_together(tmp_path: Path) -> None:
     )
     answer = ask(tmp_path, raw, "2023和2024两年接待费预算一共多少？")
     assert answer.value == Decimal("11.6"), answer.answer
+
+
+def test_last_year_s_actual_is_not_derived_from_two_budgets(tmp_path: Path) -> None:
+    raw = (
+        "兑县实验中学2024年部门预算\n一般公共预算财政拨款支出预算500.00万元,其中基本支出300.00万元,项目支出200.00万元。\n"
+        "五、“三公”经费预算情况\n2024年“三公”经费预算12,000.00元,全部为公务接待费,与上年持平。\n"
+    )
+    assert ask(tmp_path / "a", raw, "2023年三公经费实际花了多少？").refused
+    budget = ask(tmp_path / "b", raw, "2023年三公经费预算是多少？")  # budgets compared: last year's budget
+    assert (budget.value, budget.unit) in ((Decimal(12000), "元"), (Decimal("1.2"), "万元")), budget.answer
