@@ -216,7 +216,33 @@ class Composer:
             found = self._pick(name, year, loose=loose)
             if found is not None:
                 return found
-        return None
+        return self.made_of_parts(metric, year)
+
+    def made_of_parts(self, metric: str, year: int | None, depth: int = 0) -> Pick | None:
+        """A total the document never writes whose parts it does, by definition (公务用车购置及运行维护费 is 购置费 and
+        运行维护费; “三公”经费 its three items): the parts added up, said so in a warning."""
+        parts = MADE_OF.get(metric)
+        if parts is None or depth > 1:
+            return None
+        found = []
+        for part in parts:
+            got = pick_fact(self.facts, part, year=year, basis=self.basis(), findings=self.findings)
+            got = got or self.made_of_parts(part, year, depth + 1)
+            if got is None:
+                return None
+            found.append(got.fact)
+        units = {f.unit for f in found}
+        if units != {"万元"} or len({f.year for f in found}) != 1:
+            return None
+        total = sum((f.value for f in found), Decimal(0))
+        written = "+".join(f"{f.metric_raw or f.metric}{fmt(f.value)}万元" for f in found)
+        note = f"文件没有直接写出{metric}，这里按其组成部分相加：{written}＝{fmt(total)}万元。"
+        if note not in self.warnings:
+            self.warnings.append(note)
+        self.cite(*found)
+        first = found[0]
+        return Pick(replace(first, metric=metric, metric_raw=f"{metric}（按组成相加）", value=total, comparison=None,
+                            share=None), ())  # fmt: skip
 
     def _pick(self, metric: str, year: int | None, *, loose: bool = True) -> Pick | None:
         pick = pick_fact(
@@ -1598,6 +1624,11 @@ def _addable(unit: str) -> str:
     return "money" if unit in ("元", "万元", "亿元") else {"名": "人"}.get(unit, unit)
 
 
+# totals made of their parts by definition, and of nothing else
+MADE_OF: dict[str, tuple[str, ...]] = {
+    "公务用车购置及运行维护费": ("公务用车购置费", "公务用车运行维护费"),
+    "三公经费": ("因公出国(境)费", "公务用车购置及运行维护费", "公务接待费"),
+}
 _TOTALS = ("支出合计", "收入合计", "收支总预算")
 # a balanced budget: 收支总预算 = 收入合计 = 支出合计; used only when the metric asked has no figure for the year
 EQUIVALENT: dict[str, tuple[str, ...]] = {

@@ -1013,3 +1013,13 @@ def test_last_year_s_actual_is_not_derived_from_two_budgets(tmp_path: Path) -> N
     assert ask(tmp_path / "a", raw, "2023年三公经费实际花了多少？").refused
     budget = ask(tmp_path / "b", raw, "2023年三公经费预算是多少？")  # budgets compared: last year's budget
     assert (budget.value, budget.unit) in ((Decimal(12000), "元"), (Decimal("1.2"), "万元")), budget.answer
+
+
+def test_a_total_made_of_its_parts_by_definition(tmp_path: Path) -> None:
+    raw = (
+        "兑县公安分局2024年部门预算\n一般公共预算财政拨款支出预算500.00万元,其中基本支出300.00万元,项目支出200.00万元。\n"
+        "三、“三公”经费预算情况\n2024年“三公”经费预算186.00万元,其中:因公出国(境)费0万元;公务用车购置费72.00万元;"
+        "公务用车运行维护费96.00万元;公务接待费18.00万元。\n"
+    )
+    share = ask(tmp_path, raw, "公车购置和运行费占三公预算的比例？")
+    assert share.value == Decimal("90.32") and any("组成部分相加" in w for w in share.warnings), share.answer
