@@ -17,6 +17,7 @@ class Metric:
     money: bool = True
     parent: str | None = None  # the total this metric is a part of, for 占比 questions without a stated whole
     counts: str | None = None  # a count's money counterpart: the spending on the things it counts (cars bought)
+    whole: bool = False  # by definition the sum of the metrics whose parent it is, and of nothing else
 
 
 METRICS: tuple[Metric, ...] = (
@@ -84,6 +85,7 @@ METRICS: tuple[Metric, ...] = (
         "三公经费",
         ("“三公”经费", '"三公"经费', "三公", "‘三公’经费", "三公总预算", "三公预算总额", "三公总额", "三公经费总额"),
         parent=None,
+        whole=True,
     ),
     Metric(
         "因公出国(境)费",
@@ -116,6 +118,7 @@ METRICS: tuple[Metric, ...] = (
             "公车",
         ),
         parent="三公经费",
+        whole=True,
     ),
     Metric(
         "公务用车购置费",
@@ -142,7 +145,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric("公务接待费", ("接待费", "招待费", "公务招待费", "公务接待", "接待"), parent="三公经费"),
     Metric("机关运行经费", ("行政运行经费",)),
-    Metric("政府采购", ("政府采购预算", "政府采购支出", "采购预算")),
+    Metric("政府采购", ("政府采购预算", "政府采购支出", "采购预算"), whole=True),
     # the three kinds every disclosure splits its 政府采购 into
     Metric("政府采购货物", ("政府采购货物支出", "政府采购货物预算", "货物类采购", "货物采购", "采购货物", "货物类"), parent="政府采购"),
     Metric("政府采购工程", ("政府采购工程支出", "政府采购工程预算", "工程类采购", "工程采购", "采购工程", "工程类"), parent="政府采购"),
@@ -239,6 +242,24 @@ def find_metrics(text: str) -> list[tuple[str, int, int]]:
                 taken[i] = True
             found.append((name, m.start(), m.end()))
     return sorted(found, key=lambda f: f[1])
+
+
+def parts_of(metric: str) -> tuple[str, ...]:
+    """The parts a `whole` metric is the sum of (公务用车购置及运行维护费: 购置费, 运行维护费); () for any other."""
+    if metric not in BY_NAME or not BY_NAME[metric].whole:
+        return ()
+    return tuple(m.name for m in METRICS if m.parent == metric)
+
+
+# a balanced budget: 收支总预算 = 收入合计 = 支出合计; 实有人数 often counts only the staff in post, so a document that
+# writes one of them answers the other. Used only where the metric asked has no figure of its own.
+EQUIVALENT: dict[str, tuple[str, ...]] = {
+    "收支总预算": ("收入合计", "支出合计"),
+    "收入合计": ("收支总预算",),
+    "支出合计": ("收支总预算", "收入合计"),
+    "实有人数": ("在职人数",),
+    "在职人数": ("实有人数",),
+}
 
 
 def ancestors(metric: str) -> set[str]:

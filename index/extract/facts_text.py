@@ -647,10 +647,7 @@ def _all_of_it(st: _State, name: str) -> None:
 
 
 # a sentence with no figure that says an item stayed the same: 。“三公”经费预算与上年持平。
-_FLAT_SENTENCE = re.compile(
-    r"(?:^|(?<=[。；;\n]))(?P<name>[^。；;\n\d]{2,30}?)(?:与|和|同|较|比)(?P<base>上年|上一年|去年|(?:19|20)\d{2}年度?)"
-    r"[^,，。；;\d]{0,8}?(?<!基本)(?<!大体)(?<!大致)(?<!总体)(?<!略)(?:持平|无变化|不变|相同)(?=[。；;\n]|$)"
-)
+_FLAT_SENTENCE = re.compile(rf"(?:^|(?<=[。；;\n]))(?P<name>[^。；;\n\d]{{2,30}}?){_FLAT.pattern}(?=[。；;\n]|$)")
 
 
 def _flat_sentences(st: _State, jt: str) -> None:

@@ -8,9 +8,9 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from index.extract.facts_text import CHANGE, COMPLETION
-from index.metrics import BY_NAME, ancestors
+from index.metrics import BY_NAME, EQUIVALENT, ancestors, parts_of
 from index.types import Citation, Document, Fact, Finding
-from index.units import fmt
+from index.units import fmt, is_money_unit
 from qa.execute.calc import calculate
 from qa.execute.evidence import Pick, Scope, conflict_warning, pick_fact
 from qa.execute.funds import FUNDS, fund_asked, fund_cell
@@ -221,8 +221,8 @@ class Composer:
     def made_of_parts(self, metric: str, year: int | None, depth: int = 0) -> Pick | None:
         """A total the document never writes whose parts it does, by definition (公务用车购置及运行维护费 is 购置费 and
         运行维护费; “三公”经费 its three items): the parts added up, said so in a warning."""
-        parts = MADE_OF.get(metric)
-        if parts is None or depth > 1:
+        parts = parts_of(metric)
+        if not parts or depth > 1:
             return None
         found = []
         for part in parts:
@@ -731,7 +731,7 @@ class Composer:
                     text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(c.rate)}%"
                 elif prior.value != 0:
                     r = calculate(f"{self.dv(c.amount, f.unit)}/{fmt(prior.value)}*100")
-                    text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(pct(r.value))}%（按{'金额' if unit in ('元', '万元', '亿元') else '数量'}计算：{r.formula}）"
+                    text += f"，{'增长' if c.direction == '增加' else '下降'}{fmt(pct(r.value))}%（按{'金额' if is_money_unit(unit) else '数量'}计算：{r.formula}）"
                 return self.answer("delta", text + "。", amount, unit, formula)
             if c.rate is not None:
                 if self.q.unit is not None or _MONEY_ASKED.search(self.q.text):
@@ -744,16 +744,23 @@ class Composer:
                     return stated
         return self.recomputed_delta(metric, year, None)
 
+    def budget_and_final(self, metric: str, year: int | None) -> tuple[Fact, Fact] | None:
+        """The same item's 预算 and 决算 figures of one year, each stated as such; None unless both are."""
+        budget = pick_fact(self.facts, metric, year=year, basis="预算", findings=self.findings)
+        final = pick_fact(self.facts, metric, year=year, basis="决算", findings=self.findings)
+        if budget is None or final is None:
+            return None
+        if "预算" not in (budget.fact.basis or "") or "决算" not in (final.fact.basis or ""):
+            return None
+        return budget.fact, final.fact
+
     def change_against_budget(self, metric: str, year: int | None, *, amount: bool = False) -> Answer | None:
         """“决算比预算下降了百分之几”: the change of the same year's 决算 against its 预算, (决算 − 预算) ÷ 预算; not
         the share of the budget spent (完成预算的X%), which is asked with 完成/执行."""
-        budget = pick_fact(self.facts, metric, year=year, basis="预算", findings=self.findings)
-        final = pick_fact(self.facts, metric, year=year, basis="决算", findings=self.findings)
-        if budget is None or final is None or not budget.fact.basis or not final.fact.basis:
+        pair = self.budget_and_final(metric, year)
+        if pair is None or pair[0].value == 0 or pair[0].unit != pair[1].unit:
             return None
-        fb, ff = budget.fact, final.fact
-        if fb.value == 0 or fb.unit != ff.unit or "决算" not in (ff.basis or "") or "预算" not in (fb.basis or ""):
-            return None
+        fb, ff = pair
         calc = calculate(
             f"({self.dv(ff.value, ff.unit)}-{self.dv(fb.value, fb.unit)})/{self.dv(fb.value, fb.unit)}*100"
         )
@@ -1332,7 +1339,7 @@ class Composer:
     def whole_of_kinds(self, f: Fact, metric: str, year: int | None) -> Fact:
         """A count picked loosely (事业编制 for 编制人数) when the document gives the whole only by kind (行政编制18名,
         事业编制5名): the kinds added up stand for it."""
-        if f.metric in (metric, *EQUIVALENT.get(metric, ())) or f.unit in ("万元", "元", "亿元", "%"):
+        if f.metric in (metric, *EQUIVALENT.get(metric, ())) or is_money_unit(f.unit) or f.unit == "%":
             return f
         kinds = self.enumerated_kinds(metric, year)
         if kinds is None or kinds.value is None:
@@ -1578,14 +1585,11 @@ class Composer:
 
     def unspent(self) -> Answer | None:
         """“三公经费预算还剩多少没花”: the budget less the actual spending of the same item and year."""
-        metric, year = self.q.metrics[0], self.target_year()
-        final = pick_fact(self.facts, metric, year=year, basis="决算", findings=self.findings)
-        budget = pick_fact(self.facts, metric, year=year, basis="预算", findings=self.findings)
-        if final is None or budget is None or "决算" not in (final.fact.basis or "") or "预算" not in (
-            budget.fact.basis or ""
-        ):
+        metric = self.q.metrics[0]
+        pair = self.budget_and_final(metric, self.target_year())
+        if pair is None:
             return None
-        f, b = final.fact, budget.fact
+        b, f = pair
         calc = calculate(f"{self.dv(b.value, b.unit)}-{self.dv(f.value, f.unit)}")
         self.cite(b, f)
         unit = self.du(b.unit)
@@ -1621,24 +1625,10 @@ class Composer:
 
 def _addable(unit: str) -> str:
     """What a figure's unit adds up with: any money with money (converted), a count only with its own unit."""
-    return "money" if unit in ("元", "万元", "亿元") else {"名": "人"}.get(unit, unit)
+    return "money" if is_money_unit(unit) else {"名": "人"}.get(unit, unit)
 
 
-# totals made of their parts by definition, and of nothing else
-MADE_OF: dict[str, tuple[str, ...]] = {
-    "公务用车购置及运行维护费": ("公务用车购置费", "公务用车运行维护费"),
-    "三公经费": ("因公出国(境)费", "公务用车购置及运行维护费", "公务接待费"),
-}
 _TOTALS = ("支出合计", "收入合计", "收支总预算")
-# a balanced budget: 收支总预算 = 收入合计 = 支出合计; used only when the metric asked has no figure for the year
-EQUIVALENT: dict[str, tuple[str, ...]] = {
-    "收支总预算": ("收入合计", "支出合计"),
-    "收入合计": ("收支总预算",),
-    "支出合计": ("收支总预算", "收入合计"),
-    # 实有人数 often counts only the staff in post; a document that writes one of them answers the other
-    "实有人数": ("在职人数",),
-    "在职人数": ("实有人数",),
-}
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUOTED_SHARE = re.compile(r"占(?:比)?\s*(\d+(?:\.\d+)?)\s*[%％]")
 _OVER_YEARS = re.compile(r"上年|去年|上一年|同比|前一年|比\d{4}年|较\d{4}年")

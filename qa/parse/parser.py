@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.metrics import BY_NAME
+from index.metrics import BY_NAME, ancestors
 from qa.parse.orgs import match_org
 from qa.parse.terms import Term, find_terms, whole_at
 from qa.types import ParsedQuestion
@@ -343,16 +343,6 @@ def _combine(ops: Sequence[ClauseOp]) -> ClauseOp | None:
 
 
 _INSIDE = re.compile(r"[”\"’」]?(?:的)?(?:预算|决算|经费|支出|总额|总数)?数?(?:里面|里|当中|之中|中)")
-
-
-def ancestors(metric: str) -> list[str]:
-    """The totals `metric` is a part of, nearest first (公务用车运行维护费 -> 公务用车购置及运行维护费 -> 三公经费)."""
-    out: list[str] = []
-    parent = BY_NAME[metric].parent if metric in BY_NAME else None
-    while parent is not None and parent not in out:
-        out.append(parent)
-        parent = BY_NAME[parent].parent if parent in BY_NAME else None
-    return out
 
 
 def _whole(text: str, masked: str, op: str, terms: Sequence[Term]) -> tuple[str | None, Term | None]:

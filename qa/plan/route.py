@@ -18,9 +18,9 @@ from functools import cache
 from pathlib import PurePath
 
 from index.errors import LibraryError
+from index.metrics import BY_NAME, EQUIVALENT
 from index.types import Document, Fact
 from qa.execute import crossdoc
-from qa.execute.compose import EQUIVALENT
 from qa.parse.orgs import org_words
 from qa.types import ParsedQuestion
 
@@ -219,8 +219,6 @@ _ASKING = frozenset(_ASKING_WORDS.split())
 @cache
 def _budget_vocabulary() -> tuple[str, ...]:
     """The metrics' names and synonyms: words every disclosure writes in some form (“三公”经费, 项目支出)."""
-    from index.metrics import BY_NAME
-
     return tuple(n for m in BY_NAME.values() for n in (m.name, *m.synonyms))
 
 
@@ -303,10 +301,8 @@ def _holding_scores(parsed: ParsedQuestion, docs: Sequence[Document], holdings: 
 
 def holding_metrics(metrics: Sequence[str]) -> list[str]:
     """The metrics asked and those a document may state them as: a balanced budget's 收支总预算 is its 收入合计 and
-    its 支出合计 (a 决算 writes 收、支总计, never 总预算), 实有人数 its 在职人数 (`compose.EQUIVALENT`); a count, the
+    its 支出合计 (a 决算 writes 收、支总计, never 总预算), 实有人数 its 在职人数 (`index.metrics.EQUIVALENT`); a count, the
     spending on what it counts (a file that gives only the money spent on cars bought is still about them)."""
-    from index.metrics import BY_NAME
-
     counted = [c for m in metrics if m in BY_NAME and (c := BY_NAME[m].counts) is not None]  # 几辆 and its 购置费
     return list(dict.fromkeys([*metrics, *(e for m in metrics for e in EQUIVALENT.get(m, ())), *counted]))
 
@@ -383,8 +379,6 @@ def body_in_text(text: str, kind: str) -> bool:
 
 
 def _metric_words(parsed: ParsedQuestion) -> list[str]:
-    from index.metrics import BY_NAME
-
     words = [w for m in parsed.metrics for w in (m, *(BY_NAME[m].synonyms if m in BY_NAME else ()))]
     return [*words, *(t for t in parsed.metric_terms if len(t) >= 2)]
 
