@@ -130,7 +130,7 @@ def test_concurrent_writers_store_a_file_once(pg_url: str, tmp_path: Path) -> No
         t.start()
     for t in threads:
         t.join()
-    assert all(r.ok for batch in results for r in batch)
+    assert all(r.ok for batch in results for r in batch), [r.message for batch in results for r in batch if not r.ok]
     assert sum(not r.skipped for batch in results for r in batch) == 3
     assert pg_counts(pg_url)["documents"] == 3 and pg_counts(pg_url)["files"] == 3
 
@@ -218,7 +218,7 @@ def test_two_machines_with_workers_store_each_file_once(pg_url: str, tmp_path: P
         t.start()
     for t in threads:
         t.join()
-    assert all(r.ok for batch in results for r in batch)
+    assert all(r.ok for batch in results for r in batch), [r.message for batch in results for r in batch if not r.ok]
     assert sum(not r.skipped for batch in results for r in batch) == 6
     assert pg_counts(pg_url)["documents"] == 6 and pg_counts(pg_url)["files"] == 6
     query = "公务接待费为什么减少"
